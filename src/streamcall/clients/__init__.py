@@ -1,0 +1,1 @@
+"""Lean provider clients, one package each (``streamcall.clients.mistral``, ...)."""

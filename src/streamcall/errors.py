@@ -1,0 +1,266 @@
+"""Typed errors raised by streamcall, modelled on the official provider SDKs.
+
+Hierarchy::
+
+    StreamcallError
+    ├── ConfigurationError
+    │   └── MissingAPIKeyError
+    └── APIError
+        ├── APIStatusError            (HTTP status >= 400 before the stream starts)
+        │   ├── BadRequestError           400
+        │   ├── AuthenticationError       401
+        │   ├── PermissionDeniedError     403
+        │   ├── NotFoundError             404
+        │   ├── ConflictError             409
+        │   ├── UnprocessableEntityError  422
+        │   ├── RateLimitError            429
+        │   └── InternalServerError       >= 500
+        ├── APIConnectionError        (no usable HTTP exchange)
+        │   ├── APITimeoutError
+        │   │   └── StreamTimeoutError    (connect / first byte / idle / total)
+        │   └── StreamInterruptedError    (the body ended before the protocol's end)
+        ├── StreamError               (the provider reported an error inside a 200 stream)
+        └── StreamDecodeError         (a frame too large, or a payload that cannot be decoded)
+
+Messages never contain API keys: every message passes through :func:`redact` with the
+client's key before it is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import httpx2
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "InternalServerError",
+    "MissingAPIKeyError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "StreamDecodeError",
+    "StreamError",
+    "StreamInterruptedError",
+    "StreamTimeoutError",
+    "StreamcallError",
+    "TimeoutKind",
+    "UnprocessableEntityError",
+    "redact",
+]
+
+TimeoutKind = Literal["connect", "first_byte", "idle", "total"]
+
+_REDACTED = "***"
+
+
+def redact(text: str, secrets: Iterable[str | None]) -> str:
+    """Return ``text`` with every non-empty secret replaced by ``***``."""
+    for secret in secrets:
+        if secret and secret in text:
+            text = text.replace(secret, _REDACTED)
+    return text
+
+
+class StreamcallError(Exception):
+    """Base class of every error streamcall raises."""
+
+
+class ConfigurationError(StreamcallError, ValueError):
+    """The client or call was configured in a way that cannot work."""
+
+
+class MissingAPIKeyError(ConfigurationError):
+    """No API key was given and the provider's environment variable is unset."""
+
+
+class APIError(StreamcallError):
+    """An error in an exchange with a provider's API.
+
+    Attributes:
+        message: Human-readable description (API keys redacted).
+        request: The ``httpx2.Request`` that was sent, when there was one.
+        body: The provider's error payload (parsed JSON, or text), when there was one.
+    """
+
+    message: str
+    request: httpx2.Request | None
+    body: object | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request: httpx2.Request | None = None,
+        body: object | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request = request
+        self.body = body
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class APIStatusError(APIError):
+    """The provider answered with an HTTP error status before any stream began.
+
+    Attributes:
+        status_code: The HTTP status.
+        request_id: The provider's request id header, when present.
+        response: The ``httpx2.Response`` (already read and closed).
+    """
+
+    status_code: int
+    request_id: str | None
+    response: httpx2.Response | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        request_id: str | None = None,
+        response: httpx2.Response | None = None,
+        request: httpx2.Request | None = None,
+        body: object | None = None,
+    ) -> None:
+        super().__init__(message, request=request, body=body)
+        self.status_code = status_code
+        self.request_id = request_id
+        self.response = response
+
+
+class BadRequestError(APIStatusError):
+    """HTTP 400."""
+
+
+class AuthenticationError(APIStatusError):
+    """HTTP 401."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """HTTP 403."""
+
+
+class NotFoundError(APIStatusError):
+    """HTTP 404."""
+
+
+class ConflictError(APIStatusError):
+    """HTTP 409."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """HTTP 422."""
+
+
+class RateLimitError(APIStatusError):
+    """HTTP 429."""
+
+
+class InternalServerError(APIStatusError):
+    """HTTP 500 and above."""
+
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status_code: int) -> type[APIStatusError]:
+    """The :class:`APIStatusError` subclass for an HTTP status."""
+    if status_code >= 500:
+        return InternalServerError
+    return _STATUS_ERRORS.get(status_code, APIStatusError)
+
+
+class APIConnectionError(APIError):
+    """The request could not be sent, or the connection broke."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out."""
+
+
+class StreamTimeoutError(APITimeoutError):
+    """A stream stalled or ran past its deadline.
+
+    Attributes:
+        kind: Which limit was hit: ``connect``, ``first_byte``, ``idle`` or ``total``.
+        timeout: That limit, in seconds.
+    """
+
+    kind: TimeoutKind
+    timeout: float | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: TimeoutKind,
+        timeout: float | None,
+        request: httpx2.Request | None = None,
+    ) -> None:
+        super().__init__(message, request=request)
+        self.kind = kind
+        self.timeout = timeout
+
+
+class StreamInterruptedError(APIConnectionError):
+    """The response body ended (or the connection dropped) before the stream's end marker."""
+
+
+class StreamError(APIError):
+    """The provider reported an error inside an HTTP 200 stream.
+
+    Attributes:
+        type: The provider's error type (for example ``overloaded_error``), when given.
+        code: The provider's error code, when given.
+    """
+
+    type: str | None
+    code: str | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        type: str | None = None,
+        code: str | None = None,
+        request: httpx2.Request | None = None,
+        body: object | None = None,
+    ) -> None:
+        super().__init__(message, request=request, body=body)
+        self.type = type
+        self.code = code
+
+
+class StreamDecodeError(APIError):
+    """A frame exceeded the size bound, or a payload could not be decoded.
+
+    Attributes:
+        raw: The offending payload (truncated), when there is one.
+    """
+
+    raw: str | None
+
+    def __init__(self, message: str, *, raw: str | None = None, body: Any = None) -> None:
+        super().__init__(message, body=body)
+        self.raw = raw

@@ -1,0 +1,74 @@
+"""A sans-IO decoder for newline-delimited JSON (Ollama's native API, Cohere v1).
+
+``feed(bytes)`` returns the complete, non-blank lines (without their line end, a trailing CR
+removed) as ``bytes``, ready for a JSON decoder. Decoding the JSON is the codec's job, so this
+module stays independent of any payload schema. A final line without a newline is returned by
+``end()``. A line larger than ``max_line_size`` raises
+:class:`~streamcall.errors.StreamDecodeError`.
+"""
+
+from __future__ import annotations
+
+from streamcall.errors import StreamDecodeError
+from streamcall.wire.sse import DEFAULT_MAX_EVENT_SIZE
+
+__all__ = ["NDJSONDecoder"]
+
+
+class NDJSONDecoder:
+    """Incremental NDJSON line splitter: ``feed(bytes) -> list[bytes]``, then ``end()``."""
+
+    __slots__ = ("_max", "_parts", "_size")
+
+    def __init__(self, max_line_size: int = DEFAULT_MAX_EVENT_SIZE) -> None:
+        if max_line_size <= 0:
+            raise ValueError("max_line_size must be positive")
+        self._max = max_line_size
+        self._parts: list[bytes] = []
+        self._size = 0
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        """Consume the next bytes; return the complete lines they finish."""
+        if b"\n" not in chunk:
+            if chunk:
+                self._parts.append(chunk)
+                self._size += len(chunk)
+                if self._size > self._max:
+                    self._overflow()
+            return []
+        if self._parts:
+            self._parts.append(chunk)
+            chunk = b"".join(self._parts)
+            self._parts = []
+        lines = chunk.split(b"\n")
+        rest = lines.pop()
+        self._size = len(rest)
+        if rest:
+            if self._size > self._max:
+                self._overflow()
+            self._parts.append(rest)
+        out: list[bytes] = []
+        for line in lines:
+            if line[-1:] == b"\r":
+                line = line[:-1]
+            if line.strip():
+                if len(line) > self._max:
+                    self._overflow()
+                out.append(line)
+        return out
+
+    def end(self) -> list[bytes]:
+        """Signal end of stream; return a last line that had no newline, if any."""
+        line = b"".join(self._parts)
+        self._parts = []
+        self._size = 0
+        if line[-1:] == b"\r":
+            line = line[:-1]
+        return [line] if line.strip() else []
+
+    def _overflow(self) -> None:
+        self._parts = []
+        self._size = 0
+        raise StreamDecodeError(
+            f"NDJSON line larger than the {self._max}-byte bound (max_line_size)"
+        )

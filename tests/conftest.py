@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.replay import ReplayServer
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[ReplayServer]:
+    with ReplayServer() as replay:
+        yield replay
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _no_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never see a real key or URL from the developer's environment."""
+    for name in ("MISTRAL_API_KEY", "MISTRAL_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
