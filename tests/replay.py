@@ -14,6 +14,7 @@ closes a connection in the middle of a response.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
 import select
@@ -188,10 +189,8 @@ class ReplayServer:
         with self._lock:
             conns = list(self._conns)
         for conn in conns:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         for thread in self._threads:
             thread.join(timeout=5)
         self._acceptor.join(timeout=5)

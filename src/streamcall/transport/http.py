@@ -144,7 +144,7 @@ class Exchange:
             error: APIError = self.deadline.error_for("connect", self.request)
         elif isinstance(exc, httpx2.TimeoutException):
             error = self.deadline.error(self.request)
-            if error.kind == "total":  # type: ignore[attr-defined]
+            if error.kind == "total":
                 raise error from exc
         else:
             detail = redact(str(exc) or type(exc).__name__, self.config.secrets)

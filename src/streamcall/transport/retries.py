@@ -31,6 +31,7 @@ class RetryPolicy:
         jitter: The fraction of each backoff removed at random (0 to 1).
         max_retry_after: The longest server-requested wait that is honoured, in seconds;
             a longer ``Retry-After`` falls back to the backoff.
+        rng: The random source of the jitter (seeded in tests).
     """
 
     max_retries: int = 2
@@ -38,7 +39,7 @@ class RetryPolicy:
     max_delay: float = 8.0
     jitter: float = 0.25
     max_retry_after: float = 60.0
-    random: random.Random = field(default_factory=random.Random, compare=False, repr=False)
+    rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.max_retries < 0:
@@ -61,8 +62,8 @@ class RetryPolicy:
             requested = parse_retry_after(headers)
             if requested is not None and 0 <= requested <= self.max_retry_after:
                 return requested
-        backoff = min(self.initial_delay * 2 ** (retry_number - 1), self.max_delay)
-        return backoff * (1 - self.jitter * self.random.random())
+        backoff = min(self.initial_delay * 2.0 ** (retry_number - 1), self.max_delay)
+        return backoff * (1 - self.jitter * self.rng.random())
 
 
 DEFAULT_RETRY_POLICY: Final = RetryPolicy()

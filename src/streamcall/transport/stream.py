@@ -17,7 +17,7 @@ and warns with ``ResourceWarning``.
 from __future__ import annotations
 
 import warnings
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
@@ -169,7 +169,7 @@ class EventStream(_StreamBase[T]):
             )
             self._release()
 
-    def _iterate(self) -> Iterator[T]:
+    def _iterate(self) -> Generator[T, None, None]:
         import httpx2
 
         deadline = self._deadline
@@ -264,7 +264,7 @@ class EventStreamAsync(_StreamBase[T]):
             self._closed = True
             _close_async_response_soon(self.response)
 
-    async def _iterate(self) -> AsyncIterator[T]:
+    async def _iterate(self) -> AsyncGenerator[T, None]:
         import httpx2
 
         deadline = self._deadline
@@ -308,4 +308,9 @@ def _close_async_response_soon(response: httpx2.Response) -> None:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         return
-    loop.create_task(response.aclose())
+    task = loop.create_task(response.aclose())
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
+
+
+_closing: set[object] = set()  # keeps close tasks alive until they finish
