@@ -121,6 +121,7 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: bytes
+    connection: int = 0  # the client's port: requests on one connection share it
 
     def json(self) -> object:
         import json
@@ -181,6 +182,10 @@ class ReplayServer:
     def requests(self, base_url: str) -> list[RecordedRequest]:
         return self.route_of(base_url).requests
 
+    def connections(self, base_url: str) -> int:
+        """How many distinct connections carried the requests of a route."""
+        return len({r.connection for r in self.requests(base_url)})
+
     # -- lifecycle ----------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -228,6 +233,7 @@ class ReplayServer:
                 request, buffer = self._read_request(conn, buffer)
                 if request is None:
                     return
+                request.connection = conn.getpeername()[1]
                 rid, _, rest = request.path.lstrip("/").partition("/")
                 route = self.routes.get(rid)
                 request.path = "/" + rest

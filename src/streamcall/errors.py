@@ -56,6 +56,7 @@ __all__ = [
     "TimeoutKind",
     "UnprocessableEntityError",
     "redact",
+    "redact_value",
 ]
 
 TimeoutKind = Literal["connect", "first_byte", "idle", "total"]
@@ -69,6 +70,20 @@ def redact(text: str, secrets: Iterable[str | None]) -> str:
         if secret and secret in text:
             text = text.replace(secret, _REDACTED)
     return text
+
+
+def redact_value(value: Any, secrets: Iterable[str | None]) -> Any:
+    """``value`` (JSON-like data) with secrets redacted in every string inside it."""
+    secrets = tuple(s for s in secrets if s)
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, dict):
+        return {redact_value(k, secrets): redact_value(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(redact_value(v, secrets) for v in value)
+    return value
 
 
 class StreamcallError(Exception):
@@ -110,6 +125,14 @@ class APIError(StreamcallError):
 
     def __str__(self) -> str:
         return self.message
+
+    def redact(self, secrets: Iterable[str | None]) -> None:
+        """Remove secrets from the message and the body, in place."""
+        secrets = tuple(s for s in secrets if s)
+        if secrets:
+            self.message = redact(self.message, secrets)
+            self.args = (self.message,)
+            self.body = redact_value(self.body, secrets)
 
 
 class APIStatusError(APIError):

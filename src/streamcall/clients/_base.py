@@ -186,6 +186,12 @@ class BaseClient:
             self._async_client = None
             self._async_transport = None
 
+    def __del__(self) -> None:
+        # Pooled keep-alive sockets of a forgotten client are closed, not leaked. An async
+        # client cannot be closed here (no event loop); use `async with` or `aclose()`.
+        if getattr(self, "_owns_client", False) and getattr(self, "_client", None) is not None:
+            self.close()
+
     def __enter__(self) -> Self:
         return self
 

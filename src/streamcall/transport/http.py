@@ -18,6 +18,7 @@ from streamcall.errors import (
     APIError,
     APIStatusError,
     redact,
+    redact_value,
     status_error_class,
 )
 from streamcall.transport.retries import DEFAULT_RETRY_POLICY, RetryPolicy
@@ -95,9 +96,7 @@ def status_error(
     response: httpx2.Response, raw_body: bytes, secrets: Sequence[str]
 ) -> APIStatusError:
     """The typed error for an HTTP error response (its body already read)."""
-    body = parse_body(raw_body)
-    if isinstance(body, str):
-        body = redact(body, secrets)
+    body = redact_value(parse_body(raw_body), secrets)
     detail = error_message(body) or response.reason_phrase or "no details"
     request_id = next(
         (response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None

@@ -32,6 +32,8 @@ from streamcall.transport.timeouts import Deadline
 if TYPE_CHECKING:
     import httpx2
 
+DRAIN_LIMIT = 64 * 1024  # bytes read after the end marker before giving up on reuse
+
 __all__ = ["EndOfStream", "EventStream", "EventStreamAsync", "FrameDecoder", "StreamCodec"]
 
 T = TypeVar("T")
@@ -177,32 +179,53 @@ class EventStream(_StreamBase[T]):
         decode = self._codec.decode
         chunks = self.response.iter_bytes()
         try:
-            while True:
-                token = deadline.activate()
-                try:
-                    chunk = next(chunks, None)
-                except httpx2.HTTPError as exc:
-                    raise self._read_error(exc) from exc
-                finally:
-                    Deadline.deactivate(token)
-                if chunk is None:
-                    break
-                for frame in feed(chunk):
+            try:
+                while True:
+                    token = deadline.activate()
+                    try:
+                        chunk = next(chunks, None)
+                    except httpx2.HTTPError as exc:
+                        raise self._read_error(exc) from exc
+                    finally:
+                        Deadline.deactivate(token)
+                    if chunk is None:
+                        break
+                    for frame in feed(chunk):
+                        item = decode(frame)
+                        if item is not None:
+                            yield item
+                    expired = self._total_expired()
+                    if expired is not None:
+                        raise expired
+                for frame in self._frames.end():
                     item = decode(frame)
                     if item is not None:
                         yield item
-                expired = self._total_expired()
-                if expired is not None:
-                    raise expired
-            for frame in self._frames.end():
-                item = decode(frame)
-                if item is not None:
-                    yield item
-            self._codec.finish(False)
-        except EndOfStream:
-            self._codec.finish(True)
+                self._codec.finish(False)
+            except EndOfStream:
+                self._codec.finish(True)
+                self._drain(chunks)
+        except APIError as exc:
+            exc.redact(self._secrets)
+            raise
         finally:
             self._release()
+
+    def _drain(self, chunks: Iterator[bytes]) -> None:
+        """Read the body's last bytes after the end marker, so the connection can be reused."""
+        import httpx2
+
+        token = self._deadline.start_drain()
+        try:
+            received = 0
+            for chunk in chunks:
+                received += len(chunk)
+                if received > DRAIN_LIMIT:
+                    break
+        except httpx2.HTTPError:
+            pass
+        finally:
+            Deadline.deactivate(token)
 
 
 class EventStreamAsync(_StreamBase[T]):
@@ -272,32 +295,53 @@ class EventStreamAsync(_StreamBase[T]):
         decode = self._codec.decode
         chunks = self.response.aiter_bytes()
         try:
-            while True:
-                token = deadline.activate()
-                try:
-                    chunk = await anext(chunks, None)
-                except httpx2.HTTPError as exc:
-                    raise self._read_error(exc) from exc
-                finally:
-                    Deadline.deactivate(token)
-                if chunk is None:
-                    break
-                for frame in feed(chunk):
+            try:
+                while True:
+                    token = deadline.activate()
+                    try:
+                        chunk = await anext(chunks, None)
+                    except httpx2.HTTPError as exc:
+                        raise self._read_error(exc) from exc
+                    finally:
+                        Deadline.deactivate(token)
+                    if chunk is None:
+                        break
+                    for frame in feed(chunk):
+                        item = decode(frame)
+                        if item is not None:
+                            yield item
+                    expired = self._total_expired()
+                    if expired is not None:
+                        raise expired
+                for frame in self._frames.end():
                     item = decode(frame)
                     if item is not None:
                         yield item
-                expired = self._total_expired()
-                if expired is not None:
-                    raise expired
-            for frame in self._frames.end():
-                item = decode(frame)
-                if item is not None:
-                    yield item
-            self._codec.finish(False)
-        except EndOfStream:
-            self._codec.finish(True)
+                self._codec.finish(False)
+            except EndOfStream:
+                self._codec.finish(True)
+                await self._drain(chunks)
+        except APIError as exc:
+            exc.redact(self._secrets)
+            raise
         finally:
             await self._release()
+
+    async def _drain(self, chunks: AsyncIterator[bytes]) -> None:
+        """Read the body's last bytes after the end marker, so the connection can be reused."""
+        import httpx2
+
+        token = self._deadline.start_drain()
+        try:
+            received = 0
+            async for chunk in chunks:
+                received += len(chunk)
+                if received > DRAIN_LIMIT:
+                    break
+        except httpx2.HTTPError:
+            pass
+        finally:
+            Deadline.deactivate(token)
 
 
 def _close_async_response_soon(response: httpx2.Response) -> None:

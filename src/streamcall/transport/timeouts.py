@@ -62,6 +62,7 @@ class Timeouts:
 
 
 DEFAULT_TIMEOUTS: Final = Timeouts()
+DRAIN_SECONDS: Final = 0.25
 
 _ACTIVE: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
     "streamcall_deadline", default=None
@@ -112,6 +113,13 @@ class Deadline:
         self._got_bytes = False
         if self.timeouts.first_byte is not None:
             self._first_byte_at = self._clock() + self.timeouts.first_byte
+
+    def start_drain(self, seconds: float = DRAIN_SECONDS) -> contextvars.Token[Deadline | None]:
+        """After the end marker: allow only a short wait for the body's last bytes."""
+        cap = self._clock() + seconds
+        if self._total_at is None or cap < self._total_at:
+            self._total_at = cap
+        return self.activate()
 
     def error(self, request: httpx2.Request | None = None) -> StreamTimeoutError:
         """The error for the limit that was hit last."""
