@@ -347,3 +347,26 @@ def sse_body(payloads: Sequence[str], done: bool = True) -> bytes:
     if done:
         events.append("data: [DONE]\n\n")
     return "".join(events).encode()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Serve files until stdin closes: ``python -m tests.replay BODY_FILE...``.
+
+    Prints one base URL per file (in order), then serves each file's bytes to every request on
+    its URL. Used by the benchmarks, so that the server does not share the client's GIL.
+    """
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("bodies", nargs="+", help="files holding response bodies")
+    args = parser.parse_args(argv)
+    with ReplayServer() as server:
+        for path in args.bodies:
+            with open(path, "rb") as f:
+                print(server.route(Reply(body=f.read())), flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()

@@ -410,7 +410,8 @@ def test_complete(server: ReplayServer) -> None:
     assert response.choices[0].message.content == "Hello!"
     assert response.choices[0].message.tool_calls[0].function.name == "f"  # type: ignore[index]
     assert response.choices[0].finish_reason == "tool_calls"
-    assert response.usage is not None and response.usage.total_tokens == 5
+    assert response.usage is not None
+    assert response.usage.total_tokens == 5
     assert server.requests(url)[0].json()["stream"] is False  # type: ignore[index]
 
 

@@ -70,7 +70,10 @@ def text_of(client: Mistral) -> str:
 def test_status_errors_are_typed(
     server: ReplayServer, status: int, error: type[APIStatusError]
 ) -> None:
-    body = b'{"object":"error","message":"Something specific went wrong","type":"invalid_request_error"}'
+    body = (
+        b'{"object":"error","message":"Something specific went wrong",'
+        b'"type":"invalid_request_error"}'
+    )
     url = server.route(
         Reply(
             status=status,
@@ -187,7 +190,7 @@ def test_connection_refused_is_retried_then_typed() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     client = client_for(f"http://127.0.0.1:{port}")
-    with pytest.raises(APIConnectionError, match="Could not reach 127.0.0.1"):
+    with pytest.raises(APIConnectionError, match=r"Could not reach 127\.0\.0\.1"):
         client.chat.stream("m", MESSAGES)
 
 
@@ -400,7 +403,7 @@ async def test_async_break_closes_the_connection(server: ReplayServer) -> None:
 def test_oversized_event_is_a_decode_error(server: ReplayServer) -> None:
     huge = sse_body(['{"choices":[{"delta":{"content":"' + "x" * 5000 + '"}}]}'])
     url = server.route(Reply(body=huge))
-    with pytest.raises(StreamDecodeError, match="4096-byte bound"):
+    with pytest.raises(StreamDecodeError, match="4096-character bound"):
         with client_for(url, max_event_size=4096).chat.stream("m", MESSAGES) as stream:
             list(stream)
 

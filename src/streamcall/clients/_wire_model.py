@@ -17,8 +17,12 @@ import msgspec
 __all__ = ["WireModel"]
 
 
-class WireModel(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """Base of the typed request and response models; unset (default) fields are not sent."""
+class WireModel(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+    """Base of the typed request and response models; unset (default) fields are not sent.
+
+    ``gc=False``: decoded payloads are trees, never cycles, so the garbage collector need not
+    track them (faster decoding). Do not build reference cycles through these objects.
+    """
 
     def model_dump(self) -> dict[str, Any]:
         """The model as plain JSON-compatible Python data."""

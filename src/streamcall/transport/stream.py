@@ -2,14 +2,14 @@
 
 The pipeline for each network read is::
 
-    bytes --frames.feed()--> frames (SSE events, NDJSON lines) --codec.decode()--> T
+    bytes --frames.feed()--> frames (SSE events, NDJSON lines) --codec.decode_all()--> [T]
 
 ``frames`` is a sans-IO decoder from :mod:`streamcall.wire`; ``codec`` is the provider's pure
-function object that turns one frame into one typed event (or ``None`` to skip it), raises
-:class:`EndOfStream` at the protocol's end marker (``data: [DONE]``), and raises
-:class:`~streamcall.errors.StreamError` for an error the provider reports in the stream. The two
-classes below only move bytes: they share every decision through :func:`map_read_error` and the
-codec. The HTTP response is released when iteration ends, breaks or raises, on ``close()`` /
+object (a :class:`FrameCodec`) that turns frames into typed events, and sets ``codec.stop`` to
+:class:`EndOfStream` at the protocol's end marker (``data: [DONE]``) or to a
+:class:`~streamcall.errors.StreamError` the provider reported, after the events before it. The
+two classes below only move bytes: they share every decision through :func:`map_read_error` and
+the codec. The HTTP response is released when iteration ends, breaks or raises, on ``close()`` /
 ``aclose()`` and on leaving a ``with`` block; a stream garbage-collected while open is closed
 and warns with ``ResourceWarning``.
 """
@@ -34,12 +34,17 @@ if TYPE_CHECKING:
 
 DRAIN_LIMIT = 64 * 1024  # bytes read after the end marker before giving up on reuse
 
-__all__ = ["EndOfStream", "EventStream", "EventStreamAsync", "FrameDecoder", "StreamCodec"]
+__all__ = [
+    "EndOfStream",
+    "EventStream",
+    "EventStreamAsync",
+    "FrameCodec",
+    "FrameDecoder",
+    "StreamCodec",
+]
 
 T = TypeVar("T")
 F = TypeVar("F")
-F_contra = TypeVar("F_contra", contravariant=True)
-T_co = TypeVar("T_co", covariant=True)
 
 
 class EndOfStream(Exception):
@@ -54,16 +59,45 @@ class FrameDecoder(Protocol[F]):
     def end(self) -> list[F]: ...
 
 
-class StreamCodec(Protocol[F_contra, T_co]):
-    """Turns frames into typed events; see the module docstring."""
+class StreamCodec(Protocol[F, T]):
+    """Turns the frames of one network read into typed events; see :class:`FrameCodec`."""
 
-    def decode(self, frame: F_contra) -> T_co | None: ...
+    stop: BaseException | None
+
+    def decode_all(self, frames: list[F]) -> list[T]: ...
+
+    def finish(self, ended: bool) -> None: ...
+
+
+class FrameCodec(Generic[F, T]):
+    """Base of the provider codecs: subclasses implement :meth:`decode` for one frame.
+
+    :meth:`decode_all` decodes the frames of one network read. When a frame ends the stream
+    (:class:`EndOfStream`) or reports an error, the events before it are still returned, and
+    the exception is kept in :attr:`stop` for the stream to raise after delivering them.
+    """
+
+    stop: BaseException | None = None
+
+    def decode(self, frame: F) -> T | None:
+        """One frame -> one event, or ``None`` to skip it; may raise (see the class)."""
+        raise NotImplementedError
+
+    def decode_all(self, frames: list[F]) -> list[T]:
+        """The events of ``frames``, in order; see the class docstring for stops."""
+        out: list[T] = []
+        decode = self.decode
+        try:
+            for frame in frames:
+                item = decode(frame)
+                if item is not None:
+                    out.append(item)
+        except (EndOfStream, APIError) as exc:
+            self.stop = exc
+        return out
 
     def finish(self, ended: bool) -> None:
-        """Called once when the body ends: ``ended`` is True after the end marker.
-
-        It may raise (a pending in-stream error, or a stream that stopped early).
-        """
+        """Called once when the body ends (``ended``: after the end marker); may raise."""
 
 
 def map_read_error(
@@ -82,39 +116,28 @@ def map_read_error(
     return APIConnectionError(f"Error while reading the stream: {detail}", request=request)
 
 
+def _expired(deadline: Deadline, request: httpx2.Request) -> APIError | None:
+    """The total-deadline error, checked between reads (covers transports without deadlines)."""
+    return deadline.error_for("total", request) if deadline.expired() else None
+
+
 class _StreamBase(Generic[T]):
     response: httpx2.Response
 
-    def __init__(
-        self,
-        response: httpx2.Response,
-        deadline: Deadline,
-        frames: FrameDecoder[Any],
-        codec: StreamCodec[Any, T],
-        *,
-        secrets: Sequence[str] = (),
-        client_ref: object | None = None,
-    ) -> None:
+    def __init__(self, response: httpx2.Response, client_ref: object | None) -> None:
         self.response = response
         self.client_ref = client_ref
-        self._deadline = deadline
-        self._frames = frames
-        self._codec = codec
-        self._secrets = secrets
-        self._closed = False
 
     @property
     def closed(self) -> bool:
         """Whether the HTTP response has been released."""
-        return self._closed
+        return self.response.is_closed
 
-    def _read_error(self, exc: Exception) -> APIError:
-        return map_read_error(exc, self._deadline, self.response.request, self._secrets)
 
-    def _total_expired(self) -> APIError | None:
-        if self._deadline.expired():
-            return self._deadline.error_for("total", self.response.request)
-        return None
+# The event generators below are module functions on purpose: they must not reference the
+# stream object, so that a stream dropped while open is finalized at once by reference
+# counting (closing its connection, with a ResourceWarning) rather than later by the cyclic
+# garbage collector, in an order where its sockets may be finalized first.
 
 
 class EventStream(_StreamBase[T]):
@@ -130,11 +153,12 @@ class EventStream(_StreamBase[T]):
         secrets: Sequence[str] = (),
         client_ref: object | None = None,
     ) -> None:
-        super().__init__(response, deadline, frames, codec, secrets=secrets, client_ref=client_ref)
-        self._events = self._iterate()
+        super().__init__(response, client_ref)
+        self._events = _iterate(response, deadline, frames, codec, secrets)
 
     def __iter__(self) -> Iterator[T]:
-        return self
+        # The generator itself: a `for` loop then pays no Python-level __next__ per event.
+        return self._events
 
     def __next__(self) -> T:
         return next(self._events)
@@ -153,15 +177,11 @@ class EventStream(_StreamBase[T]):
     def close(self) -> None:
         """Stop the stream and release the HTTP connection. Safe to call twice."""
         self._events.close()
-        self._release()
-
-    def _release(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self.response.close()
+        self.response.close()
 
     def __del__(self) -> None:
-        if not getattr(self, "_closed", True):
+        response = getattr(self, "response", None)
+        if response is not None and not response.is_closed:
             warnings.warn(
                 f"{type(self).__name__} was garbage-collected while open; use it in a `with` "
                 "block or call close() to release its connection",
@@ -169,63 +189,70 @@ class EventStream(_StreamBase[T]):
                 stacklevel=2,
                 source=self,
             )
-            self._release()
+            response.close()
 
-    def _iterate(self) -> Generator[T, None, None]:
-        import httpx2
 
-        deadline = self._deadline
-        feed = self._frames.feed
-        decode = self._codec.decode
-        chunks = self.response.iter_bytes()
+def _iterate(
+    response: httpx2.Response,
+    deadline: Deadline,
+    frames: FrameDecoder[Any],
+    codec: StreamCodec[Any, T],
+    secrets: Sequence[str],
+) -> Generator[T, None, None]:
+    import httpx2
+
+    feed = frames.feed
+    decode_all = codec.decode_all
+    chunks = response.iter_bytes()
+    try:
         try:
-            try:
-                while True:
-                    token = deadline.activate()
-                    try:
-                        chunk = next(chunks, None)
-                    except httpx2.HTTPError as exc:
-                        raise self._read_error(exc) from exc
-                    finally:
-                        Deadline.deactivate(token)
-                    if chunk is None:
-                        break
-                    for frame in feed(chunk):
-                        item = decode(frame)
-                        if item is not None:
-                            yield item
-                    expired = self._total_expired()
-                    if expired is not None:
-                        raise expired
-                for frame in self._frames.end():
-                    item = decode(frame)
-                    if item is not None:
-                        yield item
-                self._codec.finish(False)
-            except EndOfStream:
-                self._codec.finish(True)
-                self._drain(chunks)
-        except APIError as exc:
-            exc.redact(self._secrets)
-            raise
-        finally:
-            self._release()
-
-    def _drain(self, chunks: Iterator[bytes]) -> None:
-        """Read the body's last bytes after the end marker, so the connection can be reused."""
-        import httpx2
-
-        token = self._deadline.start_drain()
-        try:
-            received = 0
-            for chunk in chunks:
-                received += len(chunk)
-                if received > DRAIN_LIMIT:
+            while True:
+                token = deadline.activate()
+                try:
+                    chunk = next(chunks, None)
+                except httpx2.HTTPError as exc:
+                    raise map_read_error(exc, deadline, response.request, secrets) from exc
+                finally:
+                    Deadline.deactivate(token)
+                if chunk is None:
                     break
-        except httpx2.HTTPError:
-            pass
-        finally:
-            Deadline.deactivate(token)
+                batch = feed(chunk)
+                if batch:
+                    yield from decode_all(batch)
+                    if codec.stop is not None:
+                        raise codec.stop
+                expired = _expired(deadline, response.request)
+                if expired is not None:
+                    raise expired
+            yield from decode_all(frames.end())
+            if codec.stop is not None:
+                raise codec.stop
+            codec.finish(False)
+        except EndOfStream:
+            codec.finish(True)
+            _drain(chunks, deadline)
+    except APIError as exc:
+        exc.redact(secrets)
+        raise
+    finally:
+        response.close()
+
+
+def _drain(chunks: Iterator[bytes], deadline: Deadline) -> None:
+    """Read the body's last bytes after the end marker, so the connection can be reused."""
+    import httpx2
+
+    token = deadline.start_drain()
+    try:
+        received = 0
+        for chunk in chunks:
+            received += len(chunk)
+            if received > DRAIN_LIMIT:
+                break
+    except httpx2.HTTPError:
+        pass
+    finally:
+        Deadline.deactivate(token)
 
 
 class EventStreamAsync(_StreamBase[T]):
@@ -241,11 +268,11 @@ class EventStreamAsync(_StreamBase[T]):
         secrets: Sequence[str] = (),
         client_ref: object | None = None,
     ) -> None:
-        super().__init__(response, deadline, frames, codec, secrets=secrets, client_ref=client_ref)
-        self._events = self._iterate()
+        super().__init__(response, client_ref)
+        self._events = _aiterate(response, deadline, frames, codec, secrets)
 
     def __aiter__(self) -> AsyncIterator[T]:
-        return self
+        return self._events
 
     async def __anext__(self) -> T:
         return await self._events.__anext__()
@@ -264,19 +291,15 @@ class EventStreamAsync(_StreamBase[T]):
     async def aclose(self) -> None:
         """Stop the stream and release the HTTP connection. Safe to call twice."""
         await self._events.aclose()
-        await self._release()
+        await self.response.aclose()
 
     async def close(self) -> None:
         """Alias of :meth:`aclose`, as in the Mistral SDK's ``EventStreamAsync``."""
         await self.aclose()
 
-    async def _release(self) -> None:
-        if not self._closed:
-            self._closed = True
-            await self.response.aclose()
-
     def __del__(self) -> None:
-        if not getattr(self, "_closed", True):
+        response = getattr(self, "response", None)
+        if response is not None and not response.is_closed:
             warnings.warn(
                 f"{type(self).__name__} was garbage-collected while open; use it in an "
                 "`async with` block or call aclose() to release its connection",
@@ -284,64 +307,72 @@ class EventStreamAsync(_StreamBase[T]):
                 stacklevel=2,
                 source=self,
             )
-            self._closed = True
-            _close_async_response_soon(self.response)
+            _close_async_response_soon(response)
 
-    async def _iterate(self) -> AsyncGenerator[T, None]:
-        import httpx2
 
-        deadline = self._deadline
-        feed = self._frames.feed
-        decode = self._codec.decode
-        chunks = self.response.aiter_bytes()
+async def _aiterate(
+    response: httpx2.Response,
+    deadline: Deadline,
+    frames: FrameDecoder[Any],
+    codec: StreamCodec[Any, T],
+    secrets: Sequence[str],
+) -> AsyncGenerator[T, None]:
+    import httpx2
+
+    feed = frames.feed
+    decode_all = codec.decode_all
+    chunks = response.aiter_bytes()
+    try:
         try:
-            try:
-                while True:
-                    token = deadline.activate()
-                    try:
-                        chunk = await anext(chunks, None)
-                    except httpx2.HTTPError as exc:
-                        raise self._read_error(exc) from exc
-                    finally:
-                        Deadline.deactivate(token)
-                    if chunk is None:
-                        break
-                    for frame in feed(chunk):
-                        item = decode(frame)
-                        if item is not None:
-                            yield item
-                    expired = self._total_expired()
-                    if expired is not None:
-                        raise expired
-                for frame in self._frames.end():
-                    item = decode(frame)
-                    if item is not None:
-                        yield item
-                self._codec.finish(False)
-            except EndOfStream:
-                self._codec.finish(True)
-                await self._drain(chunks)
-        except APIError as exc:
-            exc.redact(self._secrets)
-            raise
-        finally:
-            await self._release()
-
-    async def _drain(self, chunks: AsyncIterator[bytes]) -> None:
-        """Read the body's last bytes after the end marker, so the connection can be reused."""
-        import httpx2
-
-        token = self._deadline.start_drain()
-        try:
-            received = 0
-            async for chunk in chunks:
-                received += len(chunk)
-                if received > DRAIN_LIMIT:
+            while True:
+                token = deadline.activate()
+                try:
+                    chunk = await anext(chunks, None)
+                except httpx2.HTTPError as exc:
+                    raise map_read_error(exc, deadline, response.request, secrets) from exc
+                finally:
+                    Deadline.deactivate(token)
+                if chunk is None:
                     break
-        except httpx2.HTTPError:
-            pass
-        finally:
-            Deadline.deactivate(token)
+                batch = feed(chunk)
+                if batch:
+                    for item in decode_all(batch):
+                        yield item
+                    if codec.stop is not None:
+                        raise codec.stop
+                expired = _expired(deadline, response.request)
+                if expired is not None:
+                    raise expired
+            for item in decode_all(frames.end()):
+                yield item
+            if codec.stop is not None:
+                raise codec.stop
+            codec.finish(False)
+        except EndOfStream:
+            codec.finish(True)
+            await _adrain(chunks, deadline)
+    except APIError as exc:
+        exc.redact(secrets)
+        raise
+    finally:
+        await response.aclose()
+
+
+async def _adrain(chunks: AsyncIterator[bytes], deadline: Deadline) -> None:
+    """Read the body's last bytes after the end marker, so the connection can be reused."""
+    import httpx2
+
+    token = deadline.start_drain()
+    try:
+        received = 0
+        async for chunk in chunks:
+            received += len(chunk)
+            if received > DRAIN_LIMIT:
+                break
+    except httpx2.HTTPError:
+        pass
+    finally:
+        Deadline.deactivate(token)
 
 
 def _close_async_response_soon(response: httpx2.Response) -> None:

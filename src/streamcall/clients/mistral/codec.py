@@ -29,13 +29,14 @@ from streamcall.clients.mistral.models import (
     CompletionEvent,
 )
 from streamcall.errors import StreamError, StreamInterruptedError
-from streamcall.transport.stream import EndOfStream
+from streamcall.transport.stream import EndOfStream, FrameCodec
 from streamcall.wire.sse import ServerSentEvent
 
 __all__ = ["ChatStreamCodec", "build_chat_body", "decode_chat_response"]
 
 DONE: Final = "[DONE]"
 _chunk_decoder = msgspec.json.Decoder(CompletionChunk)
+_chunks_decoder = msgspec.json.Decoder(list[CompletionChunk])
 _response_decoder = msgspec.json.Decoder(ChatCompletionResponse)
 
 
@@ -100,34 +101,59 @@ def decode_chat_response(raw: bytes) -> ChatCompletionResponse:
         raise decode_error("a Mistral chat response", raw, exc) from None
 
 
-class ChatStreamCodec:
-    """SSE events of a chat stream -> :class:`CompletionEvent` (see ``StreamCodec``).
+class ChatStreamCodec(FrameCodec[ServerSentEvent, CompletionEvent]):
+    """SSE events of a chat stream -> :class:`CompletionEvent`.
 
     A chunk with ``finish_reason == "error"`` is still delivered; the :class:`StreamError` is
     raised after it, when the stream ends, so no text is lost.
     """
 
-    __slots__ = ("_error", "_finished")
+    __slots__ = ("_error", "_finished", "stop")
 
     def __init__(self) -> None:
         self._error: StreamError | None = None
         self._finished = False
+        self.stop: BaseException | None = None
 
-    def decode(self, event: ServerSentEvent) -> CompletionEvent | None:
-        raw = event.data
+    def decode_all(self, frames: list[ServerSentEvent]) -> list[CompletionEvent]:
+        # Fast path: every event of this read is a chunk -> one msgspec call decodes them all.
+        # Anything else (the end marker, an error payload, an unknown content type) takes the
+        # exact per-event path.
+        if len(frames) > 1:
+            raws = [frame.data for frame in frames]
+            try:
+                chunks = _chunks_decoder.decode("[" + ",".join(raws) + "]")
+            except msgspec.MsgspecError:
+                pass
+            else:
+                if len(chunks) == len(raws):
+                    for chunk in chunks:
+                        for choice in chunk.choices:
+                            if choice.finish_reason is not None:
+                                self._on_finish(choice.finish_reason, chunk)
+                    return [
+                        CompletionEvent(data=c, raw=r) for c, r in zip(chunks, raws, strict=True)
+                    ]
+        return super().decode_all(frames)
+
+    def decode(self, frame: ServerSentEvent) -> CompletionEvent | None:
+        raw = frame.data
         if raw == DONE:
             raise EndOfStream
         chunk = decode_chunk(raw)
         for choice in chunk.choices:
             if choice.finish_reason is not None:
-                self._finished = True
-                if choice.finish_reason == "error" and self._error is None:
-                    self._error = StreamError(
-                        "Mistral ended the stream with finish_reason='error'",
-                        type="finish_reason_error",
-                        body=raw,
-                    )
+                self._on_finish(choice.finish_reason, chunk)
         return CompletionEvent(data=chunk, raw=raw)
+
+    def _on_finish(self, finish_reason: str, chunk: CompletionChunk) -> None:
+        self._finished = True
+        if finish_reason == "error" and self._error is None:
+            self._error = StreamError(
+                "Mistral ended the stream with finish_reason='error'",
+                type="finish_reason_error",
+                body=chunk.model_dump(),
+            )
 
     def finish(self, ended: bool) -> None:
         if self._error is not None:

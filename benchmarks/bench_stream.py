@@ -1,0 +1,199 @@
+"""Streaming throughput and import time, side by side in one run.
+
+Streams N Mistral-shaped chunks (no delay) from a local replay server and reports chunks/s for:
+
+- ``floor``: raw httpx2 + orjson reading lines (``response.iter_lines()``), the least a client
+  must do;
+- ``mistralai``: the official SDK's ``chat.stream``;
+- ``streamcall``: ``Mistral.chat.stream``.
+
+Every contender reads ``choices[0].delta.content`` of every chunk, as a user would. Runs are
+interleaved and repeated (each sample streams at least 20,000 chunks, in several requests when
+N is small; the slow SDK gets one request per sample); the best of each is kept, and ratios against the floor are printed
+(the machines are shared and noisy: compare ratios, not absolute numbers).
+
+    python benchmarks/bench_stream.py [--n 1000 20000] [--repeat 5] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+CHUNK = (
+    '{"id":"44da3847ce52afd703690b20cb08658f","object":"chat.completion.chunk",'
+    '"created":1772036650,"model":"mistral-small-latest","choices":[{"index":0,'
+    '"delta":{"content":" token"},"finish_reason":null,"logprobs":null}]}'
+)
+LAST = (
+    '{"id":"44da3847ce52afd703690b20cb08658f","object":"chat.completion.chunk",'
+    '"created":1772036650,"model":"mistral-small-latest","choices":[{"index":0,'
+    '"delta":{"content":""},"finish_reason":"stop","logprobs":null}],'
+    '"usage":{"prompt_tokens":19,"total_tokens":52,"completion_tokens":33}}'
+)
+MESSAGES = [{"role": "user", "content": "Recommend a book"}]
+SAMPLE_CHUNKS = 20_000
+
+
+def body_of(n: int) -> bytes:
+    return (
+        "".join(f"data: {CHUNK}\n\n" for _ in range(n - 1)) + f"data: {LAST}\n\ndata: [DONE]\n\n"
+    ).encode()
+
+
+def floor_runner(url: str) -> Callable[[], int]:
+    import httpx2
+    import orjson
+
+    client = httpx2.Client()
+
+    def run() -> int:
+        count = 0
+        with client.stream("POST", url + "/v1/chat/completions", json={"stream": True}) as r:
+            for line in r.iter_lines():
+                if line.startswith("data: "):
+                    data = line[6:]
+                    if data == "[DONE]":
+                        break
+                    orjson.loads(data)["choices"][0]["delta"]["content"]
+                    count += 1
+        return count
+
+    return run
+
+
+def sdk_runner(url: str) -> Callable[[], int]:
+    from mistralai.client import Mistral as SDK
+
+    client = SDK(api_key="bench", server_url=url)
+
+    def run() -> int:
+        count = 0
+        with client.chat.stream(model="mistral-small-latest", messages=MESSAGES) as stream:  # type: ignore[arg-type]
+            for event in stream:
+                event.data.choices[0].delta.content
+                count += 1
+        return count
+
+    return run
+
+
+def streamcall_runner(url: str) -> Callable[[], int]:
+    from streamcall.clients.mistral import Mistral
+
+    client = Mistral(api_key="bench", server_url=url)
+
+    def run() -> int:
+        count = 0
+        with client.chat.stream("mistral-small-latest", MESSAGES) as stream:
+            for event in stream:
+                event.data.choices[0].delta.content
+                count += 1
+        return count
+
+    return run
+
+
+RUNNERS = {"floor": floor_runner, "mistralai": sdk_runner, "streamcall": streamcall_runner}
+
+
+def throughput(url: str, n: int, repeat: int) -> dict[str, float]:
+    runners = {name: make(url) for name, make in RUNNERS.items()}
+    best: dict[str, float] = {name: 0.0 for name in runners}
+    for name, run in runners.items():  # warm up: connections, imports, caches
+        assert run() == n, name
+    requests_per_sample = max(1, SAMPLE_CHUNKS // n)  # short samples are all noise
+    for _ in range(repeat):
+        for name, run in runners.items():
+            count = 0
+            start = time.perf_counter()
+            for _ in range(requests_per_sample if name != "mistralai" else 1):
+                count += run()
+            elapsed = time.perf_counter() - start
+            best[name] = max(best[name], count / elapsed)
+    return best
+
+
+@contextlib.contextmanager
+def replay_server(sizes: list[int]) -> Iterator[list[str]]:
+    """A replay server in its own process (it must not compete for this process's GIL)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for n in sizes:
+            path = Path(tmp) / f"body-{n}.sse"
+            path.write_bytes(body_of(n))
+            paths.append(str(path))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.replay", *paths],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert proc.stdout is not None
+            yield [proc.stdout.readline().strip() for _ in sizes]
+        finally:
+            assert proc.stdin is not None
+            proc.stdin.close()
+            proc.wait(timeout=10)
+
+
+def import_ms(module: str, repeat: int) -> float:
+    """Median cumulative import time of ``module`` in a fresh interpreter, in ms."""
+    times = []
+    for _ in range(repeat):
+        out = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stderr
+        pattern = rf"^import time:\s+\d+ \|\s+(\d+) \| {re.escape(module)}$"
+        match = re.search(pattern, out, re.M)
+        assert match, out[-500:]
+        times.append(int(match.group(1)) / 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, nargs="+", default=[1000, 20000])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+
+    results: dict[str, object] = {}
+    with replay_server(args.n) as urls:
+        for n, url in zip(args.n, urls, strict=True):
+            best = throughput(url, n, args.repeat)
+            floor = best["floor"]
+            print(f"\nN = {n:,} chunks (best of {args.repeat}, chunks/s and ratio to the floor)")
+            for name, rate in best.items():
+                print(f"  {name:<11} {rate:>12,.0f}/s   {rate / floor:6.2f}x")
+            results[f"n={n}"] = {name: {"rate": r, "ratio": r / floor} for name, r in best.items()}
+
+    print("\nImport time (median of fresh interpreters, python -X importtime)")
+    imports = {}
+    for module in ("streamcall.clients.mistral", "mistralai.client", "httpx2"):
+        imports[module] = import_ms(module, max(3, args.repeat))
+        print(f"  {module:<28} {imports[module]:8.1f} ms")
+    results["import_ms"] = imports
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
