@@ -15,6 +15,7 @@ from streamcall.clients.mistral.models import UserMessage
 from streamcall.errors import (
     APIConnectionError,
     APIStatusError,
+    APITimeoutError,
     AuthenticationError,
     BadRequestError,
     ConflictError,
@@ -248,6 +249,8 @@ def test_first_byte_timeout(server: ReplayServer) -> None:
         client.chat.stream("m", MESSAGES)
     assert info.value.kind == "first_byte"
     assert info.value.timeout == 0.3
+    assert isinstance(info.value, APITimeoutError)
+    assert isinstance(info.value, APIConnectionError)
     assert time.monotonic() - start < 1.2
 
 
@@ -378,6 +381,25 @@ def test_garbage_collected_open_stream_warns_and_closes(server: ReplayServer) ->
         del stream
         gc.collect()
     assert server.route_of(url).client_closed_early.wait(2)
+
+
+@pytest.mark.anyio
+async def test_async_garbage_collected_open_stream_warns_and_closes(server: ReplayServer) -> None:
+    import anyio
+
+    url = stalled_route(server)
+    client = client_for(url)
+    stream = await client.chat.stream_async("m", MESSAGES)
+    await stream.__anext__()
+    with pytest.warns(ResourceWarning, match="garbage-collected while open"):
+        del stream
+        gc.collect()
+    for _ in range(200):  # the close is scheduled on the running loop
+        if server.route_of(url).client_closed_early.is_set():
+            break
+        await anyio.sleep(0.01)
+    assert server.route_of(url).client_closed_early.is_set()
+    await client.aclose()
 
 
 @pytest.mark.anyio
