@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,38 +77,31 @@ def floor_runner(url: str) -> Callable[[], int]:
     return run
 
 
-def sdk_runner(url: str) -> Callable[[], int]:
-    from mistralai.client import Mistral as SDK
-
-    client = SDK(api_key="bench", server_url=url)
+def chat_stream_runner(client: Any) -> Callable[[], int]:
+    """A run over ``client.chat.stream`` (the SDK and streamcall share this surface)."""
 
     def run() -> int:
         count = chars = 0
-        with client.chat.stream(model="mistral-small-latest", messages=MESSAGES) as stream:  # type: ignore[arg-type]
+        with client.chat.stream(model="mistral-small-latest", messages=MESSAGES) as stream:
             for event in stream:
-                chars += len(event.data.choices[0].delta.content)  # type: ignore[arg-type]
+                chars += len(event.data.choices[0].delta.content)
                 count += 1
         assert chars
         return count
 
     return run
+
+
+def sdk_runner(url: str) -> Callable[[], int]:
+    from mistralai.client import Mistral as SDK
+
+    return chat_stream_runner(SDK(api_key="bench", server_url=url))
 
 
 def streamcall_runner(url: str) -> Callable[[], int]:
     from streamcall.clients.mistral import Mistral
 
-    client = Mistral(api_key="bench", server_url=url)
-
-    def run() -> int:
-        count = chars = 0
-        with client.chat.stream("mistral-small-latest", MESSAGES) as stream:
-            for event in stream:
-                chars += len(event.data.choices[0].delta.content)  # type: ignore[arg-type]
-                count += 1
-        assert chars
-        return count
-
-    return run
+    return chat_stream_runner(Mistral(api_key="bench", server_url=url))
 
 
 RUNNERS = {"floor": floor_runner, "mistralai": sdk_runner, "streamcall": streamcall_runner}
