@@ -1,0 +1,25 @@
+"""The provider-neutral call layer, as in ``mirascope.core.base``."""
+
+from streamcall.core.base._accumulate import Usage
+from streamcall.core.base.call_response import BaseCallResponse
+from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
+from streamcall.core.base.cost import CostMetadata
+from streamcall.core.base.messages import BaseMessageParam, prompt_template
+from streamcall.core.base.stream import BaseStream, stream_factory
+from streamcall.core.base.tool import BaseTool
+from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig, Metadata
+
+__all__ = [
+    "BaseCallParams",
+    "BaseCallResponse",
+    "BaseCallResponseChunk",
+    "BaseDynamicConfig",
+    "BaseMessageParam",
+    "BaseStream",
+    "BaseTool",
+    "CostMetadata",
+    "Metadata",
+    "Usage",
+    "prompt_template",
+    "stream_factory",
+]

@@ -1,0 +1,290 @@
+"""Mechanisms every provider's stream shares (pure): tool-call assembly, usage merge, partial JSON.
+
+A provider adapter turns each raw chunk into plain facts (text, thinking, tool-call parts, a
+usage report, finish reasons); :class:`StreamAccumulator` folds them into the state of the
+response so far. Nothing here knows a provider.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from streamcall.errors import StreamDecodeError
+
+__all__ = [
+    "AssembledToolCall",
+    "StreamAccumulator",
+    "ToolCallAssembler",
+    "ToolCallPart",
+    "Usage",
+    "UsageReport",
+    "merge_usage",
+    "parse_partial_json",
+    "parse_tool_arguments",
+]
+
+
+@dataclass(slots=True)
+class Usage:
+    """Token usage in a provider-neutral shape (``None``: the provider did not say)."""
+
+    input_tokens: int | None = None
+    cached_tokens: int | None = None
+    output_tokens: int | None = None
+    total_tokens: int | None = None
+    reasoning_tokens: int | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class UsageReport:
+    """Usage as one chunk reports it.
+
+    ``cumulative=True`` (Mistral, Cohere, Anthropic's ``message_delta``, Gemini): the values are
+    totals so far and replace earlier ones. ``cumulative=False``: they are increments and add.
+    """
+
+    input_tokens: int | None = None
+    cached_tokens: int | None = None
+    output_tokens: int | None = None
+    total_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    cumulative: bool = True
+
+
+def merge_usage(usage: Usage | None, report: UsageReport) -> Usage:
+    """Fold one report into the usage so far (never double counting cumulative totals)."""
+    merged = Usage() if usage is None else usage
+    for name in ("input_tokens", "cached_tokens", "output_tokens", "total_tokens"):
+        value = getattr(report, name)
+        if value is None:
+            continue
+        if report.cumulative or getattr(merged, name) is None:
+            setattr(merged, name, value)
+        else:
+            setattr(merged, name, getattr(merged, name) + value)
+    if report.reasoning_tokens is not None:
+        merged.reasoning_tokens = report.reasoning_tokens
+    return merged
+
+
+@dataclass(slots=True, frozen=True)
+class ToolCallPart:
+    """A piece of a tool call as one chunk carries it.
+
+    ``arguments`` is a JSON fragment (appended), a whole JSON string, or an already parsed
+    object. ``complete=True`` means the call arrived whole (Mistral, Gemini, Ollama).
+    """
+
+    index: int | None = None
+    id: str | None = None
+    name: str | None = None
+    arguments: str | dict[str, Any] | None = None
+    complete: bool = False
+
+
+@dataclass(slots=True)
+class AssembledToolCall:
+    """A finished tool call: its id, name, the exact argument JSON and the parsed arguments."""
+
+    id: str | None
+    name: str
+    arguments_json: str
+    arguments: dict[str, Any]
+    index: int | None = None
+
+
+@dataclass(slots=True)
+class _Pending:
+    index: int | None
+    id: str | None
+    name: str | None
+    parts: list[str] = field(default_factory=list)
+    parsed: dict[str, Any] | None = None
+
+
+class ToolCallAssembler:
+    """Assembles tool calls from parts, keyed by id (or by index when no id is sent).
+
+    Parallel calls never splice: a part joins the call with its id, else the open call with its
+    index; a new id or index starts a new call. A call is finished when it arrives whole (or a
+    part says ``complete``), at the end of the stream, and, for protocols that send calls one
+    after another without an end marker (OpenAI Chat), when a different call starts
+    (``sequential=True``). Protocols with explicit end events use ``sequential=False``, which
+    also keeps interleaved calls apart.
+    """
+
+    __slots__ = ("_open", "_sequential")
+
+    def __init__(self, sequential: bool = True) -> None:
+        self._open: list[_Pending] = []
+        self._sequential = sequential
+
+    def add(self, part: ToolCallPart) -> list[AssembledToolCall]:
+        """Add a part; return the calls it finishes (in order)."""
+        finished: list[AssembledToolCall] = []
+        target = self._find(part)
+        if target is None:
+            if self._sequential:  # a different call starts: the ones before it are done
+                finished.extend(_finish(p) for p in self._open)
+                self._open = []
+            target = _Pending(part.index, part.id, part.name)
+            self._open.append(target)
+        else:
+            target.id = target.id or part.id
+            target.name = target.name or part.name
+        if isinstance(part.arguments, dict):
+            target.parsed = part.arguments
+        elif part.arguments:
+            target.parts.append(part.arguments)
+        if part.complete:
+            self._open.remove(target)
+            finished.append(_finish(target))
+        return finished
+
+    def finish(self) -> list[AssembledToolCall]:
+        """The calls still open at the end of the stream."""
+        done = [_finish(p) for p in self._open]
+        self._open = []
+        return done
+
+    def _find(self, part: ToolCallPart) -> _Pending | None:
+        for pending in self._open:
+            if part.id is not None and pending.id is not None:
+                if part.id == pending.id:
+                    return pending
+            elif part.index is not None and part.index == pending.index and part.name is None:
+                return pending
+            elif part.id is None and part.name is None and part.index is None:
+                return pending  # a bare continuation of the only open call
+        return None
+
+
+def _finish(pending: _Pending) -> AssembledToolCall:
+    if pending.parsed is not None:
+        arguments = pending.parsed
+        text = msgspec.json.encode(arguments).decode()
+    else:
+        text = "".join(pending.parts)
+        arguments = parse_tool_arguments(text)
+    return AssembledToolCall(pending.id, pending.name or "", text, arguments, pending.index)
+
+
+def parse_tool_arguments(text: str) -> dict[str, Any]:
+    """Arguments JSON -> dict. Empty text is ``{}`` (a zero-argument tool), never an error.
+
+    Raises :class:`~streamcall.errors.StreamDecodeError` for text that is not a JSON object.
+    """
+    if not text.strip():
+        return {}
+    try:
+        value = msgspec.json.decode(text)
+    except msgspec.DecodeError as exc:
+        raise StreamDecodeError(f"Invalid tool-call arguments: {exc}", raw=text[:2000]) from None
+    if not isinstance(value, dict):
+        raise StreamDecodeError("Tool-call arguments are not a JSON object", raw=text[:2000])
+    return value
+
+
+def parse_partial_json(text: str) -> Any:
+    """Best-effort parse of a JSON prefix (streamed tool arguments): close what is open.
+
+    Returns ``None`` when nothing usable is there yet. ``{"a": 1, "b": "he`` gives
+    ``{"a": 1, "b": "he"}``.
+    """
+    stack: list[str] = []
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "{[":
+            stack.append("}" if ch == "{" else "]")
+        elif ch in "}]" and stack:
+            stack.pop()
+    candidate = text
+    if in_string:
+        if escaped:
+            candidate = candidate[:-1]  # a dangling backslash cannot be closed
+        candidate += '"'
+    closers = "".join(reversed(stack))
+    for attempt in (candidate + closers, candidate.rstrip(", \n\t:") + closers):
+        try:
+            return msgspec.json.decode(attempt)
+        except msgspec.DecodeError:
+            continue
+    # Drop an unfinished key or value ("a": 1, "b) and retry once.
+    cut = max(candidate.rfind(","), candidate.rfind("{"), candidate.rfind("["))
+    if cut > 0:
+        head = candidate[: cut + (0 if candidate[cut] == "," else 1)]
+        try:
+            return msgspec.json.decode(head + "".join(reversed(stack)))
+        except msgspec.DecodeError:
+            return None
+    return None
+
+
+class StreamAccumulator:
+    """The response so far: text, thinking, finished tool calls, usage, finish reasons, ids."""
+
+    __slots__ = (
+        "finish_reasons",
+        "id",
+        "model",
+        "text_parts",
+        "thinking_parts",
+        "tool_calls",
+        "tools",
+        "usage",
+    )
+
+    def __init__(self, sequential_tool_calls: bool = True) -> None:
+        self.text_parts: list[str] = []
+        self.thinking_parts: list[str] = []
+        self.tools = ToolCallAssembler(sequential_tool_calls)
+        self.tool_calls: list[AssembledToolCall] = []
+        self.usage: Usage | None = None
+        self.finish_reasons: list[str] | None = None
+        self.id: str | None = None
+        self.model: str | None = None
+
+    @property
+    def text(self) -> str:
+        """All text so far."""
+        if len(self.text_parts) > 1:
+            self.text_parts = ["".join(self.text_parts)]
+        return self.text_parts[0] if self.text_parts else ""
+
+    @property
+    def thinking(self) -> str:
+        """All thinking / reasoning text so far."""
+        return "".join(self.thinking_parts)
+
+    def add_usage(self, report: UsageReport) -> None:
+        """Merge a usage report."""
+        self.usage = merge_usage(self.usage, report)
+
+    def add_tool_part(self, part: ToolCallPart) -> list[AssembledToolCall]:
+        """Add a tool-call part; return the calls it finishes."""
+        done = self.tools.add(part)
+        self.tool_calls.extend(done)
+        return done
+
+    def finish_tools(self) -> list[AssembledToolCall]:
+        """Finish the calls still open at the end of the stream."""
+        done = self.tools.finish()
+        self.tool_calls.extend(done)
+        return done
+
+    def set_finish_reasons(self, reasons: list[str]) -> None:
+        """Record finish reasons; a later chunk without any never erases them."""
+        if reasons:
+            self.finish_reasons = reasons

@@ -1,0 +1,227 @@
+"""The machinery behind every ``<provider>_call`` decorator (shared; providers plug in a spec).
+
+A decorated function returns a prompt string, a list of messages, a dynamic config dict, or
+``None`` with ``@prompt_template``. :func:`prepare_call` turns that into a :class:`CallContext`;
+the provider's :class:`ProviderSpec` turns the context into a request and a raw stream or
+response; the result is wrapped in the provider's stream or response class.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from streamcall.core.base.call_response import BaseCallResponse, CallContext
+from streamcall.core.base.messages import BaseMessageParam, render_template
+from streamcall.core.base.stream import BaseStream
+from streamcall.core.base.tool import BaseTool, to_tool_type
+from streamcall.core.base.types import Metadata
+
+__all__ = ["ProviderSpec", "make_call_decorator", "prepare_call"]
+
+_CONFIG_KEYS = frozenset(
+    {"messages", "call_params", "tools", "metadata", "computed_fields", "client"}
+)
+
+
+class ProviderSpec(Protocol):
+    """What a provider contributes to the call layer."""
+
+    provider: str
+    tool_base: type[BaseTool]
+    stream_type: type[BaseStream[Any, Any, Any]]
+    response_type: type[BaseCallResponse[Any]]
+
+    def default_client(self) -> Any: ...
+
+    def call_kwargs(
+        self,
+        context: CallContext,
+        json_mode: bool,
+    ) -> dict[str, Any]: ...
+
+    def stream(self, client: Any, call_kwargs: dict[str, Any]) -> Any: ...
+
+    async def stream_async(self, client: Any, call_kwargs: dict[str, Any]) -> Any: ...
+
+    def complete(self, client: Any, call_kwargs: dict[str, Any]) -> Any: ...
+
+    async def complete_async(self, client: Any, call_kwargs: dict[str, Any]) -> Any: ...
+
+
+def _fn_args(
+    fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    bound = inspect.signature(fn).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return dict(bound.arguments)
+
+
+def prepare_call(
+    fn: Callable[..., Any],
+    returned: Any,
+    fn_args: dict[str, Any],
+    *,
+    model: str,
+    tools: list[Any] | None,
+    call_params: Mapping[str, Any] | None,
+    tool_base: type[BaseTool],
+) -> tuple[CallContext, Any]:
+    """The call's context (and the client named by a dynamic config, if any)."""
+    template: str | None = getattr(fn, "_prompt_template", None)
+    dynamic: dict[str, Any] | None = None
+    if isinstance(returned, str):
+        messages: list[Any] = [BaseMessageParam(role="user", content=returned)]
+    elif isinstance(returned, list | tuple):
+        messages = list(returned)
+    elif returned is None or isinstance(returned, Mapping):
+        dynamic = dict(returned or {})
+        unknown = set(dynamic) - _CONFIG_KEYS
+        if unknown:
+            raise ValueError(
+                f"{fn.__name__} returned a config with unknown keys {sorted(unknown)}; "
+                f"allowed: {sorted(_CONFIG_KEYS)}"
+            )
+        if "messages" in dynamic:
+            messages = list(dynamic["messages"])
+        elif template is not None:
+            values = {**fn_args, **dynamic.get("computed_fields", {})}
+            messages = list(render_template(template, values))
+        else:
+            raise ValueError(
+                f"{fn.__name__} returned no prompt: return a string, a list of messages, or a "
+                "config with 'messages' (or decorate it with @prompt_template)"
+            )
+    else:
+        raise TypeError(
+            f"{fn.__name__} must return a prompt string, a list of messages or a config dict, "
+            f"got {type(returned).__name__}"
+        )
+    if not messages:
+        raise ValueError(f"{fn.__name__} produced no messages")
+
+    all_tools = list(tools or []) + list((dynamic or {}).get("tools") or [])
+    tool_types = [to_tool_type(t, tool_base) for t in all_tools] or None
+    params = {**(call_params or {}), **((dynamic or {}).get("call_params") or {})}
+    metadata: Metadata = {}
+    dynamic_metadata = (dynamic or {}).get("metadata")
+    if isinstance(dynamic_metadata, Mapping):
+        metadata.update(dynamic_metadata)  # type: ignore[typeddict-item]
+    user = next((m for m in reversed(messages) if _role(m) == "user"), None)
+    context = CallContext(
+        model=model,
+        messages=messages,
+        call_params=params,
+        tool_types=tool_types,
+        metadata=metadata,
+        prompt_template=template,
+        fn_args=fn_args,
+        dynamic_config=dynamic,
+        user_message_param=user,
+    )
+    return context, (dynamic or {}).get("client")
+
+
+def _role(message: Any) -> str | None:
+    if isinstance(message, Mapping):
+        role = message.get("role")
+    else:
+        role = getattr(message, "role", None)
+    return role if isinstance(role, str) else None
+
+
+def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
+    """Build ``<provider>_call(model, *, stream=False, tools=None, ...)`` for a provider."""
+
+    def call(
+        model: str,
+        *,
+        stream: bool = False,
+        tools: list[Any] | None = None,
+        response_model: Any = None,
+        output_parser: Callable[[Any], Any] | None = None,
+        json_mode: bool = False,
+        client: Any = None,
+        call_params: Mapping[str, Any] | None = None,
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        if not isinstance(model, str) or not model:
+            raise ValueError(f"model must be a non-empty string, got {model!r}")
+        if response_model is not None:
+            raise NotImplementedError("response_model is not supported yet (see issue 3 notes)")
+        if output_parser is not None and stream:
+            raise ValueError("output_parser applies to whole responses: use stream=False")
+        for tool in tools or ():
+            to_tool_type(tool, spec.tool_base)  # fail at decoration time on a bad tool
+
+        def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
+            def setup(args: tuple[Any, ...], kwargs: dict[str, Any], returned: Any) -> Any:
+                context, config_client = prepare_call(
+                    fn,
+                    returned,
+                    _fn_args(fn, args, kwargs),
+                    model=model,
+                    tools=tools,
+                    call_params=call_params,
+                    tool_base=spec.tool_base,
+                )
+                the_client = config_client or client or spec.default_client()
+                context.call_kwargs = spec.call_kwargs(context, json_mode)
+                return context, the_client
+
+            def finish(response: BaseCallResponse[Any]) -> Any:
+                return output_parser(response) if output_parser is not None else response
+
+            if inspect.iscoroutinefunction(fn):
+
+                @functools.wraps(fn)
+                async def inner_async(*args: Any, **kwargs: Any) -> Any:
+                    context, the_client = setup(args, kwargs, await fn(*args, **kwargs))
+                    if stream:
+                        raw = await spec.stream_async(the_client, context.call_kwargs)
+                        return spec.stream_type(raw, context)
+                    start = _now_ms()
+                    raw_response = await spec.complete_async(the_client, context.call_kwargs)
+                    return finish(
+                        spec.response_type(
+                            raw_response, context, start_time=start, end_time=_now_ms()
+                        )
+                    )
+
+                return inner_async
+
+            @functools.wraps(fn)
+            def inner(*args: Any, **kwargs: Any) -> Any:
+                context, the_client = setup(args, kwargs, fn(*args, **kwargs))
+                if stream:
+                    return spec.stream_type(spec.stream(the_client, context.call_kwargs), context)
+                start = _now_ms()
+                raw_response = spec.complete(the_client, context.call_kwargs)
+                return finish(
+                    spec.response_type(raw_response, context, start_time=start, end_time=_now_ms())
+                )
+
+            return inner
+
+        return decorator
+
+    call.__doc__ = f"""Turn a function into a {spec.provider} call.
+
+    Args:
+        model: The model id.
+        stream: Return a stream (iterate ``for chunk, tool in stream``) instead of a response.
+        tools: Tools the model may call: tool classes, pydantic models or typed functions.
+        response_model: Not supported yet.
+        output_parser: A function applied to the whole response (``stream=False`` only).
+        json_mode: Ask the model for a JSON object.
+        client: A provider client (how tests point a call at a local server).
+        call_params: Provider parameters (temperature, max_tokens, ...).
+    """
+    return call
+
+
+def _now_ms() -> float:
+    import time
+
+    return time.time() * 1000

@@ -1,0 +1,147 @@
+"""``BaseCallResponseChunk``: one streamed chunk, with provider-neutral views of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
+
+from streamcall.core.base._accumulate import ToolCallPart, Usage, UsageReport
+from streamcall.core.base.cost import CostMetadata
+
+__all__ = ["BaseCallResponseChunk", "ChunkFacts", "FinishReason"]
+
+ChunkT = TypeVar("ChunkT")
+
+FinishReason = str
+"""Common finish reasons: ``stop``, ``length``, ``tool_calls``, ``content_filter``, ``error``."""
+
+
+@dataclass(slots=True)
+class ChunkFacts:
+    """What one chunk says, in neutral terms (produced once per chunk by the provider)."""
+
+    content: str = ""
+    thinking: str = ""
+    tool_parts: list[ToolCallPart] = field(default_factory=list)
+    usage: UsageReport | None = None
+    finish_reasons: list[str] | None = None
+    id: str | None = None
+    model: str | None = None
+    signature: str | None = None
+
+
+class BaseCallResponseChunk(Generic[ChunkT]):
+    """A provider chunk (``chunk``) and what it carries.
+
+    Providers subclass it and implement :meth:`_extract`; every other property derives from it.
+    """
+
+    __slots__ = ("_facts", "chunk")
+
+    _provider: ClassVar[str] = ""
+    _finish_map: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, chunk: ChunkT, facts: ChunkFacts | None = None) -> None:
+        self.chunk = chunk
+        self._facts = facts
+
+    def _extract(self) -> ChunkFacts:
+        raise NotImplementedError
+
+    @property
+    def facts(self) -> ChunkFacts:
+        """The neutral facts of this chunk (computed once)."""
+        facts = self._facts
+        if facts is None:
+            facts = self._facts = self._extract()
+        return facts
+
+    @property
+    def content(self) -> str:
+        """The text this chunk adds (``""`` when none)."""
+        return self.facts.content
+
+    @property
+    def thinking(self) -> str:
+        """The thinking / reasoning text this chunk adds, kept apart from ``content``."""
+        return self.facts.thinking
+
+    @property
+    def finish_reasons(self) -> list[str] | None:
+        """The provider's own finish reasons, when this chunk carries any."""
+        return self.facts.finish_reasons
+
+    @property
+    def common_finish_reasons(self) -> list[FinishReason] | None:
+        """Finish reasons mapped to the common set (unknown values pass through unchanged)."""
+        reasons = self.facts.finish_reasons
+        if reasons is None:
+            return None
+        return [self._finish_map.get(r, r) for r in reasons]
+
+    @property
+    def model(self) -> str | None:
+        """The model the provider reports, when this chunk says."""
+        return self.facts.model
+
+    @property
+    def id(self) -> str | None:
+        """The response id, when this chunk says."""
+        return self.facts.id
+
+    @property
+    def usage(self) -> Any:
+        """The provider's own usage object on this chunk, or ``None``."""
+        return None
+
+    @property
+    def common_usage(self) -> Usage | None:
+        """This chunk's usage in neutral form, or ``None``."""
+        report = self.facts.usage
+        if report is None:
+            return None
+        return Usage(
+            report.input_tokens,
+            report.cached_tokens,
+            report.output_tokens,
+            report.total_tokens,
+            report.reasoning_tokens,
+        )
+
+    @property
+    def input_tokens(self) -> int | None:
+        """Input tokens reported on this chunk."""
+        report = self.facts.usage
+        return None if report is None else report.input_tokens
+
+    @property
+    def cached_tokens(self) -> int | None:
+        """Cached input tokens reported on this chunk."""
+        report = self.facts.usage
+        return None if report is None else report.cached_tokens
+
+    @property
+    def output_tokens(self) -> int | None:
+        """Output tokens reported on this chunk."""
+        report = self.facts.usage
+        return None if report is None else report.output_tokens
+
+    @property
+    def cost_metadata(self) -> CostMetadata:
+        """What a cost for this chunk's usage would be computed from."""
+        return CostMetadata(
+            self._provider,
+            self.model,
+            None,
+            self.input_tokens,
+            self.cached_tokens,
+            self.output_tokens,
+        )
+
+    def tool_only(self) -> BaseCallResponseChunk[ChunkT]:
+        """This chunk without its text and usage: paired with a second tool of one chunk, so
+        that summing ``chunk.content`` over a stream never counts anything twice."""
+        return type(self)(self.chunk, ChunkFacts(tool_parts=self.facts.tool_parts, id=self.id))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(content={self.content!r}, chunk={self.chunk!r})"

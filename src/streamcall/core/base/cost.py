@@ -1,0 +1,88 @@
+"""Cost in USD from a versioned price table (``prices.json``, USD per million tokens).
+
+Unknown models cost ``None`` (never a silent 0); dated or ``-latest`` ids map to their family
+(``mistral-large-2411`` -> ``mistral-large``, ``command-r-plus-08-2024`` -> ``command-r-plus``)
+when the exact id is not listed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+__all__ = ["CostMetadata", "ModelPrice", "calculate_cost", "price_for", "price_table_version"]
+
+_SUFFIX = re.compile(r"-(latest|\d{4}-\d{2}-\d{2}|\d{2}-\d{4}|\d{4})$")
+
+
+@dataclass(slots=True, frozen=True)
+class ModelPrice:
+    """USD per million tokens; ``cached_input`` is ``None`` where the provider gives no discount."""
+
+    input: float
+    output: float
+    cached_input: float | None = None
+
+
+@dataclass(slots=True)
+class CostMetadata:
+    """What a cost is computed from: the model, its price entry, and the token counts."""
+
+    provider: str
+    model: str | None
+    price_model: str | None = None
+    input_tokens: int | None = None
+    cached_tokens: int | None = None
+    output_tokens: int | None = None
+    price: ModelPrice | None = None
+    table_version: str | None = None
+
+
+@cache
+def _table() -> dict[str, Any]:
+    text = resources.files("streamcall.core.base").joinpath("prices.json").read_text("utf-8")
+    table: dict[str, Any] = json.loads(text)
+    return table
+
+
+def price_table_version() -> str:
+    """The version (date) of the bundled price table."""
+    return str(_table()["version"])
+
+
+def price_for(provider: str, model: str | None) -> tuple[str, ModelPrice] | None:
+    """The price entry for ``model`` (exact id, else its family), or ``None`` if unknown."""
+    if not model:
+        return None
+    models: dict[str, dict[str, float]] = _table()["providers"].get(provider.lower(), {})
+    name = model
+    while True:
+        entry = models.get(name)
+        if entry is not None:
+            return name, ModelPrice(entry["input"], entry["output"], entry.get("cached_input"))
+        shorter = _SUFFIX.sub("", name)
+        if shorter == name:
+            return None
+        name = shorter
+
+
+def calculate_cost(metadata: CostMetadata) -> float | None:
+    """USD for the tokens in ``metadata``; ``None`` when the model or the counts are unknown."""
+    found = price_for(metadata.provider, metadata.model)
+    if found is None:
+        return None
+    metadata.price_model, metadata.price = found
+    metadata.table_version = price_table_version()
+    price = metadata.price
+    if metadata.input_tokens is None or metadata.output_tokens is None:
+        return None
+    cached = metadata.cached_tokens or 0
+    cached_rate = price.input if price.cached_input is None else price.cached_input
+    uncached = max(metadata.input_tokens - cached, 0)
+    return (
+        uncached * price.input + cached * cached_rate + metadata.output_tokens * price.output
+    ) / 1e6

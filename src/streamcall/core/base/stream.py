@@ -1,0 +1,399 @@
+"""``BaseStream``: the object a ``stream=True`` call returns, and ``stream_factory``.
+
+Iterate it (``for chunk, tool in stream``, or ``async for``) to receive each provider chunk and,
+when a tool call completes, the tool instance. While it runs, the stream accumulates everything a
+user needs (text, thinking, tool calls, usage by the provider's own rule, finish reasons, ids,
+timing); after it ends, ``cost``, ``message_param`` and ``construct_call_response()`` are ready.
+
+Fixed where Mirascope v1 is wrong: usage is merged (cumulative totals replace, never added
+twice); a usage-only final chunk does not erase ``finish_reasons``; iterating a consumed stream
+replays it; ``start_time``/``end_time`` are set for async too; ``construct_call_response()`` works
+after tools; ``close()`` / ``aclose()`` / ``with`` release the connection; an error mid-stream
+keeps everything received before it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from types import TracebackType
+from typing import Any, ClassVar, Generic, Self, TypeVar
+
+from streamcall.core.base._accumulate import AssembledToolCall, StreamAccumulator, Usage
+from streamcall.core.base.call_response import BaseCallResponse, CallContext
+from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
+from streamcall.core.base.cost import CostMetadata, calculate_cost
+from streamcall.core.base.tool import BaseTool
+from streamcall.core.base.types import Metadata
+
+__all__ = ["BaseStream", "stream_factory"]
+
+ChunkT = TypeVar("ChunkT", bound=BaseCallResponseChunk[Any])
+ResponseT = TypeVar("ResponseT", bound=BaseCallResponse[Any])
+ToolT = TypeVar("ToolT", bound=BaseTool)
+
+Pair = tuple[Any, Any]
+
+
+def _now_ms() -> float:
+    return time.time() * 1000
+
+
+class BaseStream(Generic[ChunkT, ResponseT, ToolT]):
+    """A streamed call. See the module docstring; providers set the class attributes and
+    implement :meth:`_message_param` and :meth:`_build_response`."""
+
+    _provider: ClassVar[str] = ""
+    _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]]
+    _sequential_tool_calls: ClassVar[bool] = True
+    call_response_type: ClassVar[type[BaseCallResponse[Any]]]
+
+    def __init__(self, raw: Any, context: CallContext) -> None:
+        self._raw = raw
+        self._context = context
+        self._acc = StreamAccumulator(self._sequential_tool_calls)
+        self._history: list[Pair] = []
+        self._state = "new"  # new -> running -> done | failed
+        self.start_time: float = 0.0
+        self.end_time: float = 0.0
+        self.error: BaseException | None = None
+
+    # -- iteration ----------------------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[tuple[ChunkT, ToolT | None]]:
+        if self._state != "new":
+            return iter(self._replay())
+        return self._run()
+
+    def __aiter__(self) -> AsyncIterator[tuple[ChunkT, ToolT | None]]:
+        if self._state != "new":
+            return self._areplay()
+        return self._arun()
+
+    @property
+    def stream(self) -> Iterator[tuple[ChunkT, ToolT | None]]:
+        """The ``(chunk, tool)`` pairs: same as iterating the stream itself."""
+        return iter(self)
+
+    def _replay(self) -> list[Pair]:
+        if self._state == "running":
+            raise RuntimeError("this stream is already being iterated")
+        return list(self._history)
+
+    async def _areplay(self) -> AsyncIterator[Pair]:
+        for pair in self._replay():
+            yield pair
+
+    @classmethod
+    def _wrap(cls, raw: Any) -> Any:
+        """The provider chunk for one raw event."""
+        return cls._chunk_type(raw)
+
+    def _run(self) -> Generator[Pair, None, None]:
+        self._begin()
+        wrap = self._wrap
+        handle = self._handle
+        try:
+            for raw in self._raw:
+                yield from handle(wrap(raw))
+            yield from self._end_of_stream()
+        except BaseException as exc:
+            self._fail(exc)
+            raise
+        finally:
+            self._finish()
+            close = getattr(self._raw, "close", None)
+            if close is not None:
+                close()
+
+    async def _arun(self) -> AsyncIterator[Pair]:
+        self._begin()
+        wrap = self._wrap
+        handle = self._handle
+        try:
+            async for raw in self._raw:
+                for pair in handle(wrap(raw)):
+                    yield pair
+            for pair in self._end_of_stream():
+                yield pair
+        except BaseException as exc:
+            self._fail(exc)
+            raise
+        finally:
+            self._finish()
+            aclose = getattr(self._raw, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    def _begin(self) -> None:
+        self._state = "running"
+        self.start_time = _now_ms()
+
+    def _handle(self, chunk: Any) -> list[Pair]:
+        """Fold one chunk into the state; the pairs to yield for it (shared by sync/async)."""
+        facts = chunk.facts
+        acc = self._acc
+        if facts.content:
+            acc.text_parts.append(facts.content)
+        if facts.thinking:
+            acc.thinking_parts.append(facts.thinking)
+        if facts.usage is not None:
+            acc.add_usage(facts.usage)
+        if facts.finish_reasons:
+            acc.finish_reasons = facts.finish_reasons
+        if facts.id:
+            acc.id = facts.id
+        if facts.model:
+            acc.model = facts.model
+        if not facts.tool_parts:
+            pair: Pair = (chunk, None)
+            self._history.append(pair)
+            return [pair]
+        done: list[AssembledToolCall] = []
+        for part in facts.tool_parts:
+            done.extend(acc.add_tool_part(part))
+        pairs = self._pairs_for_tools(chunk, done) or [(chunk, None)]
+        self._history.extend(pairs)
+        return pairs
+
+    def _end_of_stream(self) -> list[Pair]:
+        done = self._acc.finish_tools()
+        if not done:
+            return []
+        last = self._history[-1][0] if self._history else None
+        pairs = [
+            (last.tool_only() if last is not None else None, tool) for tool in self._tools_for(done)
+        ]
+        self._history.extend(pairs)
+        return pairs
+
+    def _pairs_for_tools(self, chunk: Any, done: list[AssembledToolCall]) -> list[Pair]:
+        return [
+            (chunk if i == 0 else chunk.tool_only(), tool)
+            for i, tool in enumerate(self._tools_for(done))
+        ]
+
+    def _tools_for(self, calls: list[AssembledToolCall]) -> list[BaseTool]:
+        tools = []
+        for call in calls:
+            tool = self._make_tool(call)
+            if tool is not None:
+                tools.append(tool)
+        return tools
+
+    def _make_tool(self, call: AssembledToolCall) -> BaseTool | None:
+        for tool_type in self._context.tool_types or ():
+            if tool_type._name() == call.name:
+                return tool_type.from_tool_call(call.arguments, call, call.id)
+        return None
+
+    def _fail(self, exc: BaseException) -> None:
+        if not isinstance(exc, GeneratorExit):
+            self.error = exc
+        self._state = "failed"
+
+    def _finish(self) -> None:
+        if self._state == "running":
+            self._state = "done"
+        self.end_time = _now_ms()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the connection (safe at any time; what arrived stays available)."""
+        close = getattr(self._raw, "close", None)
+        if close is not None:
+            close()
+        if self._state == "new":
+            self._state = "done"
+
+    async def aclose(self) -> None:
+        """Release the connection of an async stream."""
+        aclose = getattr(self._raw, "aclose", None)
+        if aclose is not None:
+            await aclose()
+        if self._state == "new":
+            self._state = "done"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- what the stream carried --------------------------------------------------------------
+
+    @property
+    def content(self) -> str:
+        """The text so far."""
+        return self._acc.text
+
+    @property
+    def thinking(self) -> str:
+        """The thinking / reasoning text so far, kept apart from ``content``."""
+        return self._acc.thinking
+
+    @property
+    def tool_calls(self) -> list[AssembledToolCall]:
+        """The tool calls completed so far."""
+        return list(self._acc.tool_calls)
+
+    @property
+    def model(self) -> str:
+        """The model the provider reports (else the one asked for)."""
+        return self._acc.model or self._context.model
+
+    @property
+    def id(self) -> str | None:
+        """The response id."""
+        return self._acc.id
+
+    @property
+    def finish_reasons(self) -> list[str] | None:
+        """The provider's own finish reasons (kept even when a usage-only chunk follows)."""
+        return self._acc.finish_reasons
+
+    @property
+    def common_finish_reasons(self) -> list[str] | None:
+        """Finish reasons in the common set."""
+        reasons = self._acc.finish_reasons
+        mapping = self._chunk_type._finish_map
+        return None if reasons is None else [mapping.get(r, r) for r in reasons]
+
+    @property
+    def common_usage(self) -> Usage | None:
+        """Usage so far in neutral form."""
+        return self._acc.usage
+
+    @property
+    def input_tokens(self) -> int | None:
+        """Input tokens (``None`` when the provider sent no usage)."""
+        usage = self._acc.usage
+        return None if usage is None else usage.input_tokens
+
+    @property
+    def cached_tokens(self) -> int | None:
+        """Cached input tokens."""
+        usage = self._acc.usage
+        return None if usage is None else usage.cached_tokens
+
+    @property
+    def output_tokens(self) -> int | None:
+        """Output tokens."""
+        usage = self._acc.usage
+        return None if usage is None else usage.output_tokens
+
+    @property
+    def cost_metadata(self) -> CostMetadata:
+        """What :attr:`cost` is computed from."""
+        return CostMetadata(
+            self._provider,
+            self.model,
+            None,
+            self.input_tokens,
+            self.cached_tokens,
+            self.output_tokens,
+        )
+
+    @property
+    def cost(self) -> float | None:
+        """USD for this call, or ``None`` when the model's price or the usage is unknown."""
+        return calculate_cost(self.cost_metadata)
+
+    @property
+    def provider(self) -> str:
+        """The provider's name."""
+        return self._provider
+
+    # -- the call's context -------------------------------------------------------------------
+
+    @property
+    def metadata(self) -> Metadata:
+        """The call's metadata."""
+        return self._context.metadata
+
+    @property
+    def tool_types(self) -> list[type[BaseTool]] | None:
+        """The tools offered to the model."""
+        return self._context.tool_types
+
+    @property
+    def prompt_template(self) -> str | None:
+        """The prompt template, when the function had one."""
+        return self._context.prompt_template
+
+    @property
+    def fn_args(self) -> dict[str, Any]:
+        """The decorated function's arguments."""
+        return self._context.fn_args
+
+    @property
+    def dynamic_config(self) -> dict[str, Any] | None:
+        """What the decorated function returned, when it was a config."""
+        return self._context.dynamic_config
+
+    @property
+    def messages(self) -> list[Any]:
+        """The messages that were sent."""
+        return self._context.messages
+
+    @property
+    def call_params(self) -> dict[str, Any]:
+        """The call parameters that were used."""
+        return self._context.call_params
+
+    @property
+    def call_kwargs(self) -> dict[str, Any]:
+        """Everything passed to the provider client."""
+        return self._context.call_kwargs
+
+    @property
+    def user_message_param(self) -> Any:
+        """The last user message sent, if any."""
+        return self._context.user_message_param
+
+    @property
+    def message_param(self) -> Any:
+        """The assistant message to append to the conversation (text and tool calls so far)."""
+        return self.construct_call_response().message_param
+
+    def tool_message_params(self, tools_and_outputs: list[tuple[BaseTool, Any]]) -> list[Any]:
+        """The messages that return tool results to the model."""
+        return self.call_response_type.tool_message_params(tools_and_outputs)
+
+    def construct_call_response(self) -> ResponseT:
+        """A whole response built from what the stream carried (works mid-stream too)."""
+        response: ResponseT = self._build_response()  # type: ignore[assignment]
+        response.start_time = self.start_time
+        response.end_time = self.end_time
+        return response
+
+    def _build_response(self) -> BaseCallResponse[Any]:
+        raise NotImplementedError
+
+
+def stream_factory(
+    stream_type: type[BaseStream[Any, Any, Any]],
+) -> Callable[[Any, CallContext], BaseStream[Any, Any, Any]]:
+    """A constructor of ``stream_type`` streams over a provider's raw event stream."""
+
+    def make(raw: Any, context: CallContext) -> BaseStream[Any, Any, Any]:
+        return stream_type(raw, context)
+
+    return make

@@ -1,0 +1,33 @@
+"""Typed dictionaries of the call layer: call params, dynamic config, metadata."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+__all__ = ["BaseCallParams", "BaseDynamicConfig", "Metadata"]
+
+
+class BaseCallParams(TypedDict, total=False):
+    """Provider call parameters (each provider's ``*CallParams`` adds its own keys)."""
+
+
+class Metadata(TypedDict, total=False):
+    """Free-form metadata attached to a call (``tags`` by convention)."""
+
+    tags: set[str]
+
+
+class BaseDynamicConfig(TypedDict, total=False):
+    """What a decorated function may return instead of a prompt.
+
+    Keys: ``messages`` (the messages to send), ``call_params`` (merged over the decorator's),
+    ``tools`` (added to the decorator's), ``metadata``, ``computed_fields`` (extra template
+    values), ``client`` (a provider client for this call).
+    """
+
+    messages: list[Any]
+    call_params: dict[str, Any]
+    tools: list[Any]
+    metadata: Metadata
+    computed_fields: dict[str, Any]
+    client: Any

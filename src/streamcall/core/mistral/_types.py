@@ -1,0 +1,321 @@
+"""Mistral call layer: chunk, response, stream, tool, params, and the provider spec."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from streamcall.clients.mistral.models import (
+    AssistantMessage,
+    ChatCompletionChoice,
+    ChatCompletionResponse,
+    CompletionChunk,
+    CompletionEvent,
+    ContentChunk,
+    FunctionCall,
+    PromptTokensDetails,
+    TextChunk,
+    ThinkChunk,
+    ToolCall,
+    ToolMessage,
+    UsageInfo,
+)
+from streamcall.core.base._accumulate import (
+    AssembledToolCall,
+    ToolCallAssembler,
+    ToolCallPart,
+    Usage,
+    UsageReport,
+)
+from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
+from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
+from streamcall.core.base.messages import BaseMessageParam
+from streamcall.core.base.stream import BaseStream
+from streamcall.core.base.tool import BaseTool
+from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
+
+__all__ = [
+    "MistralCallParams",
+    "MistralCallResponse",
+    "MistralCallResponseChunk",
+    "MistralDynamicConfig",
+    "MistralSpec",
+    "MistralStream",
+    "MistralTool",
+]
+
+FINISH_MAP = {
+    "stop": "stop",
+    "length": "length",
+    "model_length": "length",
+    "tool_calls": "tool_calls",
+    "error": "error",
+}
+
+
+class MistralCallParams(BaseCallParams, total=False):
+    """Parameters of a Mistral chat call."""
+
+    temperature: float
+    top_p: float
+    max_tokens: int
+    stop: str | list[str]
+    random_seed: int
+    response_format: Any
+    tool_choice: Any
+    presence_penalty: float
+    frequency_penalty: float
+    n: int
+    parallel_tool_calls: bool
+    safe_prompt: bool
+    prompt_mode: str
+    reasoning_effort: str
+    prediction: Any
+
+
+class MistralDynamicConfig(BaseDynamicConfig, total=False):
+    """What a Mistral-decorated function may return instead of a prompt."""
+
+
+class MistralTool(BaseTool):
+    """A tool for Mistral calls."""
+
+    __provider__: ClassVar[str] = "mistral"
+
+    @classmethod
+    def tool_schema(cls) -> dict[str, Any]:
+        """The tool definition Mistral expects."""
+        return {
+            "type": "function",
+            "function": {
+                "name": cls._name(),
+                "description": cls._description(),
+                "parameters": cls.parameters_schema(),
+            },
+        }
+
+
+def _split_content(content: str | list[ContentChunk] | None) -> tuple[str, str]:
+    if content is None:
+        return "", ""
+    if isinstance(content, str):
+        return content, ""
+    text: list[str] = []
+    thinking: list[str] = []
+    for part in content:
+        if isinstance(part, TextChunk):
+            text.append(part.text)
+        elif isinstance(part, ThinkChunk):
+            thinking.extend(t.text for t in part.thinking if isinstance(t, TextChunk))
+    return "".join(text), "".join(thinking)
+
+
+def _usage_report(usage: UsageInfo | None) -> UsageReport | None:
+    if usage is None:
+        return None
+    return UsageReport(
+        input_tokens=usage.prompt_tokens,
+        cached_tokens=usage.cached_tokens,
+        output_tokens=usage.completion_tokens,
+        total_tokens=usage.total_tokens,
+    )
+
+
+class MistralCallResponseChunk(BaseCallResponseChunk[CompletionChunk]):
+    """One Mistral stream chunk (``chunk`` is the :class:`CompletionChunk`)."""
+
+    __slots__ = ()
+    _provider: ClassVar[str] = "mistral"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+
+    def _extract(self) -> ChunkFacts:
+        chunk = self.chunk
+        choices = chunk.choices
+        if choices:
+            delta = choices[0].delta
+            content = delta.content
+            if isinstance(content, str):
+                text, thinking = content, ""
+            else:
+                text, thinking = _split_content(content)
+            calls = delta.tool_calls
+            parts = (
+                [
+                    ToolCallPart(c.index, c.id, c.function.name, c.function.arguments, True)
+                    for c in calls
+                ]
+                if calls
+                else []
+            )
+            reasons = [c.finish_reason for c in choices if c.finish_reason is not None] or None
+        else:
+            text = thinking = ""
+            parts = []
+            reasons = None
+        return ChunkFacts(
+            text,
+            thinking,
+            parts,
+            _usage_report(chunk.usage),
+            reasons,
+            chunk.id or None,
+            chunk.model or None,
+        )
+
+    @property
+    def usage(self) -> UsageInfo | None:
+        """Mistral's usage object (on the chunk that carries the finish reason)."""
+        return self.chunk.usage
+
+
+class MistralCallResponse(BaseCallResponse[ChatCompletionResponse]):
+    """A whole Mistral chat response (``response`` is the :class:`ChatCompletionResponse`)."""
+
+    _provider: ClassVar[str] = "mistral"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+
+    def _extract(self) -> ResponseFacts:
+        response = self.response
+        facts = ResponseFacts(id=response.id or None, model=response.model or None)
+        if response.choices:
+            message = response.choices[0].message
+            facts.content, facts.thinking = _split_content(message.content)
+            assembler = ToolCallAssembler()
+            for call in message.tool_calls or ():
+                part = ToolCallPart(
+                    call.index, call.id, call.function.name, call.function.arguments, True
+                )
+                facts.tool_calls.extend(assembler.add(part))
+            reasons = [c.finish_reason for c in response.choices if c.finish_reason]
+            facts.finish_reasons = reasons or None
+        report = _usage_report(response.usage)
+        if report is not None:
+            facts.usage = Usage(
+                report.input_tokens,
+                report.cached_tokens,
+                report.output_tokens,
+                report.total_tokens,
+            )
+        return facts
+
+    def _message_param(self) -> AssistantMessage:
+        if self.response.choices:
+            message = self.response.choices[0].message
+            return AssistantMessage(content=message.content, tool_calls=message.tool_calls)
+        return AssistantMessage(content="")
+
+    @classmethod
+    def tool_message_params(cls, tools_and_outputs: list[tuple[BaseTool, Any]]) -> list[Any]:
+        """One :class:`ToolMessage` per tool result, answering its tool call by id."""
+        return [
+            ToolMessage(
+                content=output if isinstance(output, str) else _to_text(output),
+                tool_call_id=tool.tool_call_id,
+                name=tool._name(),
+            )
+            for tool, output in tools_and_outputs
+        ]
+
+
+def _to_text(value: Any) -> str:
+    import msgspec
+
+    try:
+        return msgspec.json.encode(value).decode()
+    except TypeError:
+        return str(value)
+
+
+class MistralStream(BaseStream[MistralCallResponseChunk, MistralCallResponse, MistralTool]):
+    """A streamed Mistral call: ``for chunk, tool in stream``."""
+
+    _provider: ClassVar[str] = "mistral"
+    _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]] = MistralCallResponseChunk
+    call_response_type: ClassVar[type[BaseCallResponse[Any]]] = MistralCallResponse
+
+    @classmethod
+    def _wrap(cls, raw: CompletionEvent) -> MistralCallResponseChunk:
+        return MistralCallResponseChunk(raw.data)
+
+    def _build_response(self) -> MistralCallResponse:
+        acc = self._acc
+        tool_calls = [_tool_call(c) for c in acc.tool_calls] or None
+        text = acc.text
+        content: str | list[ContentChunk] | None = text
+        if acc.thinking:  # keep the thinking so that it can be sent back
+            content = [ThinkChunk(thinking=[TextChunk(text=acc.thinking)]), TextChunk(text=text)]
+        usage = acc.usage
+        response = ChatCompletionResponse(
+            id=acc.id or "",
+            model=acc.model or self._context.model,
+            object="chat.completion",
+            choices=[
+                ChatCompletionChoice(
+                    message=AssistantMessage(content=content, tool_calls=tool_calls),
+                    finish_reason=acc.finish_reasons[0] if acc.finish_reasons else None,
+                )
+            ],
+            usage=None
+            if usage is None
+            else UsageInfo(
+                prompt_tokens=usage.input_tokens,
+                completion_tokens=usage.output_tokens,
+                total_tokens=usage.total_tokens,
+                prompt_tokens_details=None
+                if usage.cached_tokens is None
+                else PromptTokensDetails(cached_tokens=usage.cached_tokens),
+            ),
+        )
+        return MistralCallResponse(response, self._context)
+
+
+def _tool_call(call: AssembledToolCall) -> ToolCall:
+    return ToolCall(
+        id=call.id,
+        function=FunctionCall(name=call.name, arguments=call.arguments_json),
+        index=call.index,
+    )
+
+
+def _wire_message(message: Any) -> Any:
+    if isinstance(message, BaseMessageParam):
+        return {"role": message.role, "content": message.content}
+    return message
+
+
+class MistralSpec:
+    """How the call layer talks to Mistral."""
+
+    provider = "mistral"
+    tool_base: type[BaseTool] = MistralTool
+    stream_type: type[BaseStream[Any, Any, Any]] = MistralStream
+    response_type: type[BaseCallResponse[Any]] = MistralCallResponse
+
+    def default_client(self) -> Any:
+        from streamcall.clients.mistral import Mistral
+
+        return Mistral()
+
+    def call_kwargs(self, context: CallContext, json_mode: bool) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "model": context.model,
+            "messages": [_wire_message(m) for m in context.messages],
+            **context.call_params,
+        }
+        if context.tool_types:
+            kwargs["tools"] = [t.tool_schema() for t in context.tool_types]  # type: ignore[attr-defined]
+        if json_mode:
+            kwargs.setdefault("response_format", {"type": "json_object"})
+        return kwargs
+
+    def stream(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return client.chat.stream(**call_kwargs)
+
+    async def stream_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return await client.chat.stream_async(**call_kwargs)
+
+    def complete(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return client.chat.complete(**call_kwargs)
+
+    async def complete_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return await client.chat.complete_async(**call_kwargs)

@@ -1,0 +1,472 @@
+"""The Mistral call layer (``mistral_call`` / ``MistralStream``) against the replay server."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from streamcall.clients.mistral import Mistral
+from streamcall.clients.mistral.models import AssistantMessage, ThinkChunk, ToolMessage
+from streamcall.core import BaseMessageParam, BaseTool, prompt_template
+from streamcall.core.mistral import (
+    MistralCallResponse,
+    MistralCallResponseChunk,
+    MistralStream,
+    MistralTool,
+    mistral_call,
+)
+from streamcall.errors import StreamError
+from tests.replay import Chunking, ReplayServer, Reply, sse_body
+from tests.wire_fixtures import WireFixture, fixtures
+
+MISTRAL = fixtures("mistral.")
+TEXT = next(f for f in MISTRAL if f.name == "mistral.text.sse")
+TOOLS = next(f for f in MISTRAL if f.name == "mistral.tools.sse")
+SMALL_PRICE = (0.1, 0.3)  # mistral-small, USD per million input / output tokens (prices.json)
+
+
+def get_weather(city: str, unit: str = "celsius") -> str:
+    """Current weather for a city.
+
+    Args:
+        city: The city name.
+        unit: celsius or fahrenheit.
+    """
+    return f"21 degrees {unit} in {city}"
+
+
+class format_book(BaseModel):
+    """Format a book reference."""
+
+    title: str
+    author: str
+    year: int
+
+
+def client_for(url: str) -> Mistral:
+    return Mistral(api_key="test-key", server_url=url)
+
+
+def expected_cost(fixture: WireFixture) -> float:
+    usage = fixture.expected["usage"]
+    return (usage["input_tokens"] * SMALL_PRICE[0] + usage["output_tokens"] * SMALL_PRICE[1]) / 1e6
+
+
+@pytest.mark.parametrize(
+    "chunking", [Chunking.whole(), Chunking.random(4), Chunking.random(8, 3)], ids=str
+)
+@pytest.mark.parametrize("fixture", MISTRAL, ids=lambda f: f.name)
+def test_fixture_through_the_call_layer(
+    server: ReplayServer, fixture: WireFixture, chunking: Chunking
+) -> None:
+    url = server.route(Reply(body=fixture.body, chunking=chunking))
+
+    @mistral_call(
+        "mistral-small-latest",
+        stream=True,
+        tools=[get_weather, format_book],
+        client=client_for(url),
+    )
+    def ask(question: str) -> str:
+        return question
+
+    stream = ask("go")
+    assert isinstance(stream, MistralStream)
+    text, tools = "", []
+    for chunk, tool in stream:
+        assert isinstance(chunk, MistralCallResponseChunk)
+        text += chunk.content
+        if tool is not None:
+            tools.append(tool)
+    expected = fixture.expected
+    assert text == stream.content == expected["text"]
+    assert [(t._name(), t.args) for t in tools] == [
+        (c["name"], c["arguments"]) for c in expected["tool_calls"]
+    ]
+    assert [t.tool_call_id for t in tools] == [c["id"] for c in expected["tool_calls"]]
+    assert stream.finish_reasons == [expected["finish_reason"]]
+    assert stream.input_tokens == expected["usage"]["input_tokens"]
+    assert stream.output_tokens == expected["usage"]["output_tokens"]
+    assert stream.cached_tokens == expected["usage"]["cached_tokens"]
+    assert stream.id == expected["response_id"]
+    assert stream.model == expected["model"]
+    assert stream.cost == pytest.approx(expected_cost(fixture))
+    assert stream.cost_metadata.input_tokens == expected["usage"]["input_tokens"]
+    response = stream.construct_call_response()
+    assert isinstance(response, MistralCallResponse)
+    assert response.content == expected["text"]
+    assert response.finish_reasons == [expected["finish_reason"]]
+    assert response.cost == pytest.approx(expected_cost(fixture))
+    assert [(t._name(), t.args) for t in response.tools or []] == [
+        (t._name(), t.args) for t in tools
+    ]
+    assert stream.start_time > 0
+    assert stream.end_time >= stream.start_time
+
+
+def test_seed_program_runs_unchanged(
+    server: ReplayServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MISTRAL_API_KEY", "test-key")
+    monkeypatch.setenv("MISTRAL_BASE_URL", server.route(Reply(body=TEXT.body)))
+    program = textwrap.dedent(
+        """
+        from streamcall.core.mistral import mistral_call
+
+        @mistral_call("mistral-large-latest", stream=True)
+        def recommend_book(genre: str) -> str:
+            return f"Recommend a {genre} book"
+        stream = recommend_book("fantasy")
+        for chunk, _ in stream:
+            print(chunk.content, end="", flush=True)
+        """
+    )
+    namespace: dict[str, Any] = {}
+    exec(program, namespace)
+    assert capsys.readouterr().out == TEXT.expected["text"]
+    stream = namespace["stream"]
+    assert stream.construct_call_response().content == TEXT.expected["text"]
+    assert stream.cost is not None
+
+
+def test_two_turn_tool_round_trip(server: ReplayServer) -> None:
+    answer = sse_body(
+        [
+            json.dumps(
+                {
+                    "id": "turn2",
+                    "model": "mistral-small-latest",
+                    "choices": [
+                        {
+                            "index": 0,
+                            "delta": {"content": "It is 21 degrees."},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": {"prompt_tokens": 250, "completion_tokens": 6, "total_tokens": 256},
+                }
+            )
+        ]
+    )
+    url = server.route(Reply(body=TOOLS.body), Reply(body=answer))
+    client = client_for(url)
+
+    @mistral_call(
+        "mistral-small-latest", stream=True, tools=[get_weather, format_book], client=client
+    )
+    def chat(history: list[Any]) -> list[Any]:
+        return [
+            BaseMessageParam(role="user", content="Weather in Lisbon? And format a book."),
+            *history,
+        ]
+
+    first = chat([])
+    results = [
+        (tool, tool.call() if tool._name() == "get_weather" else "ok") for _, tool in first if tool
+    ]
+    assert results[0][1] == "21 degrees celsius in Lisbon"
+    history = [first.message_param, *first.tool_message_params(results)]
+    assert isinstance(history[0], AssistantMessage)
+    assert all(isinstance(m, ToolMessage) for m in history[1:])
+
+    second = chat(history)
+    assert "".join(chunk.content for chunk, _ in second) == "It is 21 degrees."
+    sent = server.requests(url)[1].json()
+    assert isinstance(sent, dict)
+    assistant = sent["messages"][1]
+    assert assistant["role"] == "assistant"
+    assert [c["id"] for c in assistant["tool_calls"]] == ["x82gPioZn", "CW5f2p85c"]
+    assert json.loads(assistant["tool_calls"][0]["function"]["arguments"]) == {
+        "city": "Lisbon",
+        "unit": "celsius",
+    }
+    assert sent["messages"][2] == {
+        "role": "tool",
+        "content": "21 degrees celsius in Lisbon",
+        "tool_call_id": "x82gPioZn",
+        "name": "get_weather",
+    }
+    assert sent["messages"][3]["tool_call_id"] == "CW5f2p85c"
+    assert [t["function"]["name"] for t in sent["tools"]] == ["get_weather", "format_book"]
+    weather_schema = sent["tools"][0]["function"]
+    assert weather_schema["description"] == "Current weather for a city."
+    assert weather_schema["parameters"]["properties"]["city"] == {
+        "type": "string",
+        "description": "The city name.",
+    }
+    assert weather_schema["parameters"]["required"] == ["city"]
+
+
+def mistral_chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+    return json.dumps(
+        {
+            "id": "c1",
+            "model": "magistral-small-latest",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **extra,
+        }
+    )
+
+
+def stream_of(
+    server: ReplayServer, payloads: list[str], done: bool = True, **kw: Any
+) -> MistralStream:
+    url = server.route(Reply(body=sse_body(payloads, done=done), chunking=Chunking.random(2, 7)))
+
+    @mistral_call("magistral-small-latest", stream=True, client=client_for(url), **kw)
+    def ask() -> str:
+        return "hi"
+
+    stream: MistralStream = ask()
+    return stream
+
+
+def test_zero_argument_tool_and_thinking(server: ReplayServer) -> None:
+    class refresh(MistralTool):
+        """Refresh the cache."""
+
+        def call(self) -> str:
+            return "refreshed"
+
+    stream = stream_of(
+        server,
+        [
+            mistral_chunk(
+                {
+                    "content": [
+                        {
+                            "type": "thinking",
+                            "thinking": [{"type": "text", "text": "Need a refresh."}],
+                        }
+                    ]
+                }
+            ),
+            mistral_chunk(
+                {"tool_calls": [{"id": "r1", "function": {"name": "refresh", "arguments": ""}}]},
+                "tool_calls",
+                usage={"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7},
+            ),
+        ],
+        tools=[refresh],
+    )
+    tools = [tool for _, tool in stream if tool is not None]
+    assert len(tools) == 1
+    assert tools[0].call() == "refreshed"
+    assert tools[0].args == {}
+    assert stream.thinking == "Need a refresh."
+    assert stream.content == ""
+    message = stream.message_param
+    assert isinstance(message.content, list)
+    assert isinstance(message.content[0], ThinkChunk)
+    assert message.tool_calls[0].function.name == "refresh"
+
+
+def test_consumed_stream_replays_and_usage_only_chunk_keeps_finish(server: ReplayServer) -> None:
+    stream = stream_of(
+        server,
+        [
+            mistral_chunk({"content": "Hello"}),
+            mistral_chunk({"content": "!"}, "stop"),
+            json.dumps(
+                {
+                    "id": "c1",
+                    "model": "m",
+                    "choices": [],
+                    "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
+                }
+            ),
+        ],
+    )
+    first = [chunk.content for chunk, _ in stream]
+    again = [chunk.content for chunk, _ in stream]
+    assert first == again == ["Hello", "!", ""]
+    assert stream.content == "Hello!"
+    assert stream.finish_reasons == ["stop"]
+    assert stream.common_finish_reasons == ["stop"]
+    assert (stream.input_tokens, stream.output_tokens) == (3, 2)
+
+
+def test_error_mid_stream_keeps_what_arrived(server: ReplayServer) -> None:
+    stream = stream_of(
+        server,
+        [
+            mistral_chunk({"content": "partial "}),
+            '{"object":"error","message":"boom","type":"internal"}',
+        ],
+        done=False,
+    )
+    with pytest.raises(StreamError, match="boom"):
+        for _ in stream:
+            pass
+    assert stream.content == "partial "
+    assert isinstance(stream.error, StreamError)
+    assert stream.construct_call_response().content == "partial "
+
+
+def test_break_releases_the_connection(server: ReplayServer) -> None:
+    url = server.route(Reply(body=TEXT.body, stall_after=700))
+
+    @mistral_call("mistral-small-latest", stream=True, client=client_for(url))
+    def ask() -> str:
+        return "hi"
+
+    with ask() as stream:
+        for _chunk, _ in stream:
+            break
+    assert server.route_of(url).client_closed_early.wait(2)
+
+
+def test_unknown_model_has_no_cost_but_metadata(server: ReplayServer) -> None:
+    body = sse_body(
+        [
+            json.dumps(
+                {
+                    "id": "x",
+                    "model": "mystery-model-9",
+                    "choices": [{"index": 0, "delta": {"content": "ok"}, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+                }
+            )
+        ]
+    )
+    url = server.route(Reply(body=body))
+
+    @mistral_call("mystery-model-9", stream=True, client=client_for(url))
+    def ask() -> str:
+        return "hi"
+
+    stream = ask()
+    list(stream)
+    assert stream.cost is None
+    assert stream.cost_metadata.model == "mystery-model-9"
+    assert stream.cost_metadata.input_tokens == 3
+
+
+def test_prompt_template_dynamic_config_and_call_params(server: ReplayServer) -> None:
+    url = server.route(Reply(body=TEXT.body))
+    client = client_for(url)
+
+    @mistral_call("mistral-small-latest", stream=True, call_params={"temperature": 0.1})
+    @prompt_template(
+        """
+        SYSTEM: You are a {persona}.
+        USER: Recommend a {genre} book for {reader}.
+        """
+    )
+    def recommend(genre: str, persona: str = "librarian") -> dict[str, Any]:
+        return {
+            "computed_fields": {"reader": "a teenager"},
+            "call_params": {"max_tokens": 100},
+            "metadata": {"tags": {"books"}},
+            "client": client,
+        }
+
+    stream = recommend("fantasy")
+    assert stream.content == ""  # nothing read yet
+    list(stream)
+    assert stream.content == TEXT.expected["text"]
+    assert stream.metadata == {"tags": {"books"}}
+    assert stream.fn_args == {"genre": "fantasy", "persona": "librarian"}
+    assert stream.prompt_template is not None
+    sent = server.requests(url)[0].json()
+    assert sent == {
+        "model": "mistral-small-latest",
+        "messages": [
+            {"role": "system", "content": "You are a librarian."},
+            {"role": "user", "content": "Recommend a fantasy book for a teenager."},
+        ],
+        "stream": True,
+        "temperature": 0.1,
+        "max_tokens": 100,
+    }
+    assert stream.user_message_param.content == "Recommend a fantasy book for a teenager."
+
+
+def test_non_streamed_call_and_output_parser(server: ReplayServer) -> None:
+    body = json.dumps(
+        {
+            "id": "r1",
+            "model": "mistral-small-latest",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": "Dune"},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 1, "total_tokens": 11},
+        }
+    ).encode()
+    url = server.route(Reply(body=body, content_type="application/json"))
+
+    @mistral_call("mistral-small-latest", client=client_for(url))
+    def recommend() -> str:
+        return "One book title only"
+
+    response = recommend()
+    assert isinstance(response, MistralCallResponse)
+    assert response.content == "Dune"
+    assert response.cost == pytest.approx((10 * 0.1 + 1 * 0.3) / 1e6)
+
+    @mistral_call(
+        "mistral-small-latest", client=client_for(url), output_parser=lambda r: r.content.upper()
+    )
+    def shout() -> str:
+        return "One book title only"
+
+    assert shout() == "DUNE"
+
+
+@pytest.mark.anyio
+async def test_async_stream(server: ReplayServer) -> None:
+    url = server.route(Reply(body=TOOLS.body, chunking=Chunking.random(5)))
+    client = client_for(url)
+
+    @mistral_call(
+        "mistral-small-latest", stream=True, tools=[get_weather, format_book], client=client
+    )
+    async def ask() -> str:
+        return "go"
+
+    stream = await ask()
+    tools = [tool async for _, tool in stream if tool is not None]
+    assert [t._name() for t in tools] == ["get_weather", "format_book"]
+    assert stream.start_time > 0
+    assert stream.end_time >= stream.start_time
+    assert stream.finish_reasons == ["tool_calls"]
+    replay = [tool async for _, tool in stream if tool is not None]
+    assert [t._name() for t in replay] == ["get_weather", "format_book"]
+    await client.aclose()
+
+
+def test_bad_inputs_are_clear(server: ReplayServer) -> None:
+    with pytest.raises(ValueError, match="model must be"):
+        mistral_call("")
+    with pytest.raises(TypeError, match="A tool must be"):
+        mistral_call("m", tools=[42])
+
+    @mistral_call("m", stream=True, client=client_for(server.route(Reply())))
+    def bad() -> int:
+        return 42
+
+    with pytest.raises(TypeError, match="must return a prompt string"):
+        bad()
+
+
+def test_tool_from_a_base_tool_subclass_calls_it() -> None:
+    class Lookup(BaseTool):
+        """Look something up."""
+
+        query: str
+
+        def call(self) -> str:
+            return self.query[::-1]
+
+    tool = Lookup.from_tool_call({"query": "abc"}, None, "id1")
+    assert tool.call() == "cba"
+    assert tool.tool_call_id == "id1"
+    assert Lookup._description() == "Look something up."
