@@ -5,7 +5,9 @@ Streams N Mistral-shaped chunks (no delay) from a local replay server and report
 - ``floor``: raw httpx2 + orjson reading lines (``response.iter_lines()``), the least a client
   must do;
 - ``mistralai``: the official SDK's ``chat.stream``;
-- ``streamcall``: ``Mistral.chat.stream``.
+- ``streamcall``: ``Mistral.chat.stream``;
+- ``mistral_call``: the call layer, ``@mistral_call(..., stream=True)`` -> ``MistralStream``
+  (``for chunk, tool in stream``, usage and cost accumulated).
 
 Every contender reads ``choices[0].delta.content`` of every chunk, as a user would. Runs are
 interleaved and repeated (each sample streams at least 20,000 chunks, in several requests when
@@ -104,7 +106,34 @@ def streamcall_runner(url: str) -> Callable[[], int]:
     return chat_stream_runner(Mistral(api_key="bench", server_url=url))
 
 
-RUNNERS = {"floor": floor_runner, "mistralai": sdk_runner, "streamcall": streamcall_runner}
+def mistral_call_runner(url: str) -> Callable[[], int]:
+    from streamcall.clients.mistral import Mistral
+    from streamcall.core.mistral import mistral_call
+
+    @mistral_call(
+        "mistral-small-latest", stream=True, client=Mistral(api_key="bench", server_url=url)
+    )
+    def recommend_book() -> str:
+        return "Recommend a book"
+
+    def run() -> int:
+        count = chars = 0
+        stream = recommend_book()
+        for chunk, _ in stream:
+            chars += len(chunk.content)
+            count += 1
+        assert chars and stream.output_tokens and stream.cost is not None
+        return count
+
+    return run
+
+
+RUNNERS = {
+    "floor": floor_runner,
+    "mistralai": sdk_runner,
+    "streamcall": streamcall_runner,
+    "mistral_call": mistral_call_runner,
+}
 
 
 def throughput(url: str, n: int, repeat: int) -> dict[str, float]:
@@ -180,12 +209,12 @@ def main() -> None:
             floor = best["floor"]
             print(f"\nN = {n:,} chunks (best of {args.repeat}, chunks/s and ratio to the floor)")
             for name, rate in best.items():
-                print(f"  {name:<11} {rate:>12,.0f}/s   {rate / floor:6.2f}x")
+                print(f"  {name:<13} {rate:>12,.0f}/s   {rate / floor:6.2f}x")
             results[f"n={n}"] = {name: {"rate": r, "ratio": r / floor} for name, r in best.items()}
 
     print("\nImport time (median of fresh interpreters, python -X importtime)")
     imports = {}
-    for module in ("streamcall.clients.mistral", "mistralai.client", "httpx2"):
+    for module in ("streamcall.clients.mistral", "streamcall.core.mistral", "mistralai.client"):
         imports[module] = import_ms(module, max(3, args.repeat))
         print(f"  {module:<28} {imports[module]:8.1f} ms")
     results["import_ms"] = imports

@@ -3,6 +3,8 @@
 Re-exports ``prompt_template`` and the base names, as ``mirascope.core`` does.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from streamcall.core.base import (
     BaseCallParams,
     BaseCallResponse,
@@ -10,7 +12,6 @@ from streamcall.core.base import (
     BaseDynamicConfig,
     BaseMessageParam,
     BaseStream,
-    BaseTool,
     CostMetadata,
     Metadata,
     Usage,
@@ -30,3 +31,17 @@ __all__ = [
     "Usage",
     "prompt_template",
 ]
+
+
+if TYPE_CHECKING:
+    from streamcall.core.base.tool import BaseTool
+
+
+def __getattr__(name: str) -> Any:
+    # BaseTool is a pydantic model: importing pydantic only when tools are used keeps
+    # `import streamcall.core.<provider>` fast.
+    if name == "BaseTool":
+        from streamcall.core.base.tool import BaseTool
+
+        return BaseTool
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,12 +1,13 @@
 """The provider-neutral call layer, as in ``mirascope.core.base``."""
 
+from typing import TYPE_CHECKING, Any
+
 from streamcall.core.base._accumulate import Usage
 from streamcall.core.base.call_response import BaseCallResponse
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
 from streamcall.core.base.cost import CostMetadata
 from streamcall.core.base.messages import BaseMessageParam, prompt_template
 from streamcall.core.base.stream import BaseStream, stream_factory
-from streamcall.core.base.tool import BaseTool
 from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig, Metadata
 
 __all__ = [
@@ -23,3 +24,17 @@ __all__ = [
     "prompt_template",
     "stream_factory",
 ]
+
+
+if TYPE_CHECKING:
+    from streamcall.core.base.tool import BaseTool
+
+
+def __getattr__(name: str) -> Any:
+    # BaseTool is a pydantic model: importing pydantic only when tools are used keeps
+    # `import streamcall.core.<provider>` fast.
+    if name == "BaseTool":
+        from streamcall.core.base.tool import BaseTool
+
+        return BaseTool
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -38,8 +38,7 @@ class Usage:
     reasoning_tokens: int | None = None
 
 
-@dataclass(slots=True, frozen=True)
-class UsageReport:
+class UsageReport(msgspec.Struct, frozen=True, gc=False):
     """Usage as one chunk reports it.
 
     ``cumulative=True`` (Mistral, Cohere, Anthropic's ``message_delta``, Gemini): the values are
@@ -70,8 +69,7 @@ def merge_usage(usage: Usage | None, report: UsageReport) -> Usage:
     return merged
 
 
-@dataclass(slots=True, frozen=True)
-class ToolCallPart:
+class ToolCallPart(msgspec.Struct, frozen=True, gc=False):
     """A piece of a tool call as one chunk carries it.
 
     ``arguments`` is a JSON fragment (appended), a whole JSON string, or an already parsed

@@ -11,13 +11,15 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from streamcall.core.base.call_response import BaseCallResponse, CallContext
 from streamcall.core.base.messages import BaseMessageParam, render_template
 from streamcall.core.base.stream import BaseStream
-from streamcall.core.base.tool import BaseTool, to_tool_type
 from streamcall.core.base.types import Metadata
+
+if TYPE_CHECKING:
+    from streamcall.core.base.tool import BaseTool
 
 __all__ = ["ProviderSpec", "make_call_decorator", "prepare_call"]
 
@@ -30,9 +32,11 @@ class ProviderSpec(Protocol):
     """What a provider contributes to the call layer."""
 
     provider: str
-    tool_base: type[BaseTool]
     stream_type: type[BaseStream[Any, Any, Any]]
     response_type: type[BaseCallResponse[Any]]
+
+    @property
+    def tool_base(self) -> type[BaseTool]: ...
 
     def default_client(self) -> Any: ...
 
@@ -103,7 +107,11 @@ def prepare_call(
         raise ValueError(f"{fn.__name__} produced no messages")
 
     all_tools = list(tools or []) + list((dynamic or {}).get("tools") or [])
-    tool_types = [to_tool_type(t, tool_base) for t in all_tools] or None
+    tool_types = None
+    if all_tools:
+        from streamcall.core.base.tool import to_tool_type  # pydantic: only when tools are used
+
+        tool_types = [to_tool_type(t, tool_base) for t in all_tools]
     params = {**(call_params or {}), **((dynamic or {}).get("call_params") or {})}
     metadata: Metadata = {}
     dynamic_metadata = (dynamic or {}).get("metadata")
@@ -152,8 +160,11 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
             raise NotImplementedError("response_model is not supported yet (see issue 3 notes)")
         if output_parser is not None and stream:
             raise ValueError("output_parser applies to whole responses: use stream=False")
-        for tool in tools or ():
-            to_tool_type(tool, spec.tool_base)  # fail at decoration time on a bad tool
+        if tools:
+            from streamcall.core.base.tool import to_tool_type
+
+            for tool in tools:
+                to_tool_type(tool, spec.tool_base)  # fail at decoration time on a bad tool
 
         def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
             def setup(args: tuple[Any, ...], kwargs: dict[str, Any], returned: Any) -> Any:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from streamcall.core.base._accumulate import AssembledToolCall, Usage
 from streamcall.core.base.cost import CostMetadata, calculate_cost
-from streamcall.core.base.tool import BaseTool
 from streamcall.core.base.types import Metadata
+
+if TYPE_CHECKING:
+    from streamcall.core.base.tool import BaseTool
 
 __all__ = ["BaseCallResponse", "CallContext", "ResponseFacts"]
 
@@ -53,7 +55,6 @@ class BaseCallResponse(Generic[ResponseT]):
 
     _provider: ClassVar[str] = ""
     _finish_map: ClassVar[dict[str, str]] = {}
-    _tool_base: ClassVar[type[BaseTool]] = BaseTool
 
     def __init__(
         self,

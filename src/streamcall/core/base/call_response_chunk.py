@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
+
+import msgspec
 
 from streamcall.core.base._accumulate import ToolCallPart, Usage, UsageReport
 from streamcall.core.base.cost import CostMetadata
@@ -16,13 +17,16 @@ FinishReason = str
 """Common finish reasons: ``stop``, ``length``, ``tool_calls``, ``content_filter``, ``error``."""
 
 
-@dataclass(slots=True)
-class ChunkFacts:
-    """What one chunk says, in neutral terms (produced once per chunk by the provider)."""
+class ChunkFacts(msgspec.Struct, gc=False):
+    """What one chunk says, in neutral terms (produced once per chunk by the provider).
+
+    A ``gc=False`` struct: a stream keeps every chunk (to replay it), so chunks must not make
+    the garbage collector's work grow with the stream.
+    """
 
     content: str = ""
     thinking: str = ""
-    tool_parts: list[ToolCallPart] = field(default_factory=list)
+    tool_parts: tuple[ToolCallPart, ...] = ()
     usage: UsageReport | None = None
     finish_reasons: list[str] | None = None
     id: str | None = None
@@ -30,31 +34,28 @@ class ChunkFacts:
     signature: str | None = None
 
 
-class BaseCallResponseChunk(Generic[ChunkT]):
-    """A provider chunk (``chunk``) and what it carries.
+class BaseCallResponseChunk(msgspec.Struct, Generic[ChunkT], gc=False):
+    """A provider chunk (``chunk``) and what it carries (``facts``).
 
-    Providers subclass it and implement :meth:`_extract`; every other property derives from it.
+    Providers subclass it and implement :meth:`extract`; every other property derives from the
+    facts. Build one with :meth:`of`.
     """
 
-    __slots__ = ("_facts", "chunk")
+    chunk: ChunkT
+    facts: ChunkFacts
 
     _provider: ClassVar[str] = ""
     _finish_map: ClassVar[dict[str, str]] = {}
 
-    def __init__(self, chunk: ChunkT, facts: ChunkFacts | None = None) -> None:
-        self.chunk = chunk
-        self._facts = facts
-
-    def _extract(self) -> ChunkFacts:
+    @classmethod
+    def extract(cls, chunk: ChunkT) -> ChunkFacts:
+        """The neutral facts of a provider chunk."""
         raise NotImplementedError
 
-    @property
-    def facts(self) -> ChunkFacts:
-        """The neutral facts of this chunk (computed once)."""
-        facts = self._facts
-        if facts is None:
-            facts = self._facts = self._extract()
-        return facts
+    @classmethod
+    def of(cls, chunk: ChunkT) -> Self:
+        """The wrapper of a provider chunk, its facts extracted."""
+        return cls(chunk, cls.extract(chunk))
 
     @property
     def content(self) -> str:
@@ -138,10 +139,7 @@ class BaseCallResponseChunk(Generic[ChunkT]):
             self.output_tokens,
         )
 
-    def tool_only(self) -> BaseCallResponseChunk[ChunkT]:
+    def tool_only(self) -> Self:
         """This chunk without its text and usage: paired with a second tool of one chunk, so
         that summing ``chunk.content`` over a stream never counts anything twice."""
         return type(self)(self.chunk, ChunkFacts(tool_parts=self.facts.tool_parts, id=self.id))
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(content={self.content!r}, chunk={self.chunk!r})"

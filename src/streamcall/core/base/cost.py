@@ -11,7 +11,6 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 __all__ = ["CostMetadata", "ModelPrice", "calculate_cost", "price_for", "price_table_version"]
@@ -44,6 +43,8 @@ class CostMetadata:
 
 @cache
 def _table() -> dict[str, Any]:
+    from importlib import resources
+
     text = resources.files("streamcall.core.base").joinpath("prices.json").read_text("utf-8")
     table: dict[str, Any] = json.loads(text)
     return table

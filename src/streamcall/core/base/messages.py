@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
+import msgspec
 
 __all__ = ["BaseMessageParam", "prompt_template", "render_template"]
 
@@ -20,7 +20,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _ROLE_LINE = re.compile(r"^[ \t]*(SYSTEM|USER|ASSISTANT|TOOL)[ \t]*:[ \t]*", re.M)
 
 
-class BaseMessageParam(BaseModel):
+class BaseMessageParam(msgspec.Struct, kw_only=True):
     """A message in neutral form: ``role`` and ``content`` (text, or a list of parts)."""
 
     role: str

@@ -17,20 +17,22 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from types import TracebackType
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 from streamcall.core.base._accumulate import AssembledToolCall, StreamAccumulator, Usage
 from streamcall.core.base.call_response import BaseCallResponse, CallContext
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
 from streamcall.core.base.cost import CostMetadata, calculate_cost
-from streamcall.core.base.tool import BaseTool
 from streamcall.core.base.types import Metadata
+
+if TYPE_CHECKING:
+    from streamcall.core.base.tool import BaseTool
 
 __all__ = ["BaseStream", "stream_factory"]
 
 ChunkT = TypeVar("ChunkT", bound=BaseCallResponseChunk[Any])
 ResponseT = TypeVar("ResponseT", bound=BaseCallResponse[Any])
-ToolT = TypeVar("ToolT", bound=BaseTool)
+ToolT = TypeVar("ToolT", bound="BaseTool")
 
 Pair = tuple[Any, Any]
 
@@ -52,7 +54,7 @@ class BaseStream(Generic[ChunkT, ResponseT, ToolT]):
         self._raw = raw
         self._context = context
         self._acc = StreamAccumulator(self._sequential_tool_calls)
-        self._history: list[Pair] = []
+        self._history: list[Any] = []  # a chunk (yielded with no tool), or a list of pairs
         self._state = "new"  # new -> running -> done | failed
         self.start_time: float = 0.0
         self.end_time: float = 0.0
@@ -78,7 +80,13 @@ class BaseStream(Generic[ChunkT, ResponseT, ToolT]):
     def _replay(self) -> list[Pair]:
         if self._state == "running":
             raise RuntimeError("this stream is already being iterated")
-        return list(self._history)
+        pairs: list[Pair] = []
+        for entry in self._history:
+            if entry.__class__ is list:
+                pairs.extend(entry)
+            else:
+                pairs.append((entry, None))
+        return pairs
 
     async def _areplay(self) -> AsyncIterator[Pair]:
         for pair in self._replay():
@@ -87,7 +95,7 @@ class BaseStream(Generic[ChunkT, ResponseT, ToolT]):
     @classmethod
     def _wrap(cls, raw: Any) -> Any:
         """The provider chunk for one raw event."""
-        return cls._chunk_type(raw)
+        return cls._chunk_type.of(raw)
 
     def _run(self) -> Generator[Pair, None, None]:
         self._begin()
@@ -95,7 +103,12 @@ class BaseStream(Generic[ChunkT, ResponseT, ToolT]):
         handle = self._handle
         try:
             for raw in self._raw:
-                yield from handle(wrap(raw))
+                chunk = wrap(raw)
+                pairs = handle(chunk)
+                if pairs is None:
+                    yield chunk, None
+                else:
+                    yield from pairs
             yield from self._end_of_stream()
         except BaseException as exc:
             self._fail(exc)
@@ -112,8 +125,13 @@ class BaseStream(Generic[ChunkT, ResponseT, ToolT]):
         handle = self._handle
         try:
             async for raw in self._raw:
-                for pair in handle(wrap(raw)):
-                    yield pair
+                chunk = wrap(raw)
+                pairs = handle(chunk)
+                if pairs is None:
+                    yield chunk, None
+                else:
+                    for pair in pairs:
+                        yield pair
             for pair in self._end_of_stream():
                 yield pair
         except BaseException as exc:
@@ -129,8 +147,13 @@ class BaseStream(Generic[ChunkT, ResponseT, ToolT]):
         self._state = "running"
         self.start_time = _now_ms()
 
-    def _handle(self, chunk: Any) -> list[Pair]:
-        """Fold one chunk into the state; the pairs to yield for it (shared by sync/async)."""
+    def _handle(self, chunk: Any) -> list[Pair] | None:
+        """Fold one chunk into the state (shared by sync and async).
+
+        Returns ``None`` for the common chunk without tool calls (yield ``(chunk, None)``),
+        else the pairs to yield. The history keeps the chunk itself, or the pairs: a stream
+        holds thousands of chunks, and they must not be objects the garbage collector tracks.
+        """
         facts = chunk.facts
         acc = self._acc
         if facts.content:
@@ -146,14 +169,13 @@ class BaseStream(Generic[ChunkT, ResponseT, ToolT]):
         if facts.model:
             acc.model = facts.model
         if not facts.tool_parts:
-            pair: Pair = (chunk, None)
-            self._history.append(pair)
-            return [pair]
+            self._history.append(chunk)
+            return None
         done: list[AssembledToolCall] = []
         for part in facts.tool_parts:
             done.extend(acc.add_tool_part(part))
         pairs = self._pairs_for_tools(chunk, done) or [(chunk, None)]
-        self._history.extend(pairs)
+        self._history.append(pairs)
         return pairs
 
     def _end_of_stream(self) -> list[Pair]:

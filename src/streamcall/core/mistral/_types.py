@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from streamcall.clients.mistral.models import (
     AssistantMessage,
@@ -31,8 +31,11 @@ from streamcall.core.base.call_response import BaseCallResponse, CallContext, Re
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.messages import BaseMessageParam
 from streamcall.core.base.stream import BaseStream
-from streamcall.core.base.tool import BaseTool
 from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
+
+if TYPE_CHECKING:
+    from streamcall.core.base.tool import BaseTool
+    from streamcall.core.mistral.tool import MistralTool  # noqa: F401 - used in a string
 
 __all__ = [
     "MistralCallParams",
@@ -41,7 +44,6 @@ __all__ = [
     "MistralDynamicConfig",
     "MistralSpec",
     "MistralStream",
-    "MistralTool",
 ]
 
 FINISH_MAP = {
@@ -77,24 +79,6 @@ class MistralDynamicConfig(BaseDynamicConfig, total=False):
     """What a Mistral-decorated function may return instead of a prompt."""
 
 
-class MistralTool(BaseTool):
-    """A tool for Mistral calls."""
-
-    __provider__: ClassVar[str] = "mistral"
-
-    @classmethod
-    def tool_schema(cls) -> dict[str, Any]:
-        """The tool definition Mistral expects."""
-        return {
-            "type": "function",
-            "function": {
-                "name": cls._name(),
-                "description": cls._description(),
-                "parameters": cls.parameters_schema(),
-            },
-        }
-
-
 def _split_content(content: str | list[ContentChunk] | None) -> tuple[str, str]:
     if content is None:
         return "", ""
@@ -121,15 +105,15 @@ def _usage_report(usage: UsageInfo | None) -> UsageReport | None:
     )
 
 
-class MistralCallResponseChunk(BaseCallResponseChunk[CompletionChunk]):
+class MistralCallResponseChunk(BaseCallResponseChunk[CompletionChunk], gc=False):
     """One Mistral stream chunk (``chunk`` is the :class:`CompletionChunk`)."""
 
-    __slots__ = ()
     _provider: ClassVar[str] = "mistral"
     _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
 
-    def _extract(self) -> ChunkFacts:
-        chunk = self.chunk
+    @classmethod
+    def extract(cls, chunk: CompletionChunk) -> ChunkFacts:
+        """Text, thinking, whole tool calls, usage and finish reasons of one chunk."""
         choices = chunk.choices
         if choices:
             delta = choices[0].delta
@@ -140,17 +124,17 @@ class MistralCallResponseChunk(BaseCallResponseChunk[CompletionChunk]):
                 text, thinking = _split_content(content)
             calls = delta.tool_calls
             parts = (
-                [
+                tuple(
                     ToolCallPart(c.index, c.id, c.function.name, c.function.arguments, True)
                     for c in calls
-                ]
+                )
                 if calls
-                else []
+                else ()
             )
             reasons = [c.finish_reason for c in choices if c.finish_reason is not None] or None
         else:
             text = thinking = ""
-            parts = []
+            parts = ()
             reasons = None
         return ChunkFacts(
             text,
@@ -226,7 +210,7 @@ def _to_text(value: Any) -> str:
         return str(value)
 
 
-class MistralStream(BaseStream[MistralCallResponseChunk, MistralCallResponse, MistralTool]):
+class MistralStream(BaseStream[MistralCallResponseChunk, MistralCallResponse, "MistralTool"]):
     """A streamed Mistral call: ``for chunk, tool in stream``."""
 
     _provider: ClassVar[str] = "mistral"
@@ -235,7 +219,8 @@ class MistralStream(BaseStream[MistralCallResponseChunk, MistralCallResponse, Mi
 
     @classmethod
     def _wrap(cls, raw: CompletionEvent) -> MistralCallResponseChunk:
-        return MistralCallResponseChunk(raw.data)
+        chunk = raw.data
+        return MistralCallResponseChunk(chunk, MistralCallResponseChunk.extract(chunk))
 
     def _build_response(self) -> MistralCallResponse:
         acc = self._acc
@@ -287,9 +272,15 @@ class MistralSpec:
     """How the call layer talks to Mistral."""
 
     provider = "mistral"
-    tool_base: type[BaseTool] = MistralTool
     stream_type: type[BaseStream[Any, Any, Any]] = MistralStream
     response_type: type[BaseCallResponse[Any]] = MistralCallResponse
+
+    @property
+    def tool_base(self) -> type[BaseTool]:
+        """The base class of Mistral tools (imports pydantic on first use)."""
+        from streamcall.core.mistral.tool import MistralTool
+
+        return MistralTool
 
     def default_client(self) -> Any:
         from streamcall.clients.mistral import Mistral
