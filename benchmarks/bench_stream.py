@@ -122,7 +122,9 @@ def mistral_call_runner(url: str) -> Callable[[], int]:
         for chunk, _ in stream:
             chars += len(chunk.content)
             count += 1
-        assert chars and stream.output_tokens and stream.cost is not None
+        assert chars
+        assert stream.output_tokens
+        assert stream.cost is not None
         return count
 
     return run

@@ -115,32 +115,34 @@ class MistralCallResponseChunk(BaseCallResponseChunk[CompletionChunk], gc=False)
     def extract(cls, chunk: CompletionChunk) -> ChunkFacts:
         """Text, thinking, whole tool calls, usage and finish reasons of one chunk."""
         choices = chunk.choices
+        text = thinking = ""
+        parts: tuple[ToolCallPart, ...] = ()
+        reasons: list[str] | None = None
         if choices:
-            delta = choices[0].delta
+            first = choices[0]
+            delta = first.delta
             content = delta.content
             if isinstance(content, str):
-                text, thinking = content, ""
-            else:
+                text = content
+            elif content is not None:
                 text, thinking = _split_content(content)
             calls = delta.tool_calls
-            parts = (
-                tuple(
+            if calls:
+                parts = tuple(
                     ToolCallPart(c.index, c.id, c.function.name, c.function.arguments, True)
                     for c in calls
                 )
-                if calls
-                else ()
-            )
-            reasons = [c.finish_reason for c in choices if c.finish_reason is not None] or None
-        else:
-            text = thinking = ""
-            parts = ()
-            reasons = None
+            if len(choices) == 1:
+                if first.finish_reason is not None:
+                    reasons = [first.finish_reason]
+            else:
+                reasons = [c.finish_reason for c in choices if c.finish_reason is not None] or None
+        usage = chunk.usage
         return ChunkFacts(
             text,
             thinking,
             parts,
-            _usage_report(chunk.usage),
+            None if usage is None else _usage_report(usage),
             reasons,
             chunk.id or None,
             chunk.model or None,
