@@ -5,15 +5,22 @@ Everything here is pure: Python values in, bytes or errors out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, Generic, TypeVar
 
 import msgspec
 
 from streamcall.clients._wire_model import WireModel
 from streamcall.errors import StreamDecodeError, StreamError
+from streamcall.transport.stream import EndOfStream, FrameCodec
+from streamcall.wire.sse import ServerSentEvent
+
+M = TypeVar("M")
+T = TypeVar("T")
 
 __all__ = [
+    "JsonDecoderPair",
+    "JsonSSECodec",
     "check_messages",
     "decode_error",
     "encode_json",
@@ -118,3 +125,75 @@ def replace_unknown_chunks(items: object, known: frozenset[str]) -> None:
             }
         elif "thinking" in item:
             replace_unknown_chunks(item["thinking"], known)
+
+
+class JsonDecoderPair(Generic[M]):
+    """A strict msgspec decoder for one payload type, and one for a JSON array of them."""
+
+    def __init__(self, model: type[M], what: str, fix: Callable[[Any], None] | None = None) -> None:
+        self.model = model
+        self.what = what
+        self.one = msgspec.json.Decoder(model)
+        self.many = msgspec.json.Decoder(list[model])  # type: ignore[valid-type]
+        self._fix = fix
+
+    def decode(self, raw: str | bytes) -> M:
+        """One payload; a payload the strict pass rejects goes through :meth:`lenient`."""
+        try:
+            return self.one.decode(raw)
+        except msgspec.ValidationError:
+            return self.lenient(raw if isinstance(raw, str) else raw.decode("utf-8", "replace"))
+        except msgspec.DecodeError as exc:
+            raise decode_error(self.what, raw, exc) from None
+
+    def lenient(self, raw: str) -> M:
+        """The slow path: an error payload becomes :class:`StreamError`; unknown content
+        types are wrapped (``fix``); anything else is a :class:`StreamDecodeError`."""
+        try:
+            payload = msgspec.json.decode(raw)
+        except msgspec.DecodeError as exc:
+            raise decode_error(self.what, raw, exc) from None
+        error = payload_error(payload)
+        if error is not None:
+            raise error
+        if self._fix is not None:
+            self._fix(payload)
+        try:
+            return msgspec.convert(payload, self.model)
+        except msgspec.ValidationError as exc:
+            raise decode_error(self.what, raw, exc) from None
+
+
+class JsonSSECodec(FrameCodec[ServerSentEvent, T]):
+    """Base of the codecs whose SSE events carry one JSON payload each.
+
+    Fast path: all the events of one network read decode in a single msgspec call (as one JSON
+    array). Anything unusual (the ``[DONE]`` marker, an error payload, an unknown content type,
+    bad JSON) takes the exact per-event path. Subclasses set ``payloads`` and implement
+    :meth:`wrap` (payloads and their JSON texts -> events, noting finish reasons and errors).
+    """
+
+    payloads: ClassVar[JsonDecoderPair[Any]]
+    done_sentinel: ClassVar[str | None] = "[DONE]"
+
+    def wrap(self, items: list[Any], raws: list[str]) -> list[T]:
+        """The events for decoded payloads (called once per network read)."""
+        raise NotImplementedError
+
+    def decode_all(self, frames: list[ServerSentEvent]) -> list[T]:
+        if len(frames) > 1:
+            raws = [frame.data for frame in frames]
+            try:
+                items = self.payloads.many.decode("[" + ",".join(raws) + "]")
+            except msgspec.MsgspecError:
+                pass
+            else:
+                if len(items) == len(raws):
+                    return self.wrap(items, raws)
+        return super().decode_all(frames)
+
+    def decode(self, frame: ServerSentEvent) -> T | None:
+        raw = frame.data
+        if raw == self.done_sentinel:
+            raise EndOfStream
+        return self.wrap([self.payloads.decode(raw)], [raw])[0]

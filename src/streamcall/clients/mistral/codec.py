@@ -10,15 +10,13 @@ content chunks of unknown type as :class:`~.models.UnknownChunk`, and reports an
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
-
-import msgspec
+from typing import Any
 
 from streamcall.clients._codec import (
+    JsonDecoderPair,
+    JsonSSECodec,
     check_messages,
-    decode_error,
     encode_json,
-    payload_error,
     replace_unknown_chunks,
     without_none,
 )
@@ -29,15 +27,24 @@ from streamcall.clients.mistral.models import (
     CompletionEvent,
 )
 from streamcall.errors import StreamError, StreamInterruptedError
-from streamcall.transport.stream import EndOfStream, FrameCodec
-from streamcall.wire.sse import ServerSentEvent
 
-__all__ = ["ChatStreamCodec", "build_chat_body", "decode_chat_response"]
+__all__ = ["CHUNKS", "RESPONSES", "ChatStreamCodec", "build_chat_body", "decode_chat_response"]
 
-DONE: Final = "[DONE]"
-_chunk_decoder = msgspec.json.Decoder(CompletionChunk)
-_chunks_decoder = msgspec.json.Decoder(list[CompletionChunk])
-_response_decoder = msgspec.json.Decoder(ChatCompletionResponse)
+
+def _wrap_unknown_content(payload: Any) -> None:
+    if isinstance(payload, dict):
+        for choice in payload.get("choices") or ():
+            if isinstance(choice, dict):
+                for key in ("delta", "message"):
+                    part = choice.get(key)
+                    if isinstance(part, dict):
+                        replace_unknown_chunks(part.get("content"), KNOWN_CHUNK_TYPES)
+
+
+CHUNKS = JsonDecoderPair(CompletionChunk, "a Mistral stream chunk", _wrap_unknown_content)
+RESPONSES = JsonDecoderPair(
+    ChatCompletionResponse, "a Mistral chat response", _wrap_unknown_content
+)
 
 
 def build_chat_body(
@@ -57,51 +64,12 @@ def build_chat_body(
     return encode_json(body)
 
 
-def _lenient(raw: str, target: type[Any], what: str) -> Any:
-    try:
-        payload = msgspec.json.decode(raw)
-    except msgspec.DecodeError as exc:
-        raise decode_error(what, raw, exc) from None
-    error = payload_error(payload)
-    if error is not None:
-        raise error
-    if isinstance(payload, dict):
-        for choice in payload.get("choices") or ():
-            if isinstance(choice, dict):
-                for key in ("delta", "message"):
-                    part = choice.get(key)
-                    if isinstance(part, dict):
-                        replace_unknown_chunks(part.get("content"), KNOWN_CHUNK_TYPES)
-    try:
-        return msgspec.convert(payload, target)
-    except msgspec.ValidationError as exc:
-        raise decode_error(what, raw, exc) from None
-
-
-def decode_chunk(raw: str) -> CompletionChunk:
-    """One streamed chunk from its JSON text."""
-    try:
-        return _chunk_decoder.decode(raw)
-    except msgspec.ValidationError:
-        chunk: CompletionChunk = _lenient(raw, CompletionChunk, "a Mistral stream chunk")
-        return chunk
-    except msgspec.DecodeError as exc:
-        raise decode_error("a Mistral stream chunk", raw, exc) from None
-
-
 def decode_chat_response(raw: bytes) -> ChatCompletionResponse:
     """A non-streamed chat completion from its JSON body."""
-    try:
-        return _response_decoder.decode(raw)
-    except msgspec.ValidationError:
-        text = raw.decode("utf-8", "replace")
-        response: ChatCompletionResponse = _lenient(text, ChatCompletionResponse, "a response")
-        return response
-    except msgspec.DecodeError as exc:
-        raise decode_error("a Mistral chat response", raw, exc) from None
+    return RESPONSES.decode(raw)
 
 
-class ChatStreamCodec(FrameCodec[ServerSentEvent, CompletionEvent]):
+class ChatStreamCodec(JsonSSECodec[CompletionEvent]):
     """SSE events of a chat stream -> :class:`CompletionEvent`.
 
     A chunk with ``finish_reason == "error"`` is still delivered; the :class:`StreamError` is
@@ -109,42 +77,19 @@ class ChatStreamCodec(FrameCodec[ServerSentEvent, CompletionEvent]):
     """
 
     __slots__ = ("_error", "_finished", "stop")
+    payloads = CHUNKS
 
     def __init__(self) -> None:
         self._error: StreamError | None = None
         self._finished = False
         self.stop: BaseException | None = None
 
-    def decode_all(self, frames: list[ServerSentEvent]) -> list[CompletionEvent]:
-        # Fast path: every event of this read is a chunk -> one msgspec call decodes them all.
-        # Anything else (the end marker, an error payload, an unknown content type) takes the
-        # exact per-event path.
-        if len(frames) > 1:
-            raws = [frame.data for frame in frames]
-            try:
-                chunks = _chunks_decoder.decode("[" + ",".join(raws) + "]")
-            except msgspec.MsgspecError:
-                pass
-            else:
-                if len(chunks) == len(raws):
-                    for chunk in chunks:
-                        for choice in chunk.choices:
-                            if choice.finish_reason is not None:
-                                self._on_finish(choice.finish_reason, chunk)
-                    return [
-                        CompletionEvent(data=c, raw=r) for c, r in zip(chunks, raws, strict=True)
-                    ]
-        return super().decode_all(frames)
-
-    def decode(self, frame: ServerSentEvent) -> CompletionEvent | None:
-        raw = frame.data
-        if raw == DONE:
-            raise EndOfStream
-        chunk = decode_chunk(raw)
-        for choice in chunk.choices:
-            if choice.finish_reason is not None:
-                self._on_finish(choice.finish_reason, chunk)
-        return CompletionEvent(data=chunk, raw=raw)
+    def wrap(self, items: list[CompletionChunk], raws: list[str]) -> list[CompletionEvent]:
+        for chunk in items:
+            for choice in chunk.choices:
+                if choice.finish_reason is not None:
+                    self._on_finish(choice.finish_reason, chunk)
+        return [CompletionEvent(data=c, raw=r) for c, r in zip(items, raws, strict=True)]
 
     def _on_finish(self, finish_reason: str, chunk: CompletionChunk) -> None:
         self._finished = True
