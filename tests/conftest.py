@@ -21,5 +21,11 @@ def anyio_backend() -> str:
 @pytest.fixture(autouse=True)
 def _no_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never see a real key or URL from the developer's environment."""
-    for name in ("MISTRAL_API_KEY", "MISTRAL_BASE_URL"):
+    for name in (
+        "MISTRAL_API_KEY",
+        "MISTRAL_BASE_URL",
+        "COHERE_API_KEY",
+        "COHERE_BASE_URL",
+        "CO_API_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)

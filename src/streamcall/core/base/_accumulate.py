@@ -29,13 +29,18 @@ __all__ = [
 
 @dataclass(slots=True)
 class Usage:
-    """Token usage in a provider-neutral shape (``None``: the provider did not say)."""
+    """Token usage in a provider-neutral shape (``None``: the provider did not say).
+
+    ``billed_*`` are set where the provider bills other counts than it processed (Cohere).
+    """
 
     input_tokens: int | None = None
     cached_tokens: int | None = None
     output_tokens: int | None = None
     total_tokens: int | None = None
     reasoning_tokens: int | None = None
+    billed_input_tokens: int | None = None
+    billed_output_tokens: int | None = None
 
 
 class UsageReport(msgspec.Struct, frozen=True, gc=False):
@@ -50,6 +55,8 @@ class UsageReport(msgspec.Struct, frozen=True, gc=False):
     output_tokens: int | None = None
     total_tokens: int | None = None
     reasoning_tokens: int | None = None
+    billed_input_tokens: int | None = None
+    billed_output_tokens: int | None = None
     cumulative: bool = True
 
 
@@ -64,8 +71,10 @@ def merge_usage(usage: Usage | None, report: UsageReport) -> Usage:
             setattr(merged, name, value)
         else:
             setattr(merged, name, getattr(merged, name) + value)
-    if report.reasoning_tokens is not None:
-        merged.reasoning_tokens = report.reasoning_tokens
+    for name in ("reasoning_tokens", "billed_input_tokens", "billed_output_tokens"):
+        value = getattr(report, name)
+        if value is not None:
+            setattr(merged, name, value)
     return merged
 
 

@@ -199,14 +199,7 @@ class BaseCallResponse(Generic[ResponseT]):
     @property
     def cost_metadata(self) -> CostMetadata:
         """What :attr:`cost` is computed from."""
-        return CostMetadata(
-            self._provider,
-            self.model,
-            None,
-            self.input_tokens,
-            self.cached_tokens,
-            self.output_tokens,
-        )
+        return CostMetadata.of(self._provider, self.model, self.common_usage)
 
     @property
     def cost(self) -> float | None:

@@ -107,6 +107,8 @@ class BaseCallResponseChunk(msgspec.Struct, Generic[ChunkT], gc=False):
             report.output_tokens,
             report.total_tokens,
             report.reasoning_tokens,
+            report.billed_input_tokens,
+            report.billed_output_tokens,
         )
 
     @property
@@ -130,14 +132,7 @@ class BaseCallResponseChunk(msgspec.Struct, Generic[ChunkT], gc=False):
     @property
     def cost_metadata(self) -> CostMetadata:
         """What a cost for this chunk's usage would be computed from."""
-        return CostMetadata(
-            self._provider,
-            self.model,
-            None,
-            self.input_tokens,
-            self.cached_tokens,
-            self.output_tokens,
-        )
+        return CostMetadata.of(self._provider, self.model, self.common_usage)
 
     def tool_only(self) -> Self:
         """This chunk without its text and usage: paired with a second tool of one chunk, so

@@ -11,7 +11,10 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from streamcall.core.base._accumulate import Usage
 
 __all__ = ["CostMetadata", "ModelPrice", "calculate_cost", "price_for", "price_table_version"]
 
@@ -39,6 +42,23 @@ class CostMetadata:
     output_tokens: int | None = None
     price: ModelPrice | None = None
     table_version: str | None = None
+    billed_input_tokens: int | None = None
+    billed_output_tokens: int | None = None
+
+    @classmethod
+    def of(cls, provider: str, model: str | None, usage: Usage | None) -> CostMetadata:
+        """Cost metadata for a model and its usage."""
+        if usage is None:
+            return cls(provider, model)
+        return cls(
+            provider,
+            model,
+            input_tokens=usage.input_tokens,
+            cached_tokens=usage.cached_tokens,
+            output_tokens=usage.output_tokens,
+            billed_input_tokens=usage.billed_input_tokens,
+            billed_output_tokens=usage.billed_output_tokens,
+        )
 
 
 @cache
@@ -72,13 +92,20 @@ def price_for(provider: str, model: str | None) -> tuple[str, ModelPrice] | None
 
 
 def calculate_cost(metadata: CostMetadata) -> float | None:
-    """USD for the tokens in ``metadata``; ``None`` when the model or the counts are unknown."""
+    """USD for the tokens in ``metadata``; ``None`` when the model or the counts are unknown.
+
+    Billed counts, where the provider reports them, are what is charged; otherwise input
+    tokens (cached ones at the cached rate) and output tokens.
+    """
     found = price_for(metadata.provider, metadata.model)
     if found is None:
         return None
     metadata.price_model, metadata.price = found
     metadata.table_version = price_table_version()
     price = metadata.price
+    if metadata.billed_input_tokens is not None and metadata.billed_output_tokens is not None:
+        billed = metadata.billed_input_tokens * price.input
+        return (billed + metadata.billed_output_tokens * price.output) / 1e6
     if metadata.input_tokens is None or metadata.output_tokens is None:
         return None
     cached = metadata.cached_tokens or 0

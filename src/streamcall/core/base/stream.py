@@ -324,14 +324,7 @@ class BaseStream(Generic[ChunkT, ResponseT, ToolT]):
     @property
     def cost_metadata(self) -> CostMetadata:
         """What :attr:`cost` is computed from."""
-        return CostMetadata(
-            self._provider,
-            self.model,
-            None,
-            self.input_tokens,
-            self.cached_tokens,
-            self.output_tokens,
-        )
+        return CostMetadata.of(self._provider, self.model, self.common_usage)
 
     @property
     def cost(self) -> float | None:

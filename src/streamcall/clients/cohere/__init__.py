@@ -1,0 +1,8 @@
+"""Cohere v2 chat client: ``from streamcall.clients.cohere import ClientV2`` (alias ``Cohere``).
+
+Models live in :mod:`streamcall.clients.cohere.models`.
+"""
+
+from streamcall.clients.cohere.client import ClientV2, Cohere
+
+__all__ = ["ClientV2", "Cohere"]

@@ -1,0 +1,84 @@
+"""Cohere v2 chat codec: request bodies out, typed events in (pure, no I/O).
+
+Streamed responses are SSE with ``event:`` lines naming the JSON ``type``; the stream ends after
+``message-end`` (a ``data: [DONE]`` line, which the SDK also accepts, ends it too). A
+``message-end`` with ``finish_reason`` ``ERROR`` is delivered, then raised as
+:class:`~streamcall.errors.StreamError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from streamcall.clients._codec import (
+    JsonDecoderPair,
+    JsonSSECodec,
+    check_messages,
+    encode_json,
+    without_none,
+)
+from streamcall.clients.cohere.models import ChatResponse, StreamEvent
+from streamcall.errors import StreamError, StreamInterruptedError
+
+__all__ = ["EVENTS", "RESPONSES", "ChatStreamCodec", "build_chat_body", "decode_chat_response"]
+
+EVENTS = JsonDecoderPair(StreamEvent, "a Cohere stream event")
+RESPONSES = JsonDecoderPair(ChatResponse, "a Cohere chat response")
+ERROR_FINISH = frozenset({"ERROR", "ERROR_TOXIC", "ERROR_LIMIT", "TIMEOUT"})
+
+
+def build_chat_body(
+    *, model: str, messages: object, stream: bool, params: Mapping[str, Any]
+) -> bytes:
+    """The JSON body of a v2 chat request; ``None`` parameters are left out."""
+    if not isinstance(model, str) or not model:
+        raise ValueError(f"model must be a non-empty string, got {model!r}")
+    extra = params.get("extra_body") or {}
+    body = {
+        "model": model,
+        "messages": check_messages(messages),
+        "stream": stream,
+        **without_none({k: v for k, v in params.items() if k != "extra_body"}),
+        **extra,
+    }
+    return encode_json(body)
+
+
+def decode_chat_response(raw: bytes) -> ChatResponse:
+    """A non-streamed chat response from its JSON body."""
+    return RESPONSES.decode(raw)
+
+
+class ChatStreamCodec(JsonSSECodec[StreamEvent]):
+    """SSE events of a v2 chat stream -> :class:`StreamEvent`."""
+
+    __slots__ = ("_error", "_finished", "stop")
+    payloads = EVENTS
+
+    def __init__(self) -> None:
+        self._error: StreamError | None = None
+        self._finished = False
+        self.stop: BaseException | None = None
+
+    def wrap(self, items: list[StreamEvent], raws: list[str]) -> list[StreamEvent]:
+        for event, raw in zip(items, raws, strict=True):
+            event.raw = raw
+            if event.type == "message-end":
+                self._finished = True
+                delta = event.delta
+                reason = delta.finish_reason if delta is not None else None
+                if (reason in ERROR_FINISH or (delta and delta.error)) and self._error is None:
+                    message = (delta.error if delta else None) or f"finish_reason={reason!r}"
+                    self._error = StreamError(
+                        f"Cohere ended the stream with an error: {message}",
+                        type=reason,
+                        body=raw,
+                    )
+        return items
+
+    def finish(self, ended: bool) -> None:
+        if self._error is not None:
+            raise self._error
+        if not self._finished and not ended:
+            raise StreamInterruptedError("The Cohere stream ended before its message-end event")

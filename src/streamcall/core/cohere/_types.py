@@ -1,0 +1,381 @@
+"""Cohere call layer: chunk, response, stream, params, and the provider spec (v2 chat)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from streamcall.clients.cohere.models import (
+    AssistantChatMessageV2,
+    ChatResponse,
+    Citation,
+    ContentDelta,
+    FunctionCall,
+    ResponseMessage,
+    StreamEvent,
+    ToolCallDelta,
+    ToolCallV2,
+    ToolChatMessageV2,
+    UsageTokens,
+)
+from streamcall.clients.cohere.models import (
+    BilledUnits as CohereBilledUnits,
+)
+from streamcall.clients.cohere.models import (
+    Usage as CohereUsage,
+)
+from streamcall.core.base._accumulate import (
+    AssembledToolCall,
+    ToolCallAssembler,
+    ToolCallPart,
+    Usage,
+    UsageReport,
+)
+from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
+from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
+from streamcall.core.base.messages import BaseMessageParam
+from streamcall.core.base.stream import BaseStream
+from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
+
+if TYPE_CHECKING:
+    from streamcall.core.base.tool import BaseTool
+    from streamcall.core.cohere.tool import CohereTool  # noqa: F401 - used in a string
+
+__all__ = [
+    "CohereCallParams",
+    "CohereCallResponse",
+    "CohereCallResponseChunk",
+    "CohereDynamicConfig",
+    "CohereSpec",
+    "CohereStream",
+]
+
+FINISH_MAP = {
+    "COMPLETE": "stop",
+    "STOP_SEQUENCE": "stop",
+    "MAX_TOKENS": "length",
+    "TOOL_CALL": "tool_calls",
+    "ERROR": "error",
+    "ERROR_LIMIT": "error",
+    "TIMEOUT": "error",
+    "ERROR_TOXIC": "content_filter",
+}
+
+
+class CohereCallParams(BaseCallParams, total=False):
+    """Parameters of a Cohere v2 chat call."""
+
+    max_tokens: int
+    temperature: float
+    p: float
+    k: int
+    seed: int
+    stop_sequences: list[str]
+    frequency_penalty: float
+    presence_penalty: float
+    documents: list[Any]
+    citation_options: dict[str, Any]
+    response_format: dict[str, Any]
+    safety_mode: str
+    tool_choice: str
+    thinking: dict[str, Any]
+    strict_tools: bool
+
+
+class CohereDynamicConfig(BaseDynamicConfig, total=False):
+    """What a Cohere-decorated function may return instead of a prompt."""
+
+
+def _int(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _usage_report(usage: CohereUsage) -> UsageReport:
+    tokens = usage.tokens or UsageTokens()
+    billed = usage.billed_units or CohereBilledUnits()
+    input_tokens, output_tokens = _int(tokens.input_tokens), _int(tokens.output_tokens)
+    total = None if input_tokens is None or output_tokens is None else input_tokens + output_tokens
+    return UsageReport(
+        input_tokens=input_tokens,
+        cached_tokens=_int(usage.cached_tokens),
+        output_tokens=output_tokens,
+        total_tokens=total,
+        billed_input_tokens=_int(billed.input_tokens),
+        billed_output_tokens=_int(billed.output_tokens),
+    )
+
+
+_NO_FACTS = ChunkFacts()
+
+
+class CohereCallResponseChunk(BaseCallResponseChunk[StreamEvent], gc=False):
+    """One Cohere stream event (``chunk`` is the :class:`StreamEvent`)."""
+
+    _provider: ClassVar[str] = "cohere"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+
+    @classmethod
+    def extract(cls, chunk: StreamEvent) -> ChunkFacts:
+        """Text, thinking, tool-call pieces, usage and the finish reason of one event."""
+        kind = chunk.type
+        delta = chunk.delta
+        message = delta.message if delta is not None else None
+        if kind == "content-delta" and message is not None:
+            content = message.content
+            if isinstance(content, ContentDelta):
+                return ChunkFacts(content.text or "", content.thinking or "")
+            return _NO_FACTS
+        if kind.startswith("tool-call-"):
+            call = message.tool_calls if message is not None else None
+            if not isinstance(call, ToolCallDelta):
+                call = ToolCallDelta()
+            function = call.function
+            part = ToolCallPart(
+                chunk.index,
+                call.id,
+                function.name if function is not None else None,
+                function.arguments if function is not None else None,
+                kind == "tool-call-end",
+            )
+            return ChunkFacts(tool_parts=(part,))
+        if kind == "message-start":
+            return ChunkFacts(id=chunk.id)
+        if kind == "message-end" and delta is not None:
+            return ChunkFacts(
+                usage=None if delta.usage is None else _usage_report(delta.usage),
+                finish_reasons=[delta.finish_reason] if delta.finish_reason else None,
+                id=chunk.id,
+            )
+        return _NO_FACTS
+
+    @property
+    def usage(self) -> CohereUsage | None:
+        """Cohere's usage object (on ``message-end``)."""
+        delta = self.chunk.delta
+        return None if delta is None else delta.usage
+
+
+def _tool_calls_of(calls: list[ToolCallV2] | None) -> list[AssembledToolCall]:
+    assembler = ToolCallAssembler(sequential=False)
+    done: list[AssembledToolCall] = []
+    for index, call in enumerate(calls or ()):
+        function = call.function
+        done.extend(
+            assembler.add(
+                ToolCallPart(
+                    index,
+                    call.id,
+                    function.name if function else None,
+                    function.arguments if function else None,
+                    True,
+                )
+            )
+        )
+    return done
+
+
+class CohereCallResponse(BaseCallResponse[ChatResponse]):
+    """A whole Cohere chat response (``response`` is the :class:`ChatResponse`)."""
+
+    _provider: ClassVar[str] = "cohere"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+
+    def _extract(self) -> ResponseFacts:
+        response = self.response
+        message = response.message or ResponseMessage()
+        text = "".join(
+            part.get("text", "")
+            for part in message.content or ()
+            if isinstance(part, dict) and part.get("type", "text") == "text"
+        )
+        thinking = "".join(
+            part.get("thinking", "")
+            for part in message.content or ()
+            if isinstance(part, dict) and part.get("type") == "thinking"
+        )
+        usage = None
+        if response.usage is not None:
+            report = _usage_report(response.usage)
+            usage = Usage(
+                report.input_tokens,
+                report.cached_tokens,
+                report.output_tokens,
+                report.total_tokens,
+                None,
+                report.billed_input_tokens,
+                report.billed_output_tokens,
+            )
+        return ResponseFacts(
+            content=text,
+            thinking=thinking,
+            tool_calls=_tool_calls_of(message.tool_calls),
+            usage=usage,
+            finish_reasons=[response.finish_reason] if response.finish_reason else None,
+            id=response.id or None,
+        )
+
+    @property
+    def tool_plan(self) -> str | None:
+        """The model's plan before calling tools."""
+        return self.response.message.tool_plan if self.response.message else None
+
+    @property
+    def citations(self) -> list[Any]:
+        """The citations of the answer."""
+        return list(self.response.message.citations or []) if self.response.message else []
+
+    def _message_param(self) -> AssistantChatMessageV2:
+        message = self.response.message or ResponseMessage()
+        text = self.content
+        return AssistantChatMessageV2(
+            content=text or None,
+            tool_plan=message.tool_plan or None,
+            tool_calls=message.tool_calls or None,
+        )
+
+    @classmethod
+    def tool_message_params(cls, tools_and_outputs: list[tuple[BaseTool, Any]]) -> list[Any]:
+        """One :class:`ToolChatMessageV2` per tool result, answering its call by id."""
+        return [
+            ToolChatMessageV2(
+                tool_call_id=tool.tool_call_id or "",
+                content=output if isinstance(output, str) else _to_text(output),
+            )
+            for tool, output in tools_and_outputs
+        ]
+
+
+def _to_text(value: Any) -> str:
+    import msgspec
+
+    try:
+        return msgspec.json.encode(value).decode()
+    except TypeError:
+        return str(value)
+
+
+class CohereStream(BaseStream[CohereCallResponseChunk, CohereCallResponse, "CohereTool"]):
+    """A streamed Cohere call: ``for chunk, tool in stream`` (tool calls stream too)."""
+
+    _provider: ClassVar[str] = "cohere"
+    _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]] = CohereCallResponseChunk
+    _sequential_tool_calls: ClassVar[bool] = False  # tool-call-end marks each call's end
+    call_response_type: ClassVar[type[BaseCallResponse[Any]]] = CohereCallResponse
+
+    def _events(self) -> list[StreamEvent]:
+        events = []
+        for entry in self._history:
+            chunk = entry[0][0] if entry.__class__ is list else entry
+            if chunk is not None:
+                events.append(chunk.chunk)
+        return events
+
+    @property
+    def tool_plan(self) -> str:
+        """The model's plan before its tool calls (``tool-plan-delta`` events)."""
+        parts = []
+        for event in self._events():
+            if event.type == "tool-plan-delta" and event.delta and event.delta.message:
+                parts.append(event.delta.message.tool_plan or "")
+        return "".join(parts)
+
+    @property
+    def citations(self) -> list[Citation]:
+        """The citations received (``citation-start`` events)."""
+        found = []
+        for event in self._events():
+            if event.type == "citation-start" and event.delta and event.delta.message:
+                citation = event.delta.message.citations
+                if isinstance(citation, Citation):
+                    found.append(citation)
+        return found
+
+    def _build_response(self) -> CohereCallResponse:
+        acc = self._acc
+        usage = acc.usage
+        content: list[Any] = []
+        if acc.thinking:
+            content.append({"type": "thinking", "thinking": acc.thinking})
+        if acc.text:
+            content.append({"type": "text", "text": acc.text})
+        response = ChatResponse(
+            id=acc.id or "",
+            finish_reason=acc.finish_reasons[0] if acc.finish_reasons else None,
+            message=ResponseMessage(
+                content=content,
+                tool_plan=self.tool_plan or None,
+                tool_calls=[_tool_call(c) for c in acc.tool_calls] or None,
+                citations=[c.model_dump() for c in self.citations] or None,
+            ),
+            usage=None
+            if usage is None
+            else CohereUsage(
+                billed_units=CohereBilledUnits(
+                    input_tokens=usage.billed_input_tokens,
+                    output_tokens=usage.billed_output_tokens,
+                ),
+                tokens=UsageTokens(
+                    input_tokens=usage.input_tokens, output_tokens=usage.output_tokens
+                ),
+                cached_tokens=usage.cached_tokens,
+            ),
+        )
+        return CohereCallResponse(response, self._context)
+
+
+def _tool_call(call: AssembledToolCall) -> ToolCallV2:
+    return ToolCallV2(
+        type="function",
+        id=call.id,
+        function=FunctionCall(name=call.name, arguments=call.arguments_json),
+    )
+
+
+def _wire_message(message: Any) -> Any:
+    if isinstance(message, BaseMessageParam):
+        return {"role": message.role, "content": message.content}
+    return message
+
+
+class CohereSpec:
+    """How the call layer talks to Cohere."""
+
+    provider = "cohere"
+    stream_type: type[BaseStream[Any, Any, Any]] = CohereStream
+    response_type: type[BaseCallResponse[Any]] = CohereCallResponse
+
+    @property
+    def tool_base(self) -> type[BaseTool]:
+        """The base class of Cohere tools (imports pydantic on first use)."""
+        from streamcall.core.cohere.tool import CohereTool
+
+        return CohereTool
+
+    def default_client(self) -> Any:
+        from streamcall.clients.cohere import ClientV2
+
+        return ClientV2()
+
+    def call_kwargs(self, context: CallContext, json_mode: bool) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "model": context.model,
+            "messages": [_wire_message(m) for m in context.messages],
+            **context.call_params,
+        }
+        if context.tool_types:
+            kwargs["tools"] = [t.tool_schema() for t in context.tool_types]  # type: ignore[attr-defined]
+        if json_mode:
+            kwargs.setdefault("response_format", {"type": "json_object"})
+        return kwargs
+
+    def stream(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return client.chat_stream(**call_kwargs)
+
+    async def stream_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return await client.chat_stream_async(**call_kwargs)
+
+    def complete(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return client.chat(**call_kwargs)
+
+    async def complete_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return await client.chat_async(**call_kwargs)
