@@ -3,6 +3,7 @@
 Hierarchy::
 
     StreamcallError
+    ├── ResponseModelError        (an answer that does not fit the response_model)
     ├── ConfigurationError
     │   └── MissingAPIKeyError
     └── APIError
@@ -48,6 +49,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseModelError",
     "StreamDecodeError",
     "StreamError",
     "StreamInterruptedError",
@@ -88,6 +90,20 @@ def redact_value(value: Any, secrets: Iterable[str | None]) -> Any:
 
 class StreamcallError(Exception):
     """Base class of every error streamcall raises."""
+
+
+class ResponseModelError(StreamcallError, ValueError):
+    """The model's answer could not be turned into the requested ``response_model``.
+
+    Attributes:
+        content: The text (or tool arguments) the model produced.
+        errors: The validation errors, when validation failed.
+    """
+
+    def __init__(self, message: str, *, content: str, errors: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.content = content
+        self.errors = errors or []
 
 
 class ConfigurationError(StreamcallError, ValueError):

@@ -151,6 +151,15 @@ class ToolCallAssembler:
             finished.append(_finish(target))
         return finished
 
+    def open_arguments(self) -> str | None:
+        """The argument text received so far for the most recent unfinished call."""
+        if not self._open:
+            return None
+        pending = self._open[-1]
+        if pending.parsed is not None:
+            return msgspec.json.encode(pending.parsed).decode()
+        return "".join(pending.parts)
+
     def finish(self) -> list[AssembledToolCall]:
         """The calls still open at the end of the stream."""
         done = [_finish(p) for p in self._open]

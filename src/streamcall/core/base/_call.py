@@ -46,6 +46,9 @@ class ProviderSpec(Protocol):
         json_mode: bool,
     ) -> dict[str, Any]: ...
 
+    def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
+        """Make the model call the tool ``name`` (used for ``response_model``)."""
+
     def stream(self, client: Any, call_kwargs: dict[str, Any]) -> Any: ...
 
     async def stream_async(self, client: Any, call_kwargs: dict[str, Any]) -> Any: ...
@@ -132,6 +135,24 @@ def prepare_call(
     return context, (dynamic or {}).get("client")
 
 
+def _add_response_model(
+    context: CallContext, response_model: type[Any], json_mode: bool, spec: ProviderSpec
+) -> str | None:
+    """Ask for the response model: JSON instructions, or a tool the model must call."""
+    if json_mode:
+        from streamcall.core.base.structured import json_instruction
+
+        context.messages.append(
+            BaseMessageParam(role="user", content=json_instruction(response_model))
+        )
+        return None
+    from streamcall.core.base.tool import to_tool_type
+
+    tool = to_tool_type(response_model, spec.tool_base)
+    context.tool_types = [*(context.tool_types or []), tool]
+    return tool._name()
+
+
 def _role(message: Any) -> str | None:
     if isinstance(message, Mapping):
         role = message.get("role")
@@ -157,7 +178,14 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
         if not isinstance(model, str) or not model:
             raise ValueError(f"model must be a non-empty string, got {model!r}")
         if response_model is not None:
-            raise NotImplementedError("response_model is not supported yet (see issue 3 notes)")
+            from pydantic import BaseModel
+
+            if not (isinstance(response_model, type) and issubclass(response_model, BaseModel)):
+                raise TypeError(
+                    f"response_model must be a pydantic model class: {response_model!r}"
+                )
+            if output_parser is not None:
+                raise ValueError("use either response_model or output_parser, not both")
         if output_parser is not None and stream:
             raise ValueError("output_parser applies to whole responses: use stream=False")
         if tools:
@@ -178,11 +206,27 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
                     tool_base=spec.tool_base,
                 )
                 the_client = config_client or client or spec.default_client()
+                forced = None
+                if response_model is not None:
+                    forced = _add_response_model(context, response_model, json_mode, spec)
                 context.call_kwargs = spec.call_kwargs(context, json_mode)
+                if forced is not None:
+                    spec.force_tool(context.call_kwargs, forced)
                 return context, the_client
 
             def finish(response: BaseCallResponse[Any]) -> Any:
+                if response_model is not None:
+                    from streamcall.core.base.structured import extract_model
+
+                    return extract_model(response, response_model, json_mode)
                 return output_parser(response) if output_parser is not None else response
+
+            def streamed(stream: BaseStream[Any, Any, Any]) -> Any:
+                if response_model is None:
+                    return stream
+                from streamcall.core.base.structured import StructuredStream
+
+                return StructuredStream(stream, response_model, json_mode)
 
             if inspect.iscoroutinefunction(fn):
 
@@ -191,7 +235,7 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
                     context, the_client = setup(args, kwargs, await fn(*args, **kwargs))
                     if stream:
                         raw = await spec.stream_async(the_client, context.call_kwargs)
-                        return spec.stream_type(raw, context)
+                        return streamed(spec.stream_type(raw, context))
                     start = _now_ms()
                     raw_response = await spec.complete_async(the_client, context.call_kwargs)
                     return finish(
@@ -206,7 +250,8 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
             def inner(*args: Any, **kwargs: Any) -> Any:
                 context, the_client = setup(args, kwargs, fn(*args, **kwargs))
                 if stream:
-                    return spec.stream_type(spec.stream(the_client, context.call_kwargs), context)
+                    raw = spec.stream(the_client, context.call_kwargs)
+                    return streamed(spec.stream_type(raw, context))
                 start = _now_ms()
                 raw_response = spec.complete(the_client, context.call_kwargs)
                 return finish(
@@ -223,7 +268,10 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
         model: The model id.
         stream: Return a stream (iterate ``for chunk, tool in stream``) instead of a response.
         tools: Tools the model may call: tool classes, pydantic models or typed functions.
-        response_model: Not supported yet.
+        response_model: A pydantic model to extract: the call returns an instance (its
+            ``_response`` is the whole response), or with ``stream=True`` a
+            ``StructuredStream`` of partial instances. The model is made to call a tool named
+            after it, or with ``json_mode=True`` asked for JSON.
         output_parser: A function applied to the whole response (``stream=False`` only).
         json_mode: Ask the model for a JSON object.
         client: A provider client (how tests point a call at a local server).

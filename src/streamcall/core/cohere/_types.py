@@ -368,6 +368,10 @@ class CohereSpec:
             kwargs.setdefault("response_format", {"type": "json_object"})
         return kwargs
 
+    def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
+        """Make the model call a tool (only one is offered for a response model)."""
+        call_kwargs["tool_choice"] = "REQUIRED"
+
     def stream(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
         return client.chat_stream(**call_kwargs)
 

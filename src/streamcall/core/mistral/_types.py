@@ -301,6 +301,10 @@ class MistralSpec:
             kwargs.setdefault("response_format", {"type": "json_object"})
         return kwargs
 
+    def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
+        """Make the model call the function ``name``."""
+        call_kwargs["tool_choice"] = {"type": "function", "function": {"name": name}}
+
     def stream(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
         return client.chat.stream(**call_kwargs)
 
