@@ -470,3 +470,20 @@ def test_tool_from_a_base_tool_subclass_calls_it() -> None:
     assert tool.call() == "cba"
     assert tool.tool_call_id == "id1"
     assert Lookup._description() == "Look something up."
+
+
+@pytest.mark.anyio
+async def test_async_with_and_break_release_the_connection(server: ReplayServer) -> None:
+    url = server.route(Reply(body=TEXT.body, stall_after=700))
+    client = client_for(url)
+
+    @mistral_call("mistral-small-latest", stream=True, client=client)
+    async def ask() -> str:
+        return "hi"
+
+    async with await ask() as stream:
+        async for _chunk, _ in stream:
+            break
+    assert server.route_of(url).client_closed_early.wait(2)
+    assert stream.id == TEXT.expected["response_id"]  # what arrived before the break stays
+    await client.aclose()
