@@ -13,7 +13,7 @@ BLOCKS = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re
 
 
 def test_readme_has_examples() -> None:
-    assert len(BLOCKS) >= 2
+    assert len(BLOCKS) >= 4
 
 
 @pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
@@ -23,14 +23,20 @@ def test_readme_example_runs(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    fixture = next(f for f in fixtures("mistral.") if f.name == "mistral.text.sse")
-    url = server.route(Reply(body=fixture.body))
+    mistral = next(f for f in fixtures("mistral.") if f.name == "mistral.text.sse")
+    cohere = next(f for f in fixtures("cohere_v2.") if f.name == "cohere_v2.tools.sse")
     monkeypatch.setenv("MISTRAL_API_KEY", "readme-key")
-    monkeypatch.setenv("MISTRAL_BASE_URL", url)
+    monkeypatch.setenv("MISTRAL_BASE_URL", server.route(Reply(body=mistral.body)))
+    monkeypatch.setenv("COHERE_API_KEY", "readme-key")
+    monkeypatch.setenv("COHERE_BASE_URL", server.route(Reply(body=cohere.body)))
     namespace: dict[str, object] = {}
     exec(compile(code, "README.md", "exec"), namespace)
-    if "chat.stream" in code:
-        assert capsys.readouterr().out == fixture.expected["text"]
+    out = capsys.readouterr().out
+    if "chunk.content" in code or "chat.stream" in code:
+        assert out.startswith(mistral.expected["text"])
+    if "cohere_call" in code:
+        assert out == "21 degrees celsius in Lisbon\n"
+        assert len(namespace["follow_up"]) == 2  # type: ignore[arg-type]
     client = namespace.get("client")
     if client is not None:
         client.close()  # type: ignore[attr-defined]
