@@ -487,3 +487,37 @@ async def test_async_with_and_break_release_the_connection(server: ReplayServer)
     assert server.route_of(url).client_closed_early.wait(2)
     assert stream.id == TEXT.expected["response_id"]  # what arrived before the break stays
     await client.aclose()
+
+
+@pytest.mark.anyio
+async def test_async_non_streamed_call(server: ReplayServer) -> None:
+    body = json.dumps(
+        {
+            "id": "r2",
+            "model": "mistral-small-latest",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": "Dune"},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {"prompt_tokens": 4, "completion_tokens": 1, "total_tokens": 5},
+        }
+    ).encode()
+    url = server.route(Reply(body=body, content_type="application/json"))
+    client = client_for(url)
+
+    @mistral_call("mistral-small-latest", client=client)
+    async def recommend() -> str:
+        return "One title"
+
+    response = await recommend()
+    assert isinstance(response, MistralCallResponse)
+    assert (response.content, response.input_tokens, response.finish_reasons) == (
+        "Dune",
+        4,
+        ["stop"],
+    )
+    assert response.end_time >= response.start_time > 0
+    await client.aclose()
