@@ -21,6 +21,7 @@ T = TypeVar("T")
 __all__ = [
     "JsonDecoderPair",
     "JsonSSECodec",
+    "build_chat_body",
     "check_messages",
     "decode_error",
     "encode_json",
@@ -73,6 +74,24 @@ def check_messages(messages: object) -> list[Any]:
             f"got {type(message).__name__}"
         )
     return items
+
+
+def build_chat_body(
+    *, model: str, messages: object, stream: bool, params: Mapping[str, Any]
+) -> bytes:
+    """The JSON body of a chat request: model, checked messages, ``stream``, the parameters
+    that are not ``None``, then ``extra_body`` merged in as given."""
+    if not isinstance(model, str) or not model:
+        raise ValueError(f"model must be a non-empty string, got {model!r}")
+    extra = params.get("extra_body") or {}
+    body = {
+        "model": model,
+        "messages": check_messages(messages),
+        "stream": stream,
+        **without_none({k: v for k, v in params.items() if k != "extra_body"}),
+        **extra,
+    }
+    return encode_json(body)
 
 
 def payload_error(payload: object) -> StreamError | None:

@@ -8,15 +8,10 @@ Streamed responses are SSE with ``event:`` lines naming the JSON ``type``; the s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from streamcall.clients._codec import (
     JsonDecoderPair,
     JsonSSECodec,
-    check_messages,
-    encode_json,
-    without_none,
+    build_chat_body,
 )
 from streamcall.clients.cohere.models import ChatResponse, StreamEvent
 from streamcall.errors import StreamError, StreamInterruptedError
@@ -26,23 +21,6 @@ __all__ = ["EVENTS", "RESPONSES", "ChatStreamCodec", "build_chat_body", "decode_
 EVENTS = JsonDecoderPair(StreamEvent, "a Cohere stream event")
 RESPONSES = JsonDecoderPair(ChatResponse, "a Cohere chat response")
 ERROR_FINISH = frozenset({"ERROR", "ERROR_TOXIC", "ERROR_LIMIT", "TIMEOUT"})
-
-
-def build_chat_body(
-    *, model: str, messages: object, stream: bool, params: Mapping[str, Any]
-) -> bytes:
-    """The JSON body of a v2 chat request; ``None`` parameters are left out."""
-    if not isinstance(model, str) or not model:
-        raise ValueError(f"model must be a non-empty string, got {model!r}")
-    extra = params.get("extra_body") or {}
-    body = {
-        "model": model,
-        "messages": check_messages(messages),
-        "stream": stream,
-        **without_none({k: v for k, v in params.items() if k != "extra_body"}),
-        **extra,
-    }
-    return encode_json(body)
 
 
 def decode_chat_response(raw: bytes) -> ChatResponse:

@@ -9,16 +9,13 @@ content chunks of unknown type as :class:`~.models.UnknownChunk`, and reports an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from streamcall.clients._codec import (
     JsonDecoderPair,
     JsonSSECodec,
-    check_messages,
-    encode_json,
+    build_chat_body,
     replace_unknown_chunks,
-    without_none,
 )
 from streamcall.clients.mistral.models import (
     KNOWN_CHUNK_TYPES,
@@ -45,23 +42,6 @@ CHUNKS = JsonDecoderPair(CompletionChunk, "a Mistral stream chunk", _wrap_unknow
 RESPONSES = JsonDecoderPair(
     ChatCompletionResponse, "a Mistral chat response", _wrap_unknown_content
 )
-
-
-def build_chat_body(
-    *, model: str, messages: object, stream: bool, params: Mapping[str, Any]
-) -> bytes:
-    """The JSON body of a chat request; ``None`` parameters are left out."""
-    if not isinstance(model, str) or not model:
-        raise ValueError(f"model must be a non-empty string, got {model!r}")
-    extra = params.get("extra_body") or {}
-    body = {
-        "model": model,
-        "messages": check_messages(messages),
-        "stream": stream,
-        **without_none({k: v for k, v in params.items() if k != "extra_body"}),
-        **extra,
-    }
-    return encode_json(body)
 
 
 def decode_chat_response(raw: bytes) -> ChatCompletionResponse:

@@ -21,7 +21,7 @@ from streamcall.core.base.types import Metadata
 if TYPE_CHECKING:
     from streamcall.core.base.tool import BaseTool
 
-__all__ = ["ProviderSpec", "make_call_decorator", "prepare_call"]
+__all__ = ["ChatSpecBase", "ProviderSpec", "make_call_decorator", "prepare_call", "wire_message"]
 
 _CONFIG_KEYS = frozenset(
     {"messages", "call_params", "tools", "metadata", "computed_fields", "client"}
@@ -56,6 +56,34 @@ class ProviderSpec(Protocol):
     def complete(self, client: Any, call_kwargs: dict[str, Any]) -> Any: ...
 
     async def complete_async(self, client: Any, call_kwargs: dict[str, Any]) -> Any: ...
+
+
+def wire_message(message: Any) -> Any:
+    """A message as a provider client takes it (neutral messages become dicts)."""
+    if isinstance(message, BaseMessageParam):
+        return {"role": message.role, "content": message.content}
+    return message
+
+
+class ChatSpecBase:
+    """What the provider specs share: client kwargs from a call's context.
+
+    Subclasses set ``provider``, ``stream_type``, ``response_type``, and implement
+    ``tool_base``, ``default_client``, ``force_tool`` and the four client calls.
+    """
+
+    def call_kwargs(self, context: CallContext, json_mode: bool) -> dict[str, Any]:
+        """Model, messages, call params, tool schemas, and JSON mode as the client takes them."""
+        kwargs: dict[str, Any] = {
+            "model": context.model,
+            "messages": [wire_message(m) for m in context.messages],
+            **context.call_params,
+        }
+        if context.tool_types:
+            kwargs["tools"] = [t.tool_schema() for t in context.tool_types]  # type: ignore[attr-defined]
+        if json_mode:
+            kwargs.setdefault("response_format", {"type": "json_object"})
+        return kwargs
 
 
 def _fn_args(

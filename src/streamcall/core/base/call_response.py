@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from streamcall.core.base._accumulate import AssembledToolCall, Usage
-from streamcall.core.base.cost import CostMetadata, calculate_cost
+from streamcall.core.base._views import ContextViews, CostViews
 from streamcall.core.base.types import Metadata
 
 if TYPE_CHECKING:
@@ -46,15 +46,12 @@ class CallContext:
     user_message_param: Any = None
 
 
-class BaseCallResponse(Generic[ResponseT]):
+class BaseCallResponse(CostViews, ContextViews, Generic[ResponseT]):
     """A provider response (``response``) with neutral views and the call's context.
 
     Providers implement :meth:`_extract`, :meth:`_message_param` and
     :meth:`tool_message_params`; everything else derives from them.
     """
-
-    _provider: ClassVar[str] = ""
-    _finish_map: ClassVar[dict[str, str]] = {}
 
     def __init__(
         self,
@@ -90,51 +87,6 @@ class BaseCallResponse(Generic[ResponseT]):
 
     # -- the call's context -------------------------------------------------------------------
 
-    @property
-    def metadata(self) -> Metadata:
-        """The call's metadata."""
-        return self._context.metadata
-
-    @property
-    def messages(self) -> list[Any]:
-        """The messages that were sent."""
-        return self._context.messages
-
-    @property
-    def call_params(self) -> dict[str, Any]:
-        """The call parameters that were used."""
-        return self._context.call_params
-
-    @property
-    def call_kwargs(self) -> dict[str, Any]:
-        """Everything passed to the provider client."""
-        return self._context.call_kwargs
-
-    @property
-    def tool_types(self) -> list[type[BaseTool]] | None:
-        """The tools offered to the model."""
-        return self._context.tool_types
-
-    @property
-    def prompt_template(self) -> str | None:
-        """The prompt template, when the function had one."""
-        return self._context.prompt_template
-
-    @property
-    def fn_args(self) -> dict[str, Any]:
-        """The decorated function's arguments."""
-        return self._context.fn_args
-
-    @property
-    def dynamic_config(self) -> dict[str, Any] | None:
-        """What the decorated function returned, when it was a config."""
-        return self._context.dynamic_config
-
-    @property
-    def user_message_param(self) -> Any:
-        """The last user message sent, if any."""
-        return self._context.user_message_param
-
     # -- the answer ---------------------------------------------------------------------------
 
     @property
@@ -151,12 +103,6 @@ class BaseCallResponse(Generic[ResponseT]):
     def finish_reasons(self) -> list[str] | None:
         """The provider's own finish reasons."""
         return self.facts.finish_reasons
-
-    @property
-    def common_finish_reasons(self) -> list[str] | None:
-        """Finish reasons in the common set."""
-        reasons = self.facts.finish_reasons
-        return None if reasons is None else [self._finish_map.get(r, r) for r in reasons]
 
     @property
     def model(self) -> str:
@@ -179,34 +125,6 @@ class BaseCallResponse(Generic[ResponseT]):
         return self.facts.usage
 
     @property
-    def input_tokens(self) -> int | None:
-        """Input tokens (cached ones included)."""
-        usage = self.facts.usage
-        return None if usage is None else usage.input_tokens
-
-    @property
-    def cached_tokens(self) -> int | None:
-        """Input tokens served from the provider's cache."""
-        usage = self.facts.usage
-        return None if usage is None else usage.cached_tokens
-
-    @property
-    def output_tokens(self) -> int | None:
-        """Output tokens."""
-        usage = self.facts.usage
-        return None if usage is None else usage.output_tokens
-
-    @property
-    def cost_metadata(self) -> CostMetadata:
-        """What :attr:`cost` is computed from."""
-        return CostMetadata.of(self._provider, self.model, self.common_usage)
-
-    @property
-    def cost(self) -> float | None:
-        """USD for this call, or ``None`` when the model's price or the usage is unknown."""
-        return calculate_cost(self.cost_metadata)
-
-    @property
     def message_param(self) -> Any:
         """The assistant message to append to the conversation (tool calls included)."""
         return self._message_param()
@@ -217,16 +135,10 @@ class BaseCallResponse(Generic[ResponseT]):
         calls = self.facts.tool_calls
         if not calls:
             return None
-        return [tool for call in calls if (tool := self._make_tool(call)) is not None]
+        return [tool for call in calls if (tool := self._tool_for(call)) is not None]
 
     @property
     def tool(self) -> BaseTool | None:
         """The first tool the model called, or ``None``."""
         tools = self.tools
         return tools[0] if tools else None
-
-    def _make_tool(self, call: AssembledToolCall) -> BaseTool | None:
-        for tool_type in self._context.tool_types or ():
-            if tool_type._name() == call.name:
-                return tool_type.from_tool_call(call.arguments, call, call.id)
-        return None

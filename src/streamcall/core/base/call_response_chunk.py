@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 import msgspec
 
 from streamcall.core.base._accumulate import ToolCallPart, Usage, UsageReport
-from streamcall.core.base.cost import CostMetadata
+from streamcall.core.base._views import UsageViews
 
 __all__ = ["BaseCallResponseChunk", "ChunkFacts", "FinishReason"]
 
@@ -34,7 +34,7 @@ class ChunkFacts(msgspec.Struct, gc=False):
     signature: str | None = None
 
 
-class BaseCallResponseChunk(msgspec.Struct, Generic[ChunkT], gc=False):
+class BaseCallResponseChunk(msgspec.Struct, UsageViews, Generic[ChunkT], gc=False):
     """A provider chunk (``chunk``) and what it carries (``facts``).
 
     Providers subclass it and implement :meth:`extract`; every other property derives from the
@@ -43,9 +43,6 @@ class BaseCallResponseChunk(msgspec.Struct, Generic[ChunkT], gc=False):
 
     chunk: ChunkT
     facts: ChunkFacts
-
-    _provider: ClassVar[str] = ""
-    _finish_map: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def extract(cls, chunk: ChunkT) -> ChunkFacts:
@@ -71,14 +68,6 @@ class BaseCallResponseChunk(msgspec.Struct, Generic[ChunkT], gc=False):
     def finish_reasons(self) -> list[str] | None:
         """The provider's own finish reasons, when this chunk carries any."""
         return self.facts.finish_reasons
-
-    @property
-    def common_finish_reasons(self) -> list[FinishReason] | None:
-        """Finish reasons mapped to the common set (unknown values pass through unchanged)."""
-        reasons = self.facts.finish_reasons
-        if reasons is None:
-            return None
-        return [self._finish_map.get(r, r) for r in reasons]
 
     @property
     def model(self) -> str | None:
@@ -110,29 +99,6 @@ class BaseCallResponseChunk(msgspec.Struct, Generic[ChunkT], gc=False):
             report.billed_input_tokens,
             report.billed_output_tokens,
         )
-
-    @property
-    def input_tokens(self) -> int | None:
-        """Input tokens reported on this chunk."""
-        report = self.facts.usage
-        return None if report is None else report.input_tokens
-
-    @property
-    def cached_tokens(self) -> int | None:
-        """Cached input tokens reported on this chunk."""
-        report = self.facts.usage
-        return None if report is None else report.cached_tokens
-
-    @property
-    def output_tokens(self) -> int | None:
-        """Output tokens reported on this chunk."""
-        report = self.facts.usage
-        return None if report is None else report.output_tokens
-
-    @property
-    def cost_metadata(self) -> CostMetadata:
-        """What a cost for this chunk's usage would be computed from."""
-        return CostMetadata.of(self._provider, self.model, self.common_usage)
 
     def tool_only(self) -> Self:
         """This chunk without its text and usage: paired with a second tool of one chunk, so

@@ -20,10 +20,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 from streamcall.core.base._accumulate import AssembledToolCall, StreamAccumulator, Usage
+from streamcall.core.base._views import ContextViews, CostViews
 from streamcall.core.base.call_response import BaseCallResponse, CallContext
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
-from streamcall.core.base.cost import CostMetadata, calculate_cost
-from streamcall.core.base.types import Metadata
 
 if TYPE_CHECKING:
     from streamcall.core.base.tool import BaseTool
@@ -41,11 +40,10 @@ def _now_ms() -> float:
     return time.time() * 1000
 
 
-class BaseStream(Generic[ChunkT, ResponseT, ToolT]):
+class BaseStream(CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]):
     """A streamed call. See the module docstring; providers set the class attributes and
     implement :meth:`_message_param` and :meth:`_build_response`."""
 
-    _provider: ClassVar[str] = ""
     _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]]
     _sequential_tool_calls: ClassVar[bool] = True
     call_response_type: ClassVar[type[BaseCallResponse[Any]]]
@@ -198,16 +196,10 @@ class BaseStream(Generic[ChunkT, ResponseT, ToolT]):
     def _tools_for(self, calls: list[AssembledToolCall]) -> list[BaseTool]:
         tools = []
         for call in calls:
-            tool = self._make_tool(call)
+            tool = self._tool_for(call)
             if tool is not None:
                 tools.append(tool)
         return tools
-
-    def _make_tool(self, call: AssembledToolCall) -> BaseTool | None:
-        for tool_type in self._context.tool_types or ():
-            if tool_type._name() == call.name:
-                return tool_type.from_tool_call(call.arguments, call, call.id)
-        return None
 
     def _fail(self, exc: BaseException) -> None:
         if not isinstance(exc, GeneratorExit):
@@ -292,96 +284,11 @@ class BaseStream(Generic[ChunkT, ResponseT, ToolT]):
         return self._acc.finish_reasons
 
     @property
-    def common_finish_reasons(self) -> list[str] | None:
-        """Finish reasons in the common set."""
-        reasons = self._acc.finish_reasons
-        mapping = self._chunk_type._finish_map
-        return None if reasons is None else [mapping.get(r, r) for r in reasons]
-
-    @property
     def common_usage(self) -> Usage | None:
         """Usage so far in neutral form."""
         return self._acc.usage
 
-    @property
-    def input_tokens(self) -> int | None:
-        """Input tokens (``None`` when the provider sent no usage)."""
-        usage = self._acc.usage
-        return None if usage is None else usage.input_tokens
-
-    @property
-    def cached_tokens(self) -> int | None:
-        """Cached input tokens."""
-        usage = self._acc.usage
-        return None if usage is None else usage.cached_tokens
-
-    @property
-    def output_tokens(self) -> int | None:
-        """Output tokens."""
-        usage = self._acc.usage
-        return None if usage is None else usage.output_tokens
-
-    @property
-    def cost_metadata(self) -> CostMetadata:
-        """What :attr:`cost` is computed from."""
-        return CostMetadata.of(self._provider, self.model, self.common_usage)
-
-    @property
-    def cost(self) -> float | None:
-        """USD for this call, or ``None`` when the model's price or the usage is unknown."""
-        return calculate_cost(self.cost_metadata)
-
-    @property
-    def provider(self) -> str:
-        """The provider's name."""
-        return self._provider
-
     # -- the call's context -------------------------------------------------------------------
-
-    @property
-    def metadata(self) -> Metadata:
-        """The call's metadata."""
-        return self._context.metadata
-
-    @property
-    def tool_types(self) -> list[type[BaseTool]] | None:
-        """The tools offered to the model."""
-        return self._context.tool_types
-
-    @property
-    def prompt_template(self) -> str | None:
-        """The prompt template, when the function had one."""
-        return self._context.prompt_template
-
-    @property
-    def fn_args(self) -> dict[str, Any]:
-        """The decorated function's arguments."""
-        return self._context.fn_args
-
-    @property
-    def dynamic_config(self) -> dict[str, Any] | None:
-        """What the decorated function returned, when it was a config."""
-        return self._context.dynamic_config
-
-    @property
-    def messages(self) -> list[Any]:
-        """The messages that were sent."""
-        return self._context.messages
-
-    @property
-    def call_params(self) -> dict[str, Any]:
-        """The call parameters that were used."""
-        return self._context.call_params
-
-    @property
-    def call_kwargs(self) -> dict[str, Any]:
-        """Everything passed to the provider client."""
-        return self._context.call_kwargs
-
-    @property
-    def user_message_param(self) -> Any:
-        """The last user message sent, if any."""
-        return self._context.user_message_param
 
     @property
     def message_param(self) -> Any:

@@ -31,9 +31,9 @@ from streamcall.core.base._accumulate import (
     Usage,
     UsageReport,
 )
-from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
+from streamcall.core.base._call import ChatSpecBase
+from streamcall.core.base.call_response import BaseCallResponse, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
-from streamcall.core.base.messages import BaseMessageParam
 from streamcall.core.base.stream import BaseStream
 from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
 
@@ -258,6 +258,7 @@ class CohereStream(BaseStream[CohereCallResponseChunk, CohereCallResponse, "Cohe
     """A streamed Cohere call: ``for chunk, tool in stream`` (tool calls stream too)."""
 
     _provider: ClassVar[str] = "cohere"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
     _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]] = CohereCallResponseChunk
     _sequential_tool_calls: ClassVar[bool] = False  # tool-call-end marks each call's end
     call_response_type: ClassVar[type[BaseCallResponse[Any]]] = CohereCallResponse
@@ -331,13 +332,7 @@ def _tool_call(call: AssembledToolCall) -> ToolCallV2:
     )
 
 
-def _wire_message(message: Any) -> Any:
-    if isinstance(message, BaseMessageParam):
-        return {"role": message.role, "content": message.content}
-    return message
-
-
-class CohereSpec:
+class CohereSpec(ChatSpecBase):
     """How the call layer talks to Cohere."""
 
     provider = "cohere"
@@ -355,18 +350,6 @@ class CohereSpec:
         from streamcall.clients.cohere import ClientV2
 
         return ClientV2()
-
-    def call_kwargs(self, context: CallContext, json_mode: bool) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {
-            "model": context.model,
-            "messages": [_wire_message(m) for m in context.messages],
-            **context.call_params,
-        }
-        if context.tool_types:
-            kwargs["tools"] = [t.tool_schema() for t in context.tool_types]  # type: ignore[attr-defined]
-        if json_mode:
-            kwargs.setdefault("response_format", {"type": "json_object"})
-        return kwargs
 
     def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
         """Make the model call a tool (only one is offered for a response model)."""

@@ -27,9 +27,9 @@ from streamcall.core.base._accumulate import (
     Usage,
     UsageReport,
 )
-from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
+from streamcall.core.base._call import ChatSpecBase
+from streamcall.core.base.call_response import BaseCallResponse, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
-from streamcall.core.base.messages import BaseMessageParam
 from streamcall.core.base.stream import BaseStream
 from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
 
@@ -216,6 +216,7 @@ class MistralStream(BaseStream[MistralCallResponseChunk, MistralCallResponse, "M
     """A streamed Mistral call: ``for chunk, tool in stream``."""
 
     _provider: ClassVar[str] = "mistral"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
     _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]] = MistralCallResponseChunk
     call_response_type: ClassVar[type[BaseCallResponse[Any]]] = MistralCallResponse
 
@@ -264,13 +265,7 @@ def _tool_call(call: AssembledToolCall) -> ToolCall:
     )
 
 
-def _wire_message(message: Any) -> Any:
-    if isinstance(message, BaseMessageParam):
-        return {"role": message.role, "content": message.content}
-    return message
-
-
-class MistralSpec:
+class MistralSpec(ChatSpecBase):
     """How the call layer talks to Mistral."""
 
     provider = "mistral"
@@ -288,18 +283,6 @@ class MistralSpec:
         from streamcall.clients.mistral import Mistral
 
         return Mistral()
-
-    def call_kwargs(self, context: CallContext, json_mode: bool) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {
-            "model": context.model,
-            "messages": [_wire_message(m) for m in context.messages],
-            **context.call_params,
-        }
-        if context.tool_types:
-            kwargs["tools"] = [t.tool_schema() for t in context.tool_types]  # type: ignore[attr-defined]
-        if json_mode:
-            kwargs.setdefault("response_format", {"type": "json_object"})
-        return kwargs
 
     def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
         """Make the model call the function ``name``."""

@@ -1,0 +1,144 @@
+"""Properties derived once for chunks, responses and streams (mixins, no state of their own)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from streamcall.core.base.cost import CostMetadata, calculate_cost
+
+if TYPE_CHECKING:
+    from streamcall.core.base._accumulate import Usage
+    from streamcall.core.base.call_response import CallContext
+    from streamcall.core.base.tool import BaseTool
+    from streamcall.core.base.types import Metadata
+
+__all__ = ["ContextViews", "CostViews", "UsageViews"]
+
+
+class UsageViews:
+    """Token counts, common finish reasons and cost metadata, from ``common_usage``,
+    ``finish_reasons`` and ``model``, which the class using this mixin provides."""
+
+    __slots__ = ()
+    _provider: ClassVar[str] = ""
+    _finish_map: ClassVar[dict[str, str]] = {}
+
+    @property
+    def common_usage(self) -> Usage | None:
+        """Usage in neutral form."""
+        raise NotImplementedError
+
+    @property
+    def finish_reasons(self) -> list[str] | None:
+        """The provider's own finish reasons."""
+        raise NotImplementedError
+
+    @property
+    def model(self) -> str | None:
+        """The model."""
+        raise NotImplementedError
+
+    @property
+    def common_finish_reasons(self) -> list[str] | None:
+        """Finish reasons in the common set (``stop``, ``length``, ``tool_calls``,
+        ``content_filter``, ``error``); unknown values pass through unchanged."""
+        reasons = self.finish_reasons
+        return None if reasons is None else [self._finish_map.get(r, r) for r in reasons]
+
+    @property
+    def input_tokens(self) -> int | None:
+        """Input tokens (cached ones included); ``None`` when the provider sent no usage."""
+        usage = self.common_usage
+        return None if usage is None else usage.input_tokens
+
+    @property
+    def cached_tokens(self) -> int | None:
+        """Input tokens served from the provider's cache."""
+        usage = self.common_usage
+        return None if usage is None else usage.cached_tokens
+
+    @property
+    def output_tokens(self) -> int | None:
+        """Output tokens."""
+        usage = self.common_usage
+        return None if usage is None else usage.output_tokens
+
+    @property
+    def cost_metadata(self) -> CostMetadata:
+        """What a cost is computed from."""
+        return CostMetadata.of(self._provider, self.model, self.common_usage)
+
+
+class CostViews(UsageViews):
+    """:class:`UsageViews` plus the cost in USD."""
+
+    __slots__ = ()
+
+    @property
+    def cost(self) -> float | None:
+        """USD for this call, or ``None`` when the model's price or the usage is unknown."""
+        return calculate_cost(self.cost_metadata)
+
+    @property
+    def provider(self) -> str:
+        """The provider's name."""
+        return self._provider
+
+
+class ContextViews:
+    """How the call was made, from ``_context`` (a :class:`CallContext`)."""
+
+    __slots__ = ()
+    _context: CallContext
+
+    @property
+    def metadata(self) -> Metadata:
+        """The call's metadata."""
+        return self._context.metadata
+
+    @property
+    def messages(self) -> list[Any]:
+        """The messages that were sent."""
+        return self._context.messages
+
+    @property
+    def call_params(self) -> dict[str, Any]:
+        """The call parameters that were used."""
+        return self._context.call_params
+
+    @property
+    def call_kwargs(self) -> dict[str, Any]:
+        """Everything passed to the provider client."""
+        return self._context.call_kwargs
+
+    @property
+    def tool_types(self) -> list[type[BaseTool]] | None:
+        """The tools offered to the model."""
+        return self._context.tool_types
+
+    @property
+    def prompt_template(self) -> str | None:
+        """The prompt template, when the function had one."""
+        return self._context.prompt_template
+
+    @property
+    def fn_args(self) -> dict[str, Any]:
+        """The decorated function's arguments."""
+        return self._context.fn_args
+
+    @property
+    def dynamic_config(self) -> dict[str, Any] | None:
+        """What the decorated function returned, when it was a config."""
+        return self._context.dynamic_config
+
+    @property
+    def user_message_param(self) -> Any:
+        """The last user message sent, if any."""
+        return self._context.user_message_param
+
+    def _tool_for(self, call: Any) -> BaseTool | None:
+        """The tool instance for an assembled call (``None`` for a tool not offered)."""
+        for tool_type in self._context.tool_types or ():
+            if tool_type._name() == call.name:
+                return tool_type.from_tool_call(call.arguments, call, call.id)
+        return None
