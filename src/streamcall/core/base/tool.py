@@ -16,7 +16,7 @@ from typing import Any, ClassVar, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, create_model
 
-__all__ = ["BaseTool", "to_tool_type"]
+__all__ = ["BaseTool", "FunctionTool", "to_tool_type"]
 
 _ARGS_SECTION = re.compile(r"^\s*(Args|Arguments|Parameters):\s*$", re.M)
 _ARG_LINE = re.compile(r"^\s+(\w+)(?:\s*\([^)]*\))?\s*:\s*(.+)$")
@@ -95,6 +95,23 @@ class BaseTool(BaseModel):
         tool._tool_call = tool_call
         tool._tool_call_id = tool_call_id
         return tool
+
+
+class FunctionTool(BaseTool):
+    """A tool described as ``{"type": "function", "function": {name, description,
+    parameters}}``, the shape Mistral, Cohere v2 and OpenAI-style APIs share."""
+
+    @classmethod
+    def tool_schema(cls) -> dict[str, Any]:
+        """The tool definition to send."""
+        return {
+            "type": "function",
+            "function": {
+                "name": cls._name(),
+                "description": cls._description(),
+                "parameters": cls.parameters_schema(),
+            },
+        }
 
 
 def to_tool_type(tool: Any, base: type[BaseTool]) -> type[BaseTool]:

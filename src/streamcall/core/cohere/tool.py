@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from streamcall.core.base.tool import BaseTool
+from streamcall.core.base.tool import FunctionTool
 
 __all__ = ["CohereTool"]
 
 
-class CohereTool(BaseTool):
-    """A tool for Cohere v2 calls."""
+class CohereTool(FunctionTool):
+    """A tool for Cohere v2 calls; ``tool_schema()`` gives the definition it sends."""
 
     __provider__: ClassVar[str] = "cohere"
-
-    @classmethod
-    def tool_schema(cls) -> dict[str, Any]:
-        """The tool definition Cohere v2 expects."""
-        return {
-            "type": "function",
-            "function": {
-                "name": cls._name(),
-                "description": cls._description(),
-                "parameters": cls.parameters_schema(),
-            },
-        }

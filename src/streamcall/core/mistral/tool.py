@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from streamcall.core.base.tool import BaseTool
+from streamcall.core.base.tool import FunctionTool
 
 __all__ = ["MistralTool"]
 
 
-class MistralTool(BaseTool):
-    """A tool for Mistral calls."""
+class MistralTool(FunctionTool):
+    """A tool for Mistral calls; ``tool_schema()`` gives the definition it sends."""
 
     __provider__: ClassVar[str] = "mistral"
-
-    @classmethod
-    def tool_schema(cls) -> dict[str, Any]:
-        """The tool definition Mistral expects."""
-        return {
-            "type": "function",
-            "function": {
-                "name": cls._name(),
-                "description": cls._description(),
-                "parameters": cls.parameters_schema(),
-            },
-        }
