@@ -33,7 +33,13 @@ unit: $(VENV)/.installed-dev
 
 test: lint typecheck unit
 
-bench: $(VENV)/.installed-dev
+# Peers whose dependencies conflict with ours (Mirascope v1 needs mistralai<2): their own venv.
+.venv-peers/.installed:
+	$(PYTHON) -m venv .venv-peers
+	.venv-peers/bin/python -m pip install --quiet "mirascope[mistral]==1.25.7" orjson httpx2
+	touch $@
+
+bench: $(VENV)/.installed-dev .venv-peers/.installed
 	$(BIN)/python benchmarks/bench_stream.py
 
 clean:

@@ -7,7 +7,10 @@ Streams N Mistral-shaped chunks (no delay) from a local replay server and report
 - ``mistralai``: the official SDK's ``chat.stream``;
 - ``streamcall``: ``Mistral.chat.stream``;
 - ``mistral_call``: the call layer, ``@mistral_call(..., stream=True)`` -> ``MistralStream``
-  (``for chunk, tool in stream``, usage and cost accumulated).
+  (``for chunk, tool in stream``, usage and cost accumulated);
+- ``mirascope_v1``: Mirascope 1.25's ``mistral.call(..., stream=True)``, run by
+  ``benchmarks/peers.py`` in ``.venv-peers`` (it needs ``mistralai<2``) against the same server,
+  its ratio taken against a floor measured in that process.
 
 Every contender reads ``choices[0].delta.content`` of every chunk, as a user would. Runs are
 interleaved and repeated (each sample streams at least 20,000 chunks, in several requests when
@@ -180,12 +183,30 @@ def replay_server(sizes: list[int]) -> Iterator[list[str]]:
             proc.wait(timeout=10)
 
 
-def import_ms(module: str, repeat: int) -> float:
+PEERS_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
+
+
+def peer_ratios(url: str, n: int, repeat: int) -> dict[str, float]:
+    """Ratios of the peers that need their own venv (Mirascope v1), or {} without it."""
+    if not PEERS_PYTHON.exists():
+        print("  (Mirascope v1 skipped: run `make .venv-peers` to measure it)")
+        return {}
+    out = subprocess.run(
+        [str(PEERS_PYTHON), str(ROOT / "benchmarks" / "peers.py"), url, str(n), str(repeat)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    ratios: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return ratios
+
+
+def import_ms(module: str, repeat: int, python: Path | None = None) -> float:
     """Median cumulative import time of ``module`` in a fresh interpreter, in ms."""
     times = []
     for _ in range(repeat):
         out = subprocess.run(
-            [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+            [str(python or sys.executable), "-X", "importtime", "-c", f"import {module}"],
             capture_output=True,
             text=True,
             check=True,
@@ -213,12 +234,19 @@ def main() -> None:
             for name, rate in best.items():
                 print(f"  {name:<13} {rate:>12,.0f}/s   {rate / floor:6.2f}x")
             results[f"n={n}"] = {name: {"rate": r, "ratio": r / floor} for name, r in best.items()}
+            for name, ratio in peer_ratios(url, n, args.repeat).items():
+                print(f"  {name:<13} {'(.venv-peers)':>14}   {ratio:6.2f}x")
+                results[f"n={n}"][name] = {"ratio": ratio}  # type: ignore[index]
 
     print("\nImport time (median of fresh interpreters, python -X importtime)")
     imports = {}
     for module in ("streamcall.clients.mistral", "streamcall.core.mistral", "mistralai.client"):
         imports[module] = import_ms(module, max(3, args.repeat))
         print(f"  {module:<28} {imports[module]:8.1f} ms")
+    if PEERS_PYTHON.exists():
+        module = "mirascope.core.mistral"
+        imports[module] = import_ms(module, max(3, args.repeat), PEERS_PYTHON)
+        print(f"  {module:<28} {imports[module]:8.1f} ms   (Mirascope v1, .venv-peers)")
     results["import_ms"] = imports
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
