@@ -27,5 +27,7 @@ def _no_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "COHERE_API_KEY",
         "COHERE_BASE_URL",
         "CO_API_KEY",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
     ):
         monkeypatch.delenv(name, raising=False)

@@ -79,16 +79,21 @@ def price_for(provider: str, model: str | None) -> tuple[str, ModelPrice] | None
     """The price entry for ``model`` (exact id, else its family), or ``None`` if unknown."""
     if not model:
         return None
-    models: dict[str, dict[str, float]] = _table()["providers"].get(provider.lower(), {})
-    name = model
-    while True:
-        entry = models.get(name)
-        if entry is not None:
-            return name, ModelPrice(entry["input"], entry["output"], entry.get("cached_input"))
-        shorter = _SUFFIX.sub("", name)
-        if shorter == name:
-            return None
-        name = shorter
+    table = _table()
+    key = provider.lower()
+    for source in (key, *table.get("fallbacks", {}).get(key, ())):
+        models: dict[str, dict[str, float]] = table["providers"].get(source, {})
+        name = model
+        while True:
+            entry = models.get(name)
+            if entry is not None:
+                price = ModelPrice(entry["input"], entry["output"], entry.get("cached_input"))
+                return name, price
+            shorter = _SUFFIX.sub("", name)
+            if shorter == name:
+                break
+            name = shorter
+    return None
 
 
 def calculate_cost(metadata: CostMetadata) -> float | None:

@@ -180,11 +180,15 @@ class BaseStream(CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]):
         done = self._acc.finish_tools()
         if not done:
             return []
-        last = self._history[-1][0] if self._history else None
+        last = self._history[-1] if self._history else None
+        if last.__class__ is list:  # the pairs of a tool chunk
+            last = last[-1][0]
         pairs = [
-            (last.tool_only() if last is not None else None, tool) for tool in self._tools_for(done)
+            (last.tool_only() if last is not None else None, tool)
+            for tool in self._tools_for(done)
         ]
-        self._history.extend(pairs)
+        if pairs:
+            self._history.append(pairs)
         return pairs
 
     def _pairs_for_tools(self, chunk: Any, done: list[AssembledToolCall]) -> list[Pair]:

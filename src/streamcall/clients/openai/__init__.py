@@ -1,0 +1,9 @@
+"""OpenAI Chat Completions client (and OpenAI-compatible servers).
+
+``from streamcall.clients.openai import OpenAI, AsyncOpenAI``; models in
+:mod:`streamcall.clients.openai.models`.
+"""
+
+from streamcall.clients.openai.client import AsyncOpenAI, OpenAI
+
+__all__ = ["AsyncOpenAI", "OpenAI"]

@@ -1,0 +1,48 @@
+"""OpenAI Chat Completions codec (pure): typed chunks in, errors recognised.
+
+Data-only SSE ending with ``data: [DONE]``; ``: keep-alive`` comments (DeepSeek) are ignored by
+the SSE decoder. An ``{"error": ...}`` payload after HTTP 200 (OpenAI, vLLM) becomes
+:class:`~streamcall.errors.StreamError` after the chunks before it are delivered.
+"""
+
+from __future__ import annotations
+
+from streamcall.clients._codec import JsonDecoderPair, JsonSSECodec
+from streamcall.clients.openai.models import ChatCompletion, ChatCompletionChunk
+from streamcall.errors import StreamInterruptedError
+
+__all__ = ["CHUNKS", "COMPLETIONS", "ChatStreamCodec", "decode_chat_completion"]
+
+CHUNKS = JsonDecoderPair(ChatCompletionChunk, "an OpenAI stream chunk")
+COMPLETIONS = JsonDecoderPair(ChatCompletion, "an OpenAI chat completion")
+
+
+def decode_chat_completion(raw: bytes) -> ChatCompletion:
+    """A non-streamed chat completion from its JSON body."""
+    return COMPLETIONS.decode(raw)
+
+
+class ChatStreamCodec(JsonSSECodec[ChatCompletionChunk]):
+    """SSE events of a chat stream -> :class:`ChatCompletionChunk` (with ``raw`` set)."""
+
+    __slots__ = ("_finished", "stop")
+    payloads = CHUNKS
+
+    def __init__(self) -> None:
+        self._finished = False
+        self.stop: BaseException | None = None
+
+    def wrap(self, items: list[ChatCompletionChunk], raws: list[str]) -> list[ChatCompletionChunk]:
+        for chunk, raw in zip(items, raws, strict=True):
+            chunk.raw = raw
+            if not self._finished:
+                for choice in chunk.choices:
+                    if choice.finish_reason is not None:
+                        self._finished = True
+        return items
+
+    def finish(self, ended: bool) -> None:
+        if not ended and not self._finished:
+            raise StreamInterruptedError(
+                "The chat stream ended without a finish_reason or 'data: [DONE]'"
+            )

@@ -1,0 +1,289 @@
+"""OpenAI call layer (Chat Completions): chunk, response, stream, params, and the spec."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from streamcall.clients.openai.models import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionMessage,
+    ChatCompletionMessageToolCall,
+    Choice,
+    CompletionTokensDetails,
+    CompletionUsage,
+    Function,
+    PromptTokensDetails,
+)
+from streamcall.core.base._accumulate import (
+    AssembledToolCall,
+    ToolCallAssembler,
+    ToolCallPart,
+    Usage,
+    UsageReport,
+)
+from streamcall.core.base._call import ChatSpecBase
+from streamcall.core.base.call_response import BaseCallResponse, ResponseFacts
+from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
+from streamcall.core.base.stream import BaseStream
+from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
+
+if TYPE_CHECKING:
+    from streamcall.core.base.tool import BaseTool
+    from streamcall.core.openai.tool import OpenAITool  # noqa: F401 - used in a string
+
+__all__ = [
+    "OpenAICallParams",
+    "OpenAICallResponse",
+    "OpenAICallResponseChunk",
+    "OpenAIDynamicConfig",
+    "OpenAISpec",
+    "OpenAIStream",
+]
+
+FINISH_MAP = {
+    "stop": "stop",
+    "length": "length",
+    "tool_calls": "tool_calls",
+    "function_call": "tool_calls",
+    "content_filter": "content_filter",
+}
+
+
+class OpenAICallParams(BaseCallParams, total=False):
+    """Parameters of an OpenAI chat call."""
+
+    temperature: float
+    top_p: float
+    max_tokens: int
+    max_completion_tokens: int
+    n: int
+    stop: str | list[str]
+    seed: int
+    tool_choice: Any
+    parallel_tool_calls: bool
+    response_format: Any
+    presence_penalty: float
+    frequency_penalty: float
+    logit_bias: dict[str, int]
+    logprobs: bool
+    top_logprobs: int
+    reasoning_effort: str
+    service_tier: str
+    user: str
+    stream_options: dict[str, Any]
+    extra_body: dict[str, Any]
+
+
+class OpenAIDynamicConfig(BaseDynamicConfig, total=False):
+    """What an OpenAI-decorated function may return instead of a prompt."""
+
+
+def _usage_report(usage: CompletionUsage) -> UsageReport:
+    return UsageReport(
+        input_tokens=usage.prompt_tokens,
+        cached_tokens=usage.cached_tokens,
+        output_tokens=usage.completion_tokens,
+        total_tokens=usage.total_tokens,
+        reasoning_tokens=usage.reasoning_tokens,
+    )
+
+
+class OpenAICallResponseChunk(BaseCallResponseChunk[ChatCompletionChunk], gc=False):
+    """One OpenAI chat chunk (``chunk`` is the :class:`ChatCompletionChunk`)."""
+
+    _provider: ClassVar[str] = "openai"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+
+    @classmethod
+    def extract(cls, chunk: ChatCompletionChunk) -> ChunkFacts:
+        """Text, reasoning text, tool-call fragments, usage and finish reasons of one chunk."""
+        choices = chunk.choices
+        text = thinking = ""
+        parts: tuple[ToolCallPart, ...] = ()
+        reasons: list[str] | None = None
+        if choices:
+            first = choices[0]
+            delta = first.delta
+            text = delta.content or ""
+            reasoning = delta.reasoning_content or delta.reasoning
+            if reasoning:
+                thinking = reasoning
+            calls = delta.tool_calls
+            if calls:
+                parts = tuple(
+                    ToolCallPart(
+                        c.index,
+                        c.id,
+                        c.function.name if c.function else None,
+                        c.function.arguments if c.function else None,
+                    )
+                    for c in calls
+                )
+            if first.finish_reason is not None:
+                reasons = [first.finish_reason]
+        usage = chunk.usage
+        return ChunkFacts(
+            text,
+            thinking,
+            parts,
+            None if usage is None else _usage_report(usage),
+            reasons,
+            chunk.id or None,
+            chunk.model or None,
+        )
+
+    @property
+    def usage(self) -> CompletionUsage | None:
+        """OpenAI's usage object (on the final chunk when usage was asked for)."""
+        return self.chunk.usage
+
+
+class OpenAICallResponse(BaseCallResponse[ChatCompletion]):
+    """A whole OpenAI chat completion (``response`` is the :class:`ChatCompletion`)."""
+
+    _provider: ClassVar[str] = "openai"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+
+    def _extract(self) -> ResponseFacts:
+        response = self.response
+        facts = ResponseFacts(id=response.id or None, model=response.model or None)
+        if response.choices:
+            message = response.choices[0].message
+            facts.content = message.content or ""
+            facts.thinking = message.reasoning_content or message.reasoning or ""
+            assembler = ToolCallAssembler()
+            for index, call in enumerate(message.tool_calls or ()):
+                part = ToolCallPart(
+                    index, call.id, call.function.name, call.function.arguments, True
+                )
+                facts.tool_calls.extend(assembler.add(part))
+            reasons = [c.finish_reason for c in response.choices if c.finish_reason]
+            facts.finish_reasons = reasons or None
+        if response.usage is not None:
+            report = _usage_report(response.usage)
+            facts.usage = Usage(
+                report.input_tokens,
+                report.cached_tokens,
+                report.output_tokens,
+                report.total_tokens,
+                report.reasoning_tokens,
+            )
+        return facts
+
+    def _message_param(self) -> dict[str, Any]:
+        message = self.response.choices[0].message if self.response.choices else None
+        param: dict[str, Any] = {"role": "assistant", "content": self.content or None}
+        if message is not None and message.tool_calls:
+            param["tool_calls"] = [call.model_dump() for call in message.tool_calls]
+        return param
+
+    @classmethod
+    def tool_message_params(cls, tools_and_outputs: list[tuple[BaseTool, Any]]) -> list[Any]:
+        """One ``{"role": "tool", "tool_call_id": ..., "content": ...}`` per tool result."""
+        return [
+            {
+                "role": "tool",
+                "tool_call_id": tool.tool_call_id,
+                "content": output if isinstance(output, str) else _to_text(output),
+            }
+            for tool, output in tools_and_outputs
+        ]
+
+
+def _to_text(value: Any) -> str:
+    import msgspec
+
+    try:
+        return msgspec.json.encode(value).decode()
+    except TypeError:
+        return str(value)
+
+
+class OpenAIStream(BaseStream[OpenAICallResponseChunk, OpenAICallResponse, "OpenAITool"]):
+    """A streamed OpenAI (or OpenAI-compatible) call: ``for chunk, tool in stream``.
+
+    Tool calls stream as argument fragments; a call is yielded once the next one starts or
+    the stream ends. Servers that send no usage (llama.cpp's server) leave the token counts
+    and ``cost`` at ``None``.
+    """
+
+    _provider: ClassVar[str] = "openai"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+    _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]] = OpenAICallResponseChunk
+    call_response_type: ClassVar[type[BaseCallResponse[Any]]] = OpenAICallResponse
+
+    def _build_response(self) -> OpenAICallResponse:
+        acc = self._acc
+        usage = acc.usage
+        tool_calls = [_tool_call(c) for c in acc.tool_calls] or None
+        response = ChatCompletion(
+            id=acc.id or "",
+            model=acc.model or self._context.model,
+            object="chat.completion",
+            choices=[
+                Choice(
+                    message=ChatCompletionMessage(
+                        content=acc.text or None,
+                        tool_calls=tool_calls,
+                        reasoning_content=acc.thinking or None,
+                    ),
+                    finish_reason=acc.finish_reasons[0] if acc.finish_reasons else None,
+                )
+            ],
+            usage=None
+            if usage is None
+            else CompletionUsage(
+                prompt_tokens=usage.input_tokens,
+                completion_tokens=usage.output_tokens,
+                total_tokens=usage.total_tokens,
+                prompt_tokens_details=PromptTokensDetails(cached_tokens=usage.cached_tokens),
+                completion_tokens_details=CompletionTokensDetails(
+                    reasoning_tokens=usage.reasoning_tokens
+                ),
+            ),
+        )
+        return OpenAICallResponse(response, self._context)
+
+
+def _tool_call(call: AssembledToolCall) -> ChatCompletionMessageToolCall:
+    return ChatCompletionMessageToolCall(
+        id=call.id or "", function=Function(name=call.name, arguments=call.arguments_json)
+    )
+
+
+class OpenAISpec(ChatSpecBase):
+    """How the call layer talks to OpenAI Chat Completions."""
+
+    provider = "openai"
+    stream_type: type[BaseStream[Any, Any, Any]] = OpenAIStream
+    response_type: type[BaseCallResponse[Any]] = OpenAICallResponse
+
+    @property
+    def tool_base(self) -> type[BaseTool]:
+        """The base class of OpenAI tools (imports pydantic on first use)."""
+        from streamcall.core.openai.tool import OpenAITool
+
+        return OpenAITool
+
+    def default_client(self) -> Any:
+        from streamcall.clients.openai import OpenAI
+
+        return OpenAI()
+
+    def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
+        """Make the model call the function ``name``."""
+        call_kwargs["tool_choice"] = {"type": "function", "function": {"name": name}}
+
+    def stream(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return client.chat.completions.create(stream=True, **call_kwargs)
+
+    async def stream_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return await client.chat.completions.create_async(stream=True, **call_kwargs)
+
+    def complete(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return client.chat.completions.create(**call_kwargs)
+
+    async def complete_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return await client.chat.completions.create_async(**call_kwargs)
