@@ -189,7 +189,8 @@ class JsonSSECodec(FrameCodec[ServerSentEvent, T]):
     Fast path: all the events of one network read decode in a single msgspec call (as one JSON
     array). Anything unusual (the ``[DONE]`` marker, an error payload, an unknown content type,
     bad JSON) takes the exact per-event path. Subclasses set ``payloads`` and implement
-    :meth:`wrap` (payloads and their JSON texts -> events, noting finish reasons and errors).
+    :meth:`wrap` (payloads and their JSON texts -> events, noting finish reasons and errors;
+    it may return only the events before a stop, and set ``stop``).
     """
 
     payloads: ClassVar[JsonDecoderPair[Any]]
@@ -215,4 +216,5 @@ class JsonSSECodec(FrameCodec[ServerSentEvent, T]):
         raw = frame.data
         if raw == self.done_sentinel:
             raise EndOfStream
-        return self.wrap([self.payloads.decode(raw)], [raw])[0]
+        items = self.wrap([self.payloads.decode(raw)], [raw])
+        return items[0] if items else None

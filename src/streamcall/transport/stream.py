@@ -92,6 +92,8 @@ class FrameCodec(Generic[F, T]):
                 item = decode(frame)
                 if item is not None:
                     out.append(item)
+                if self.stop is not None:  # decode() may end the stream without raising
+                    break
         except (EndOfStream, APIError) as exc:
             self.stop = exc
         return out

@@ -32,6 +32,8 @@ class Usage:
     """Token usage in a provider-neutral shape (``None``: the provider did not say).
 
     ``billed_*`` are set where the provider bills other counts than it processed (Cohere).
+    ``input_tokens`` is the provider's own count: it includes ``cached_tokens`` unless
+    ``input_includes_cached`` is false (Anthropic, whose cache reads and writes are separate).
     """
 
     input_tokens: int | None = None
@@ -41,6 +43,8 @@ class Usage:
     reasoning_tokens: int | None = None
     billed_input_tokens: int | None = None
     billed_output_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    input_includes_cached: bool = True
 
 
 class UsageReport(msgspec.Struct, frozen=True, gc=False):
@@ -57,6 +61,8 @@ class UsageReport(msgspec.Struct, frozen=True, gc=False):
     reasoning_tokens: int | None = None
     billed_input_tokens: int | None = None
     billed_output_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    input_includes_cached: bool = True
     cumulative: bool = True
 
 
@@ -75,6 +81,9 @@ def merge_usage(usage: Usage | None, report: UsageReport) -> Usage:
         value = getattr(report, name)
         if value is not None:
             setattr(merged, name, value)
+    if report.cache_write_tokens is not None:
+        merged.cache_write_tokens = report.cache_write_tokens
+    merged.input_includes_cached = report.input_includes_cached
     return merged
 
 
@@ -133,6 +142,8 @@ class ToolCallAssembler:
         """Add a part; return the calls it finishes (in order)."""
         finished: list[AssembledToolCall] = []
         target = self._find(part)
+        if target is None and part.complete and part.id is None and part.name is None:
+            return finished  # the end of a block that was no tool call (Anthropic text)
         if target is None:
             if self._sequential:  # a different call starts: the ones before it are done
                 finished.extend(_finish(p) for p in self._open)

@@ -184,8 +184,7 @@ class BaseStream(CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]):
         if last.__class__ is list:  # the pairs of a tool chunk
             last = last[-1][0]
         pairs = [
-            (last.tool_only() if last is not None else None, tool)
-            for tool in self._tools_for(done)
+            (last.tool_only() if last is not None else None, tool) for tool in self._tools_for(done)
         ]
         if pairs:
             self._history.append(pairs)

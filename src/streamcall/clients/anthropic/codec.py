@@ -1,0 +1,58 @@
+"""Anthropic Messages codec (pure): typed events in, ``event: error`` raised in order.
+
+The stream ends with ``message_stop`` (no ``[DONE]``). An ``error`` event (for example
+``overloaded_error``) becomes :class:`~streamcall.errors.StreamError` after the events before it
+are delivered; ``ping`` events pass through (the call layer ignores them).
+"""
+
+from __future__ import annotations
+
+from streamcall.clients._codec import JsonDecoderPair, JsonSSECodec
+from streamcall.clients.anthropic.models import Message, MessageStreamEvent
+from streamcall.errors import StreamError, StreamInterruptedError
+from streamcall.transport.stream import EndOfStream
+
+__all__ = ["EVENTS", "MESSAGES", "MessagesStreamCodec", "decode_message"]
+
+EVENTS = JsonDecoderPair(MessageStreamEvent, "an Anthropic stream event")
+MESSAGES = JsonDecoderPair(Message, "an Anthropic message")
+
+
+def decode_message(raw: bytes) -> Message:
+    """A non-streamed message from its JSON body."""
+    return MESSAGES.decode(raw)
+
+
+class MessagesStreamCodec(JsonSSECodec[MessageStreamEvent]):
+    """SSE events of a Messages stream -> :class:`MessageStreamEvent`."""
+
+    __slots__ = ("_stopped", "stop")
+    payloads = EVENTS
+    done_sentinel = None
+
+    def __init__(self) -> None:
+        self._stopped = False
+        self.stop: BaseException | None = None
+
+    def wrap(self, items: list[MessageStreamEvent], raws: list[str]) -> list[MessageStreamEvent]:
+        for position, (event, raw) in enumerate(zip(items, raws, strict=True)):
+            event.raw = raw
+            kind = event.type
+            if kind == "error":
+                detail = event.error
+                self.stop = StreamError(
+                    "The provider reported an error in the stream: "
+                    f"{(detail.message if detail else None) or 'no message'}",
+                    type=detail.type if detail else None,
+                    body=raw,
+                )
+                return items[:position]
+            if kind == "message_stop":
+                self._stopped = True
+                self.stop = EndOfStream()
+                return items[: position + 1]
+        return items
+
+    def finish(self, ended: bool) -> None:
+        if not ended and not self._stopped:
+            raise StreamInterruptedError("The Anthropic stream ended before message_stop")
