@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CostMetadata", "ModelPrice", "calculate_cost", "price_for", "price_table_version"]
 
-_SUFFIX = re.compile(r"-(latest|\d{4}-\d{2}-\d{2}|\d{2}-\d{4}|\d{4})$")
+_SUFFIX = re.compile(r"-(latest|\d{8}|\d{4}-\d{2}-\d{2}|\d{2}-\d{4}|\d{4})$")
 
 
 @dataclass(slots=True, frozen=True)
@@ -28,6 +28,7 @@ class ModelPrice:
     input: float
     output: float
     cached_input: float | None = None
+    cache_write: float | None = None
 
 
 @dataclass(slots=True)
@@ -44,6 +45,8 @@ class CostMetadata:
     table_version: str | None = None
     billed_input_tokens: int | None = None
     billed_output_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    input_includes_cached: bool = True
 
     @classmethod
     def of(cls, provider: str, model: str | None, usage: Usage | None) -> CostMetadata:
@@ -58,6 +61,8 @@ class CostMetadata:
             output_tokens=usage.output_tokens,
             billed_input_tokens=usage.billed_input_tokens,
             billed_output_tokens=usage.billed_output_tokens,
+            cache_write_tokens=usage.cache_write_tokens,
+            input_includes_cached=usage.input_includes_cached,
         )
 
 
@@ -87,7 +92,12 @@ def price_for(provider: str, model: str | None) -> tuple[str, ModelPrice] | None
         while True:
             entry = models.get(name)
             if entry is not None:
-                price = ModelPrice(entry["input"], entry["output"], entry.get("cached_input"))
+                price = ModelPrice(
+                    entry["input"],
+                    entry["output"],
+                    entry.get("cached_input"),
+                    entry.get("cache_write"),
+                )
                 return name, price
             shorter = _SUFFIX.sub("", name)
             if shorter == name:
@@ -115,7 +125,11 @@ def calculate_cost(metadata: CostMetadata) -> float | None:
         return None
     cached = metadata.cached_tokens or 0
     cached_rate = price.input if price.cached_input is None else price.cached_input
-    uncached = max(metadata.input_tokens - cached, 0)
-    return (
-        uncached * price.input + cached * cached_rate + metadata.output_tokens * price.output
-    ) / 1e6
+    if metadata.input_includes_cached:
+        uncached = max(metadata.input_tokens - cached, 0)
+    else:  # Anthropic: input_tokens excludes cache reads and writes
+        uncached = metadata.input_tokens
+    written = metadata.cache_write_tokens or 0
+    write_rate = price.input if price.cache_write is None else price.cache_write
+    total = uncached * price.input + cached * cached_rate + written * write_rate
+    return (total + metadata.output_tokens * price.output) / 1e6

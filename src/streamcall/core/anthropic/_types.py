@@ -1,0 +1,349 @@
+"""Anthropic call layer (Messages): chunk, response, stream, params, tool, and the spec."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from streamcall.clients.anthropic.models import (
+    ContentBlock,
+    Message,
+    MessageStreamEvent,
+)
+from streamcall.clients.anthropic.models import Usage as AnthropicUsage
+from streamcall.core.base._accumulate import (
+    ToolCallAssembler,
+    ToolCallPart,
+    Usage,
+    UsageReport,
+    parse_tool_arguments,
+)
+from streamcall.core.base._call import ChatSpecBase, wire_message
+from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
+from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
+from streamcall.core.base.stream import BaseStream
+from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
+
+if TYPE_CHECKING:
+    from streamcall.core.anthropic.tool import AnthropicTool  # noqa: F401 - used in a string
+    from streamcall.core.base.tool import BaseTool
+
+__all__ = [
+    "AnthropicCallParams",
+    "AnthropicCallResponse",
+    "AnthropicCallResponseChunk",
+    "AnthropicDynamicConfig",
+    "AnthropicSpec",
+    "AnthropicStream",
+]
+
+FINISH_MAP = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+    "pause_turn": "stop",
+}
+DEFAULT_MAX_TOKENS = 1024
+
+
+class AnthropicCallParams(BaseCallParams, total=False):
+    """Parameters of an Anthropic Messages call (``max_tokens`` defaults to 1024)."""
+
+    max_tokens: int
+    system: str | list[Any]
+    temperature: float
+    top_p: float
+    top_k: int
+    stop_sequences: list[str]
+    tool_choice: dict[str, Any]
+    thinking: dict[str, Any]
+    metadata: dict[str, Any]
+    service_tier: str
+
+
+class AnthropicDynamicConfig(BaseDynamicConfig, total=False):
+    """What an Anthropic-decorated function may return instead of a prompt."""
+
+
+def _usage_report(usage: AnthropicUsage, with_output: bool) -> UsageReport:
+    return UsageReport(
+        input_tokens=usage.input_tokens,
+        cached_tokens=usage.cache_read_input_tokens,
+        output_tokens=usage.output_tokens if with_output else None,
+        cache_write_tokens=usage.cache_creation_input_tokens,
+        input_includes_cached=False,
+    )
+
+
+_NO_FACTS = ChunkFacts()
+
+
+class AnthropicCallResponseChunk(BaseCallResponseChunk[MessageStreamEvent], gc=False):
+    """One Anthropic stream event (``chunk`` is the :class:`MessageStreamEvent`)."""
+
+    _provider: ClassVar[str] = "anthropic"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+
+    @classmethod
+    def extract(cls, chunk: MessageStreamEvent) -> ChunkFacts:
+        """Text, thinking, signature, tool-call pieces, usage and the stop reason of one event."""
+        kind = chunk.type
+        if kind == "content_block_delta":
+            delta = chunk.delta
+            if delta is None:
+                return _NO_FACTS
+            if delta.type == "text_delta":
+                return ChunkFacts(delta.text or "")
+            if delta.type == "input_json_delta":
+                part = ToolCallPart(chunk.index, None, None, delta.partial_json or "")
+                return ChunkFacts(tool_parts=(part,))
+            if delta.type == "thinking_delta":
+                return ChunkFacts(thinking=delta.thinking or "")
+            if delta.type == "signature_delta":
+                return ChunkFacts(signature=delta.signature)
+            return _NO_FACTS
+        if kind == "content_block_start":
+            block = chunk.content_block
+            if block is None:
+                return _NO_FACTS
+            if block.type == "tool_use":  # its "input": {} is a placeholder: args stream after
+                part = ToolCallPart(chunk.index, block.id, block.name, None)
+                return ChunkFacts(tool_parts=(part,))
+            return ChunkFacts(block.text or "", block.thinking or "")
+        if kind == "content_block_stop":
+            return ChunkFacts(tool_parts=(ToolCallPart(chunk.index, None, None, None, True),))
+        if kind == "message_start" and chunk.message is not None:
+            message = chunk.message
+            usage = message.usage
+            return ChunkFacts(
+                usage=None if usage is None else _usage_report(usage, with_output=False),
+                id=message.id or None,
+                model=message.model or None,
+            )
+        if kind == "message_delta":
+            reason = chunk.delta.stop_reason if chunk.delta is not None else None
+            usage = chunk.usage
+            return ChunkFacts(
+                usage=None if usage is None else _usage_report(usage, with_output=True),
+                finish_reasons=[reason] if reason else None,
+            )
+        return _NO_FACTS
+
+    @property
+    def usage(self) -> AnthropicUsage | None:
+        """Anthropic's usage object on this event (``message_start`` / ``message_delta``)."""
+        if self.chunk.usage is not None:
+            return self.chunk.usage
+        return self.chunk.message.usage if self.chunk.message is not None else None
+
+
+def _block_dict(block: ContentBlock) -> dict[str, Any]:
+    """A content block as it is sent back (thinking keeps its signature)."""
+    if block.type == "text":
+        return {"type": "text", "text": block.text or ""}
+    if block.type == "thinking":
+        return {
+            "type": "thinking",
+            "thinking": block.thinking or "",
+            "signature": block.signature or "",
+        }
+    if block.type == "tool_use":
+        return {"type": "tool_use", "id": block.id, "name": block.name, "input": block.input or {}}
+    return block.model_dump()
+
+
+class AnthropicCallResponse(BaseCallResponse[Message]):
+    """A whole Anthropic message (``response`` is the :class:`Message`)."""
+
+    _provider: ClassVar[str] = "anthropic"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+
+    def _extract(self) -> ResponseFacts:
+        message = self.response
+        blocks = message.content
+        facts = ResponseFacts(
+            content="".join(b.text or "" for b in blocks if b.type == "text"),
+            thinking="".join(b.thinking or "" for b in blocks if b.type == "thinking"),
+            finish_reasons=[message.stop_reason] if message.stop_reason else None,
+            id=message.id or None,
+            model=message.model or None,
+        )
+        assembler = ToolCallAssembler(sequential=False)
+        for index, block in enumerate(blocks):
+            if block.type == "tool_use":
+                args = block.input if isinstance(block.input, dict) else {}
+                part = ToolCallPart(index, block.id, block.name, args, True)
+                facts.tool_calls.extend(assembler.add(part))
+        if message.usage is not None:
+            u = message.usage
+            facts.usage = Usage(
+                input_tokens=u.input_tokens,
+                cached_tokens=u.cache_read_input_tokens,
+                output_tokens=u.output_tokens,
+                cache_write_tokens=u.cache_creation_input_tokens,
+                input_includes_cached=False,
+            )
+        return facts
+
+    @property
+    def thinking_signatures(self) -> list[str]:
+        """The signatures of the thinking blocks, in order (needed to send thinking back)."""
+        return [b.signature or "" for b in self.response.content if b.type == "thinking"]
+
+    def _message_param(self) -> dict[str, Any]:
+        return {"role": "assistant", "content": [_block_dict(b) for b in self.response.content]}
+
+    @classmethod
+    def tool_message_params(cls, tools_and_outputs: list[tuple[BaseTool, Any]]) -> list[Any]:
+        """One user message carrying a ``tool_result`` block per tool."""
+        if not tools_and_outputs:
+            return []
+        return [
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": tool.tool_call_id,
+                        "content": output if isinstance(output, str) else _to_text(output),
+                    }
+                    for tool, output in tools_and_outputs
+                ],
+            }
+        ]
+
+
+def _to_text(value: Any) -> str:
+    import msgspec
+
+    try:
+        return msgspec.json.encode(value).decode()
+    except TypeError:
+        return str(value)
+
+
+class AnthropicStream(
+    BaseStream[AnthropicCallResponseChunk, AnthropicCallResponse, "AnthropicTool"]
+):
+    """A streamed Anthropic call: ``for chunk, tool in stream``.
+
+    Thinking is kept apart from ``content``; its blocks and signatures stay in order in
+    ``message_param`` so that they can be sent back.
+    """
+
+    _provider: ClassVar[str] = "anthropic"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+    _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]] = AnthropicCallResponseChunk
+    _sequential_tool_calls: ClassVar[bool] = False  # content_block_stop ends each call
+    call_response_type: ClassVar[type[BaseCallResponse[Any]]] = AnthropicCallResponse
+
+    def _blocks(self) -> list[ContentBlock]:
+        """The message's content blocks, rebuilt in order from the events received."""
+        blocks: dict[int, dict[str, Any]] = {}
+        json_parts: dict[int, list[str]] = {}
+        for entry in self._history:
+            chunk = entry[0][0] if entry.__class__ is list else entry
+            if chunk is None:
+                continue
+            event: MessageStreamEvent = chunk.chunk
+            index = event.index if event.index is not None else -1
+            if event.type == "content_block_start" and event.content_block is not None:
+                blocks[index] = event.content_block.model_dump()
+            elif event.type == "content_block_delta" and event.delta is not None:
+                block = blocks.setdefault(index, {"type": "text"})
+                delta = event.delta
+                if delta.type == "text_delta":
+                    block["text"] = block.get("text", "") + (delta.text or "")
+                elif delta.type == "thinking_delta":
+                    block["thinking"] = block.get("thinking", "") + (delta.thinking or "")
+                elif delta.type == "signature_delta":
+                    block["signature"] = block.get("signature", "") + (delta.signature or "")
+                elif delta.type == "input_json_delta":
+                    json_parts.setdefault(index, []).append(delta.partial_json or "")
+        for index, parts in json_parts.items():
+            blocks[index]["input"] = parse_tool_arguments("".join(parts))
+        import msgspec
+
+        return [msgspec.convert(blocks[i], ContentBlock) for i in sorted(blocks)]
+
+    def _build_response(self) -> AnthropicCallResponse:
+        acc = self._acc
+        usage = acc.usage
+        message = Message(
+            id=acc.id or "",
+            model=acc.model or self._context.model,
+            content=self._blocks(),
+            stop_reason=acc.finish_reasons[0] if acc.finish_reasons else None,
+            usage=None
+            if usage is None
+            else AnthropicUsage(
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                cache_read_input_tokens=usage.cached_tokens,
+                cache_creation_input_tokens=usage.cache_write_tokens,
+            ),
+        )
+        return AnthropicCallResponse(message, self._context)
+
+
+class AnthropicSpec(ChatSpecBase):
+    """How the call layer talks to Anthropic Messages."""
+
+    provider = "anthropic"
+    stream_type: type[BaseStream[Any, Any, Any]] = AnthropicStream
+    response_type: type[BaseCallResponse[Any]] = AnthropicCallResponse
+
+    @property
+    def tool_base(self) -> type[BaseTool]:
+        """The base class of Anthropic tools (imports pydantic on first use)."""
+        from streamcall.core.anthropic.tool import AnthropicTool
+
+        return AnthropicTool
+
+    def default_client(self) -> Any:
+        from streamcall.clients.anthropic import Anthropic
+
+        return Anthropic()
+
+    def call_kwargs(self, context: CallContext, json_mode: bool) -> dict[str, Any]:
+        """System messages move to ``system``; ``max_tokens`` gets a default; JSON mode is an
+        instruction (Anthropic has no response format)."""
+        system: list[str] = []
+        messages: list[Any] = []
+        for message in context.messages:
+            wire = wire_message(message)
+            role = wire.get("role") if isinstance(wire, Mapping) else getattr(wire, "role", None)
+            if role == "system":
+                content = wire["content"] if isinstance(wire, Mapping) else wire.content
+                system.append(content if isinstance(content, str) else _to_text(content))
+            else:
+                messages.append(wire)
+        if json_mode:
+            messages.append({"role": "user", "content": "Respond with a single JSON object."})
+        kwargs: dict[str, Any] = {"model": context.model, "messages": messages}
+        kwargs["max_tokens"] = DEFAULT_MAX_TOKENS
+        if system:
+            kwargs["system"] = "\n\n".join(system)
+        kwargs.update(context.call_params)
+        if context.tool_types:
+            kwargs["tools"] = [t.tool_schema() for t in context.tool_types]  # type: ignore[attr-defined]
+        return kwargs
+
+    def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
+        """Make the model call the tool ``name``."""
+        call_kwargs["tool_choice"] = {"type": "tool", "name": name}
+
+    def stream(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return client.messages.create(stream=True, **call_kwargs)
+
+    async def stream_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return await client.messages.create_async(stream=True, **call_kwargs)
+
+    def complete(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return client.messages.create(**call_kwargs)
+
+    async def complete_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return await client.messages.create_async(**call_kwargs)
