@@ -29,5 +29,7 @@ def _no_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "CO_API_KEY",
         "OPENAI_API_KEY",
         "OPENAI_BASE_URL",
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_BASE_URL",
     ):
         monkeypatch.delenv(name, raising=False)
