@@ -1,0 +1,358 @@
+"""Provider-agnostic calls: ``@llm.call(provider="mistral", model="...", stream=True)``.
+
+The same function runs on any provider; switch at run time with :func:`override` or the
+:func:`context` manager. Streams are :class:`Stream` objects whose chunks are
+:class:`CallResponseChunk`; ``finish_reasons`` are the common ones (``stop``, ``length``,
+``tool_calls``, ``content_filter``, ``error``; ``provider_finish_reasons`` keeps the raw values)
+and ``usage`` is a common :class:`~streamcall.core.base.Usage`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+import importlib
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from streamcall.core.base._accumulate import Usage
+from streamcall.core.base.call_response import BaseCallResponse
+from streamcall.core.base.stream import BaseStream
+
+__all__ = [
+    "PROVIDERS",
+    "CallResponse",
+    "CallResponseChunk",
+    "Stream",
+    "call",
+    "context",
+    "override",
+]
+
+PROVIDERS: dict[str, tuple[str, str]] = {
+    "mistral": ("streamcall.core.mistral", "mistral_call"),
+    "cohere": ("streamcall.core.cohere", "cohere_call"),
+    "openai": ("streamcall.core.openai", "openai_call"),
+    "anthropic": ("streamcall.core.anthropic", "anthropic_call"),
+}
+"""Provider name -> (module, decorator). Modules are imported on first use."""
+
+
+@dataclass(frozen=True)
+class _Settings:
+    provider: str
+    model: str
+    call_params: Mapping[str, Any] | None = None
+    client: Any = None
+
+
+_CONTEXT: contextvars.ContextVar[_Settings | None] = contextvars.ContextVar(
+    "streamcall_llm_context", default=None
+)
+
+
+def _provider_decorator(provider: str) -> Callable[..., Any]:
+    try:
+        module, name = PROVIDERS[provider]
+    except KeyError:
+        raise ValueError(
+            f"unknown provider {provider!r}; known: {', '.join(sorted(PROVIDERS))}"
+        ) from None
+    decorator: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return decorator
+
+
+class CallResponseChunk:
+    """A provider chunk in common terms (``chunk`` is the provider's own chunk object)."""
+
+    __slots__ = ("chunk",)
+
+    def __init__(self, chunk: Any) -> None:
+        self.chunk = chunk
+
+    @property
+    def content(self) -> str:
+        """The text this chunk adds."""
+        return str(self.chunk.content) if self.chunk is not None else ""
+
+    @property
+    def thinking(self) -> str:
+        """The reasoning text this chunk adds."""
+        return str(self.chunk.thinking) if self.chunk is not None else ""
+
+    @property
+    def finish_reasons(self) -> list[str] | None:
+        """Common finish reasons, when this chunk carries any."""
+        return None if self.chunk is None else self.chunk.common_finish_reasons
+
+    @property
+    def provider_finish_reasons(self) -> list[str] | None:
+        """The provider's own finish reasons."""
+        return None if self.chunk is None else self.chunk.finish_reasons
+
+    @property
+    def usage(self) -> Usage | None:
+        """Usage on this chunk, in common form."""
+        return None if self.chunk is None else self.chunk.common_usage
+
+    def __repr__(self) -> str:
+        return f"CallResponseChunk(content={self.content!r})"
+
+
+class _Common:
+    """Common views over a provider stream or response (``_inner``)."""
+
+    _inner: Any
+
+    @property
+    def provider(self) -> str:
+        """The provider that served the call."""
+        return str(self._inner.provider)
+
+    @property
+    def model(self) -> str:
+        """The model the provider reports."""
+        return str(self._inner.model)
+
+    @property
+    def content(self) -> str:
+        """The text so far."""
+        return str(self._inner.content)
+
+    @property
+    def thinking(self) -> str:
+        """The reasoning text so far."""
+        return str(self._inner.thinking)
+
+    @property
+    def finish_reasons(self) -> list[str] | None:
+        """Common finish reasons."""
+        return self._inner.common_finish_reasons  # type: ignore[no-any-return]
+
+    @property
+    def provider_finish_reasons(self) -> list[str] | None:
+        """The provider's own finish reasons."""
+        return self._inner.finish_reasons  # type: ignore[no-any-return]
+
+    @property
+    def usage(self) -> Usage | None:
+        """Usage in common form (``None`` when the provider sent none)."""
+        return self._inner.common_usage  # type: ignore[no-any-return]
+
+    @property
+    def cost(self) -> float | None:
+        """USD, or ``None`` when unknown."""
+        return self._inner.cost  # type: ignore[no-any-return]
+
+    @property
+    def message_param(self) -> Any:
+        """The assistant message to continue the conversation (the provider's format)."""
+        return self._inner.message_param
+
+    def tool_message_params(self, tools_and_outputs: list[tuple[Any, Any]]) -> list[Any]:
+        """Messages returning tool results (the provider's format)."""
+        return self._inner.tool_message_params(tools_and_outputs)  # type: ignore[no-any-return]
+
+    def __getattr__(self, name: str) -> Any:
+        # Anything else (input_tokens, id, tool_calls, ...) comes from the provider object.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+
+class Stream(_Common):
+    """A provider-agnostic stream: ``for chunk, tool in stream`` with common chunks."""
+
+    _inner: BaseStream[Any, Any, Any]
+
+    def __init__(self, inner: BaseStream[Any, Any, Any]) -> None:
+        self._inner = inner
+
+    @property
+    def stream(self) -> BaseStream[Any, Any, Any]:
+        """The provider's own stream object."""
+        return self._inner
+
+    def __iter__(self) -> Iterator[tuple[CallResponseChunk, Any]]:
+        for chunk, tool in self._inner:
+            yield CallResponseChunk(chunk), tool
+
+    async def _aiter(self) -> AsyncIterator[tuple[CallResponseChunk, Any]]:
+        async for chunk, tool in self._inner:
+            yield CallResponseChunk(chunk), tool
+
+    def __aiter__(self) -> AsyncIterator[tuple[CallResponseChunk, Any]]:
+        return self._aiter()
+
+    def construct_call_response(self) -> CallResponse:
+        """A whole response from what the stream carried."""
+        return CallResponse(self._inner.construct_call_response())
+
+    def close(self) -> None:
+        """Release the connection."""
+        self._inner.close()
+
+    async def aclose(self) -> None:
+        """Release the connection of an async stream."""
+        await self._inner.aclose()
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Stream:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+class CallResponse(_Common):
+    """A provider-agnostic whole response (``response`` is the provider's response object)."""
+
+    _inner: BaseCallResponse[Any]
+
+    def __init__(self, inner: BaseCallResponse[Any]) -> None:
+        self._inner = inner
+
+    @property
+    def response(self) -> BaseCallResponse[Any]:
+        """The provider's own response object."""
+        return self._inner
+
+
+def _wrap(result: Any) -> Any:
+    if isinstance(result, BaseStream):
+        return Stream(result)
+    if isinstance(result, BaseCallResponse):
+        return CallResponse(result)
+    return result  # a response model instance, a parsed output, a structured stream
+
+
+def call(
+    provider: str,
+    model: str,
+    *,
+    stream: bool = False,
+    tools: list[Any] | None = None,
+    response_model: Any = None,
+    output_parser: Callable[[Any], Any] | None = None,
+    json_mode: bool = False,
+    client: Any = None,
+    call_params: Mapping[str, Any] | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Turn a function into a call on ``provider`` (switchable with :func:`override` or
+    :func:`context`); see the provider decorators for the arguments."""
+    _provider_decorator(provider)  # an unknown provider fails at decoration time
+    options = {
+        "stream": stream,
+        "tools": tools,
+        "response_model": response_model,
+        "output_parser": output_parser,
+        "json_mode": json_mode,
+    }
+
+    def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
+        defaults = _Settings(provider, model, call_params, client)
+
+        def bound(settings: _Settings) -> Callable[..., Any]:
+            active = _CONTEXT.get() or settings
+            make = _provider_decorator(active.provider)
+            return make(  # type: ignore[no-any-return]
+                active.model, client=active.client, call_params=active.call_params, **options
+            )(fn)
+
+        if _is_async(fn):
+
+            @functools.wraps(fn)
+            async def inner_async(*args: Any, **kwargs: Any) -> Any:
+                settings: _Settings = inner_async._llm_settings  # type: ignore[attr-defined]
+                return _wrap(await bound(settings)(*args, **kwargs))
+
+            inner_async._llm_settings = defaults  # type: ignore[attr-defined]
+            inner_async._llm_fn = fn  # type: ignore[attr-defined]
+            return inner_async
+
+        @functools.wraps(fn)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            settings: _Settings = inner._llm_settings  # type: ignore[attr-defined]
+            return _wrap(bound(settings)(*args, **kwargs))
+
+        inner._llm_settings = defaults  # type: ignore[attr-defined]
+        inner._llm_fn = fn  # type: ignore[attr-defined]
+        return inner
+
+    return decorator
+
+
+def _is_async(fn: Callable[..., Any]) -> bool:
+    import inspect
+
+    return inspect.iscoroutinefunction(fn)
+
+
+def override(
+    fn: Callable[..., Any],
+    *,
+    provider: str | None = None,
+    model: str | None = None,
+    call_params: Mapping[str, Any] | None = None,
+    client: Any = None,
+) -> Callable[..., Any]:
+    """A copy of an ``@llm.call`` function that runs on another provider / model / params."""
+    settings: _Settings | None = getattr(fn, "_llm_settings", None)
+    if settings is None:
+        raise TypeError(f"{getattr(fn, '__name__', fn)!r} is not an @llm.call function")
+    if provider is not None:
+        _provider_decorator(provider)
+    new = _Settings(
+        provider or settings.provider,
+        model or settings.model,
+        settings.call_params if call_params is None else call_params,
+        client if client is not None else (settings.client if provider is None else None),
+    )
+
+    @functools.wraps(fn)
+    def overridden(*args: Any, **kwargs: Any) -> Any:
+        token = _CONTEXT.set(new)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _CONTEXT.reset(token)
+
+    if _is_async(fn):
+
+        @functools.wraps(fn)
+        async def overridden_async(*args: Any, **kwargs: Any) -> Any:
+            token = _CONTEXT.set(new)
+            try:
+                return await fn(*args, **kwargs)
+            finally:
+                _CONTEXT.reset(token)
+
+        overridden_async._llm_settings = new  # type: ignore[attr-defined]
+        return overridden_async
+
+    overridden._llm_settings = new  # type: ignore[attr-defined]
+    return overridden
+
+
+@contextlib.contextmanager
+def context(
+    *,
+    provider: str,
+    model: str,
+    call_params: Mapping[str, Any] | None = None,
+    client: Any = None,
+) -> Iterator[None]:
+    """Within the block, every ``@llm.call`` function runs on ``provider`` / ``model``."""
+    _provider_decorator(provider)
+    token = _CONTEXT.set(_Settings(provider, model, call_params, client))
+    try:
+        yield
+    finally:
+        _CONTEXT.reset(token)

@@ -1,0 +1,120 @@
+"""The provider-agnostic layer: one function, every provider, the same common shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from streamcall import llm
+from streamcall.clients.anthropic import Anthropic
+from streamcall.clients.cohere import ClientV2
+from streamcall.clients.mistral import Mistral
+from streamcall.clients.openai import OpenAI
+from tests.replay import ReplayServer, Reply
+from tests.wire_fixtures import fixtures
+
+BODIES = {
+    "mistral": "mistral.text.sse",
+    "cohere": "cohere_v2.text.sse",
+    "openai": "openai_chat.usage.sse",
+    "anthropic": "anthropic.text.sse",
+}
+MODELS = {
+    "mistral": "mistral-small-latest",
+    "cohere": "command-r-plus",
+    "openai": "gpt-5-mini",
+    "anthropic": "claude-sonnet-4-5",
+}
+
+
+def fixture(name: str) -> Any:
+    return next(f for f in fixtures("") if f.name == name)
+
+
+def client_for(provider: str, url: str) -> Any:
+    return {
+        "mistral": lambda: Mistral(api_key="k", server_url=url),
+        "cohere": lambda: ClientV2(api_key="k", base_url=url),
+        "openai": lambda: OpenAI(api_key="k", base_url=url),
+        "anthropic": lambda: Anthropic(api_key="k", base_url=url),
+    }[provider]()
+
+
+@llm.call(provider="mistral", model="mistral-small-latest", stream=True)
+def recommend_book(genre: str) -> str:
+    return f"Recommend a {genre} book"
+
+
+@pytest.mark.parametrize("provider", sorted(BODIES))
+def test_same_function_same_common_shape_on_every_provider(
+    server: ReplayServer, provider: str
+) -> None:
+    wire = fixture(BODIES[provider])
+    url = server.route(Reply(body=wire.body))
+    with llm.context(provider=provider, model=MODELS[provider], client=client_for(provider, url)):
+        stream = recommend_book("fantasy")
+    assert isinstance(stream, llm.Stream)
+    text = ""
+    for chunk, tool in stream:
+        assert isinstance(chunk, llm.CallResponseChunk)
+        assert tool is None
+        text += chunk.content
+    assert text == stream.content == wire.expected["text"]
+    assert stream.finish_reasons == ["stop"]
+    assert stream.provider_finish_reasons == [wire.expected["finish_reason"]]
+    usage = stream.usage
+    assert usage is not None
+    assert usage.input_tokens == wire.expected["usage"]["input_tokens"]
+    assert usage.output_tokens == wire.expected["usage"]["output_tokens"]
+    assert stream.cost is not None
+    assert stream.provider == provider
+    assert stream.construct_call_response().content == wire.expected["text"]
+
+
+def test_override_switches_provider_model_and_params(server: ReplayServer) -> None:
+    wire = fixture(BODIES["anthropic"])
+    url = server.route(Reply(body=wire.body))
+    on_claude = llm.override(
+        recommend_book,
+        provider="anthropic",
+        model="claude-haiku-4-5",
+        call_params={"max_tokens": 64},
+        client=client_for("anthropic", url),
+    )
+    stream = on_claude("mystery")
+    assert "".join(chunk.content for chunk, _ in stream) == wire.expected["text"]
+    sent = server.requests(url)[0].json()
+    assert isinstance(sent, dict)
+    assert (sent["model"], sent["max_tokens"]) == ("claude-haiku-4-5", 64)
+    assert sent["messages"] == [{"role": "user", "content": "Recommend a mystery book"}]
+
+
+def test_unknown_provider_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="unknown provider 'nope'"):
+        llm.call(provider="nope", model="m")
+    with (
+        pytest.raises(ValueError, match="unknown provider"),
+        llm.context(provider="nope", model="m"),
+    ):
+        pass
+    with pytest.raises(TypeError, match=r"not an @llm\.call function"):
+        llm.override(print, provider="mistral")
+
+
+@pytest.mark.anyio
+async def test_async_llm_call(server: ReplayServer) -> None:
+    wire = fixture(BODIES["openai"])
+    url = server.route(Reply(body=wire.body))
+    client = client_for("openai", url)
+
+    @llm.call(provider="openai", model="gpt-5-mini", stream=True, client=client)
+    async def ask(question: str) -> str:
+        return question
+
+    stream = await ask("?")
+    text = "".join([chunk.content async for chunk, _ in stream])
+    assert text == wire.expected["text"]
+    assert stream.usage is not None
+    assert stream.usage.cached_tokens == wire.expected["usage"]["cached_tokens"]
+    await client.aclose()
