@@ -31,5 +31,8 @@ def _no_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "OPENAI_BASE_URL",
         "ANTHROPIC_API_KEY",
         "ANTHROPIC_BASE_URL",
+        "GEMINI_API_KEY",
+        "GEMINI_BASE_URL",
+        "GOOGLE_API_KEY",
     ):
         monkeypatch.delenv(name, raising=False)

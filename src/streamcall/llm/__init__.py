@@ -36,6 +36,7 @@ PROVIDERS: dict[str, tuple[str, str]] = {
     "cohere": ("streamcall.core.cohere", "cohere_call"),
     "openai": ("streamcall.core.openai", "openai_call"),
     "anthropic": ("streamcall.core.anthropic", "anthropic_call"),
+    "gemini": ("streamcall.core.gemini", "gemini_call"),
 }
 """Provider name -> (module, decorator). Modules are imported on first use."""
 

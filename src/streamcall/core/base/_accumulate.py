@@ -33,7 +33,9 @@ class Usage:
 
     ``billed_*`` are set where the provider bills other counts than it processed (Cohere).
     ``input_tokens`` is the provider's own count: it includes ``cached_tokens`` unless
-    ``input_includes_cached`` is false (Anthropic, whose cache reads and writes are separate).
+    ``input_includes_cached`` is false (Anthropic, whose cache reads and writes are separate);
+    ``output_tokens`` includes ``reasoning_tokens`` unless ``output_includes_reasoning`` is
+    false (Gemini).
     """
 
     input_tokens: int | None = None
@@ -45,6 +47,7 @@ class Usage:
     billed_output_tokens: int | None = None
     cache_write_tokens: int | None = None
     input_includes_cached: bool = True
+    output_includes_reasoning: bool = True
 
 
 class UsageReport(msgspec.Struct, frozen=True, gc=False):
@@ -63,6 +66,7 @@ class UsageReport(msgspec.Struct, frozen=True, gc=False):
     billed_output_tokens: int | None = None
     cache_write_tokens: int | None = None
     input_includes_cached: bool = True
+    output_includes_reasoning: bool = True
     cumulative: bool = True
 
 
@@ -84,6 +88,7 @@ def merge_usage(usage: Usage | None, report: UsageReport) -> Usage:
     if report.cache_write_tokens is not None:
         merged.cache_write_tokens = report.cache_write_tokens
     merged.input_includes_cached = report.input_includes_cached
+    merged.output_includes_reasoning = report.output_includes_reasoning
     return merged
 
 

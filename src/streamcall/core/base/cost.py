@@ -47,6 +47,8 @@ class CostMetadata:
     billed_output_tokens: int | None = None
     cache_write_tokens: int | None = None
     input_includes_cached: bool = True
+    reasoning_tokens: int | None = None
+    output_includes_reasoning: bool = True
 
     @classmethod
     def of(cls, provider: str, model: str | None, usage: Usage | None) -> CostMetadata:
@@ -63,6 +65,8 @@ class CostMetadata:
             billed_output_tokens=usage.billed_output_tokens,
             cache_write_tokens=usage.cache_write_tokens,
             input_includes_cached=usage.input_includes_cached,
+            reasoning_tokens=usage.reasoning_tokens,
+            output_includes_reasoning=usage.output_includes_reasoning,
         )
 
 
@@ -132,4 +136,7 @@ def calculate_cost(metadata: CostMetadata) -> float | None:
     written = metadata.cache_write_tokens or 0
     write_rate = price.input if price.cache_write is None else price.cache_write
     total = uncached * price.input + cached * cached_rate + written * write_rate
-    return (total + metadata.output_tokens * price.output) / 1e6
+    output = metadata.output_tokens
+    if not metadata.output_includes_reasoning:  # Gemini bills thinking tokens as output
+        output += metadata.reasoning_tokens or 0
+    return (total + output * price.output) / 1e6

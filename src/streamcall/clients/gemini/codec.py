@@ -1,0 +1,49 @@
+"""Gemini codec (pure): ``alt=sse`` chunks in (CRLF framing, no terminator), errors raised.
+
+An ``{"error": {...}}`` payload in the stream becomes :class:`~streamcall.errors.StreamError`
+after the chunks before it are delivered.
+"""
+
+from __future__ import annotations
+
+from streamcall.clients._codec import JsonDecoderPair, JsonSSECodec, payload_error
+from streamcall.clients.gemini.models import GenerateContentResponse
+from streamcall.errors import StreamInterruptedError
+
+__all__ = ["RESPONSES", "StreamCodec", "decode_response"]
+
+RESPONSES = JsonDecoderPair(GenerateContentResponse, "a Gemini response")
+
+
+def decode_response(raw: bytes) -> GenerateContentResponse:
+    """A non-streamed response from its JSON body."""
+    return RESPONSES.decode(raw)
+
+
+class StreamCodec(JsonSSECodec[GenerateContentResponse]):
+    """SSE events of ``streamGenerateContent?alt=sse`` -> :class:`GenerateContentResponse`."""
+
+    __slots__ = ("_finished", "stop")
+    payloads = RESPONSES
+    done_sentinel = None
+
+    def __init__(self) -> None:
+        self._finished = False
+        self.stop: BaseException | None = None
+
+    def wrap(
+        self, items: list[GenerateContentResponse], raws: list[str]
+    ) -> list[GenerateContentResponse]:
+        for position, (item, raw) in enumerate(zip(items, raws, strict=True)):
+            item.raw = raw
+            if item.error is not None:
+                self.stop = payload_error({"error": item.error})
+                return items[:position]
+            for candidate in item.candidates:
+                if candidate.finish_reason is not None:
+                    self._finished = True
+        return items
+
+    def finish(self, ended: bool) -> None:
+        if not self._finished:
+            raise StreamInterruptedError("The Gemini stream ended without a finishReason")

@@ -1,0 +1,320 @@
+"""Gemini call layer: chunk, response, stream, params, tool, and the spec."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import msgspec
+
+from streamcall.clients.gemini.models import (
+    Candidate,
+    Content,
+    FunctionCall,
+    GenerateContentResponse,
+    Part,
+    UsageMetadata,
+)
+from streamcall.core.base._accumulate import ToolCallAssembler, ToolCallPart, Usage, UsageReport
+from streamcall.core.base._call import ChatSpecBase, wire_message
+from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
+from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
+from streamcall.core.base.stream import BaseStream
+from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
+
+if TYPE_CHECKING:
+    from streamcall.core.base.tool import BaseTool
+    from streamcall.core.gemini.tool import GeminiTool  # noqa: F401 - used in a string
+
+__all__ = [
+    "GeminiCallParams",
+    "GeminiCallResponse",
+    "GeminiCallResponseChunk",
+    "GeminiDynamicConfig",
+    "GeminiSpec",
+    "GeminiStream",
+]
+
+FINISH_MAP = {
+    "STOP": "stop",
+    "MAX_TOKENS": "length",
+    "SAFETY": "content_filter",
+    "RECITATION": "content_filter",
+    "BLOCKLIST": "content_filter",
+    "PROHIBITED_CONTENT": "content_filter",
+    "SPII": "content_filter",
+    "IMAGE_SAFETY": "content_filter",
+    "MALFORMED_FUNCTION_CALL": "error",
+    "UNEXPECTED_TOOL_CALL": "error",
+    "TOO_MANY_TOOL_CALLS": "error",
+    "OTHER": "stop",
+    "LANGUAGE": "stop",
+}
+
+
+class GeminiCallParams(BaseCallParams, total=False):
+    """``generationConfig`` keys for a Gemini call (camelCase, as the API takes them)."""
+
+    temperature: float
+    topP: float
+    topK: int
+    maxOutputTokens: int
+    stopSequences: list[str]
+    candidateCount: int
+    seed: int
+    thinkingConfig: dict[str, Any]
+    responseMimeType: str
+    responseSchema: dict[str, Any]
+    safetySettings: list[Any]
+    toolConfig: dict[str, Any]
+
+
+class GeminiDynamicConfig(BaseDynamicConfig, total=False):
+    """What a Gemini-decorated function may return instead of a prompt."""
+
+
+def call_id(response_id: str | None, call: FunctionCall) -> str:
+    """A stable id for a function call that came without one (the Developer API's)."""
+    if call.id:
+        return call.id
+    key = f"{response_id}:{call.name}:{msgspec.json.encode(call.args).decode()}"
+    return "call_" + hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
+def _usage_report(usage: UsageMetadata) -> UsageReport:
+    return UsageReport(
+        input_tokens=usage.prompt_token_count,
+        cached_tokens=usage.cached_content_token_count or 0,  # absent: nothing was cached
+        output_tokens=usage.candidates_token_count,
+        total_tokens=usage.total_token_count,
+        reasoning_tokens=usage.thoughts_token_count,
+        output_includes_reasoning=False,
+    )
+
+
+def _parts_facts(
+    candidates: list[Candidate], response_id: str | None
+) -> tuple[str, str, tuple[ToolCallPart, ...], list[str] | None]:
+    if not candidates:
+        return "", "", (), None
+    candidate = candidates[0]
+    text: list[str] = []
+    thinking: list[str] = []
+    calls: list[ToolCallPart] = []
+    for part in candidate.content.parts if candidate.content is not None else ():
+        if part.function_call is not None:
+            call = part.function_call
+            calls.append(ToolCallPart(None, call_id(response_id, call), call.name, call.args, True))
+        elif part.text:
+            (thinking if part.thought else text).append(part.text)
+    reasons = [candidate.finish_reason] if candidate.finish_reason else None
+    return "".join(text), "".join(thinking), tuple(calls), reasons
+
+
+class GeminiCallResponseChunk(BaseCallResponseChunk[GenerateContentResponse], gc=False):
+    """One Gemini chunk (``chunk`` is the :class:`GenerateContentResponse`)."""
+
+    _provider: ClassVar[str] = "gemini"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+
+    @classmethod
+    def extract(cls, chunk: GenerateContentResponse) -> ChunkFacts:
+        """Text, thought text, whole function calls, cumulative usage, finish reason."""
+        text, thinking, calls, reasons = _parts_facts(chunk.candidates, chunk.response_id)
+        usage = chunk.usage_metadata
+        return ChunkFacts(
+            text,
+            thinking,
+            calls,
+            None if usage is None else _usage_report(usage),
+            reasons,
+            chunk.response_id,
+            chunk.model_version,
+        )
+
+    @property
+    def usage(self) -> UsageMetadata | None:
+        """Gemini's cumulative usage metadata."""
+        return self.chunk.usage_metadata
+
+
+def _merge_parts(parts: list[Part]) -> list[dict[str, Any]]:
+    """Parts to send back: adjacent texts of one kind joined; signatures and calls kept."""
+    out: list[dict[str, Any]] = []
+    for part in parts:
+        data = part.model_dump()
+        data.pop("raw", None)
+        last = out[-1] if out else None
+        mergeable = (
+            part.text is not None
+            and part.function_call is None
+            and part.thought_signature is None
+            and last is not None
+            and "text" in last
+            and "functionCall" not in last
+            and "thoughtSignature" not in last
+            and bool(last.get("thought")) == bool(part.thought)
+        )
+        if mergeable and last is not None:
+            last["text"] += part.text or ""
+        else:
+            out.append(data)
+    return out
+
+
+class GeminiCallResponse(BaseCallResponse[GenerateContentResponse]):
+    """A whole Gemini response (``response`` is the :class:`GenerateContentResponse`)."""
+
+    _provider: ClassVar[str] = "gemini"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+
+    def _extract(self) -> ResponseFacts:
+        response = self.response
+        text, thinking, calls, reasons = _parts_facts(response.candidates, response.response_id)
+        facts = ResponseFacts(
+            content=text,
+            thinking=thinking,
+            finish_reasons=reasons,
+            id=response.response_id,
+            model=response.model_version,
+        )
+        assembler = ToolCallAssembler(sequential=False)
+        for part in calls:
+            facts.tool_calls.extend(assembler.add(part))
+        if response.usage_metadata is not None:
+            r = _usage_report(response.usage_metadata)
+            facts.usage = Usage(
+                input_tokens=r.input_tokens,
+                cached_tokens=r.cached_tokens,
+                output_tokens=r.output_tokens,
+                total_tokens=r.total_tokens,
+                reasoning_tokens=r.reasoning_tokens,
+                output_includes_reasoning=False,
+            )
+        return facts
+
+    def _message_param(self) -> dict[str, Any]:
+        candidates = self.response.candidates
+        parts = candidates[0].content.parts if candidates and candidates[0].content else []
+        return {"role": "model", "parts": _merge_parts(parts)}
+
+    @classmethod
+    def tool_message_params(cls, tools_and_outputs: list[tuple[BaseTool, Any]]) -> list[Any]:
+        """One user turn with a ``functionResponse`` part per tool (matched by name)."""
+        if not tools_and_outputs:
+            return []
+        return [
+            {
+                "role": "user",
+                "parts": [
+                    {"functionResponse": {"name": tool._name(), "response": {"result": output}}}
+                    for tool, output in tools_and_outputs
+                ],
+            }
+        ]
+
+
+class GeminiStream(BaseStream[GeminiCallResponseChunk, GeminiCallResponse, "GeminiTool"]):
+    """A streamed Gemini call: ``for chunk, tool in stream`` (function calls arrive whole)."""
+
+    _provider: ClassVar[str] = "gemini"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+    _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]] = GeminiCallResponseChunk
+    _sequential_tool_calls: ClassVar[bool] = False
+    call_response_type: ClassVar[type[BaseCallResponse[Any]]] = GeminiCallResponse
+
+    def _build_response(self) -> GeminiCallResponse:
+        parts: list[Part] = []
+        last_usage: UsageMetadata | None = None
+        for entry in self._history:
+            chunk = entry[0][0] if entry.__class__ is list else entry
+            if chunk is None:
+                continue
+            response: GenerateContentResponse = chunk.chunk
+            if response.candidates and response.candidates[0].content is not None:
+                parts.extend(response.candidates[0].content.parts)
+            last_usage = response.usage_metadata or last_usage
+        acc = self._acc
+        whole = GenerateContentResponse(
+            candidates=[
+                Candidate(
+                    content=Content(parts=parts, role="model"),
+                    finish_reason=acc.finish_reasons[0] if acc.finish_reasons else None,
+                    index=0,
+                )
+            ],
+            usage_metadata=last_usage,
+            model_version=acc.model or self._context.model,
+            response_id=acc.id,
+        )
+        return GeminiCallResponse(whole, self._context)
+
+
+def _to_content(message: Any) -> dict[str, Any] | None:
+    wire = wire_message(message)
+    if isinstance(wire, Mapping) and "parts" in wire:
+        return dict(wire)
+    role = wire.get("role") if isinstance(wire, Mapping) else getattr(wire, "role", None)
+    content = wire.get("content") if isinstance(wire, Mapping) else getattr(wire, "content", None)
+    if role == "system":
+        return None
+    parts = [{"text": content}] if isinstance(content, str) else list(content or [])
+    return {"role": "model" if role == "assistant" else "user", "parts": parts}
+
+
+class GeminiSpec(ChatSpecBase):
+    """How the call layer talks to Gemini."""
+
+    provider = "gemini"
+    stream_type: type[BaseStream[Any, Any, Any]] = GeminiStream
+    response_type: type[BaseCallResponse[Any]] = GeminiCallResponse
+
+    @property
+    def tool_base(self) -> type[BaseTool]:
+        """The base class of Gemini tools (imports pydantic on first use)."""
+        from streamcall.core.gemini.tool import GeminiTool
+
+        return GeminiTool
+
+    def default_client(self) -> Any:
+        from streamcall.clients.gemini import Gemini
+
+        return Gemini()
+
+    def call_kwargs(self, context: CallContext, json_mode: bool) -> dict[str, Any]:
+        """Contents (system messages -> ``systemInstruction``), and a config of the call
+        params, tools and JSON mode."""
+        system = [
+            m.content if not isinstance(m, Mapping) else m.get("content")
+            for m in context.messages
+            if (m.get("role") if isinstance(m, Mapping) else getattr(m, "role", None)) == "system"
+        ]
+        contents = [c for m in context.messages if (c := _to_content(m)) is not None]
+        config: dict[str, Any] = dict(context.call_params)
+        if system:
+            config["systemInstruction"] = {"parts": [{"text": "\n\n".join(map(str, system))}]}
+        if context.tool_types:
+            declarations = [t.tool_schema() for t in context.tool_types]  # type: ignore[attr-defined]
+            config["tools"] = [{"functionDeclarations": declarations}]
+        if json_mode:
+            config.setdefault("responseMimeType", "application/json")
+        return {"model": context.model, "contents": contents, "config": config}
+
+    def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
+        """Make the model call the function ``name``."""
+        call_kwargs["config"]["toolConfig"] = {
+            "functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": [name]}
+        }
+
+    def stream(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return client.models.generate_content_stream(**call_kwargs)
+
+    async def stream_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return await client.models.generate_content_stream_async(**call_kwargs)
+
+    def complete(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return client.models.generate_content(**call_kwargs)
+
+    async def complete_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return await client.models.generate_content_async(**call_kwargs)
