@@ -34,5 +34,8 @@ def _no_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "GEMINI_API_KEY",
         "GEMINI_BASE_URL",
         "GOOGLE_API_KEY",
+        "OLLAMA_HOST",
+        "OLLAMA_BASE_URL",
+        "OLLAMA_API_KEY",
     ):
         monkeypatch.delenv(name, raising=False)

@@ -15,11 +15,13 @@ from streamcall.errors import StreamDecodeError, StreamError
 from streamcall.transport.stream import EndOfStream, FrameCodec
 from streamcall.wire.sse import ServerSentEvent
 
+F = TypeVar("F")
 M = TypeVar("M")
 T = TypeVar("T")
 
 __all__ = [
     "JsonDecoderPair",
+    "JsonLinesCodec",
     "JsonSSECodec",
     "build_chat_body",
     "check_messages",
@@ -183,26 +185,21 @@ class JsonDecoderPair(Generic[M]):
             raise decode_error(self.what, raw, exc) from None
 
 
-class JsonSSECodec(FrameCodec[ServerSentEvent, T]):
-    """Base of the codecs whose SSE events carry one JSON payload each.
-
-    Fast path: all the events of one network read decode in a single msgspec call (as one JSON
-    array). Anything unusual (the ``[DONE]`` marker, an error payload, an unknown content type,
-    bad JSON) takes the exact per-event path. Subclasses set ``payloads`` and implement
-    :meth:`wrap` (payloads and their JSON texts -> events, noting finish reasons and errors;
-    it may return only the events before a stop, and set ``stop``).
-    """
+class _JsonFramesCodec(FrameCodec[F, T]):
+    """Batch decoding shared by the SSE and NDJSON codecs (see :class:`JsonSSECodec`)."""
 
     payloads: ClassVar[JsonDecoderPair[Any]]
-    done_sentinel: ClassVar[str | None] = "[DONE]"
 
     def wrap(self, items: list[Any], raws: list[str]) -> list[T]:
         """The events for decoded payloads (called once per network read)."""
         raise NotImplementedError
 
-    def decode_all(self, frames: list[ServerSentEvent]) -> list[T]:
+    def _texts(self, frames: list[F]) -> list[str]:
+        raise NotImplementedError
+
+    def decode_all(self, frames: list[F]) -> list[T]:
         if len(frames) > 1:
-            raws = [frame.data for frame in frames]
+            raws = self._texts(frames)
             try:
                 items = self.payloads.many.decode("[" + ",".join(raws) + "]")
             except msgspec.MsgspecError:
@@ -212,9 +209,38 @@ class JsonSSECodec(FrameCodec[ServerSentEvent, T]):
                     return self.wrap(items, raws)
         return super().decode_all(frames)
 
+    def _decode_text(self, raw: str) -> T | None:
+        items = self.wrap([self.payloads.decode(raw)], [raw])
+        return items[0] if items else None
+
+
+class JsonSSECodec(_JsonFramesCodec[ServerSentEvent, T]):
+    """Base of the codecs whose SSE events carry one JSON payload each.
+
+    Fast path: all the events of one network read decode in a single msgspec call (as one JSON
+    array). Anything unusual (the ``[DONE]`` marker, an error payload, an unknown content type,
+    bad JSON) takes the exact per-event path. Subclasses set ``payloads`` and implement
+    :meth:`wrap` (payloads and their JSON texts -> events, noting finish reasons and errors;
+    it may return only the events before a stop, and set ``stop``).
+    """
+
+    done_sentinel: ClassVar[str | None] = "[DONE]"
+
+    def _texts(self, frames: list[ServerSentEvent]) -> list[str]:
+        return [frame.data for frame in frames]
+
     def decode(self, frame: ServerSentEvent) -> T | None:
         raw = frame.data
         if raw == self.done_sentinel:
             raise EndOfStream
-        items = self.wrap([self.payloads.decode(raw)], [raw])
-        return items[0] if items else None
+        return self._decode_text(raw)
+
+
+class JsonLinesCodec(_JsonFramesCodec[bytes, T]):
+    """Base of the NDJSON codecs (one JSON payload per line); see :class:`JsonSSECodec`."""
+
+    def _texts(self, frames: list[bytes]) -> list[str]:
+        return [line.decode("utf-8", "replace") for line in frames]
+
+    def decode(self, frame: bytes) -> T | None:
+        return self._decode_text(frame.decode("utf-8", "replace"))

@@ -37,6 +37,7 @@ PROVIDERS: dict[str, tuple[str, str]] = {
     "openai": ("streamcall.core.openai", "openai_call"),
     "anthropic": ("streamcall.core.anthropic", "anthropic_call"),
     "gemini": ("streamcall.core.gemini", "gemini_call"),
+    "ollama": ("streamcall.core.ollama", "ollama_call"),
 }
 """Provider name -> (module, decorator). Modules are imported on first use."""
 

@@ -24,6 +24,7 @@ __all__ = [
     "merge_usage",
     "parse_partial_json",
     "parse_tool_arguments",
+    "stable_call_id",
 ]
 
 
@@ -202,6 +203,18 @@ def _finish(pending: _Pending) -> AssembledToolCall:
         text = "".join(pending.parts)
         arguments = parse_tool_arguments(text)
     return AssembledToolCall(pending.id, pending.name or "", text, arguments, pending.index)
+
+
+def stable_call_id(scope: str | None, name: str, arguments: dict[str, Any]) -> str:
+    """An id for a tool call that arrived without one (Gemini, some Ollama builds).
+
+    Derived from the response id (or model), the name and the arguments, so it is the same on
+    every replay and under any re-chunking.
+    """
+    import hashlib
+
+    key = f"{scope}:{name}:{msgspec.json.encode(arguments).decode()}"
+    return "call_" + hashlib.sha1(key.encode()).hexdigest()[:16]
 
 
 def parse_tool_arguments(text: str) -> dict[str, Any]:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
-
-import msgspec
 
 from streamcall.clients.gemini.models import (
     Candidate,
@@ -16,7 +13,13 @@ from streamcall.clients.gemini.models import (
     Part,
     UsageMetadata,
 )
-from streamcall.core.base._accumulate import ToolCallAssembler, ToolCallPart, Usage, UsageReport
+from streamcall.core.base._accumulate import (
+    ToolCallAssembler,
+    ToolCallPart,
+    Usage,
+    UsageReport,
+    stable_call_id,
+)
 from streamcall.core.base._call import ChatSpecBase, wire_message
 from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
@@ -75,11 +78,8 @@ class GeminiDynamicConfig(BaseDynamicConfig, total=False):
 
 
 def call_id(response_id: str | None, call: FunctionCall) -> str:
-    """A stable id for a function call that came without one (the Developer API's)."""
-    if call.id:
-        return call.id
-    key = f"{response_id}:{call.name}:{msgspec.json.encode(call.args).decode()}"
-    return "call_" + hashlib.sha1(key.encode()).hexdigest()[:16]
+    """The call's id, or a stable one when the Developer API sent none."""
+    return call.id or stable_call_id(response_id, call.name, call.args)
 
 
 def _usage_report(usage: UsageMetadata) -> UsageReport:

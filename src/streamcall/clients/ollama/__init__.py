@@ -1,0 +1,8 @@
+"""Ollama native client: ``from streamcall.clients.ollama import Ollama``.
+
+Models live in :mod:`streamcall.clients.ollama.models`.
+"""
+
+from streamcall.clients.ollama.client import Ollama
+
+__all__ = ["Ollama"]

@@ -1,0 +1,43 @@
+"""Ollama native codec (pure): NDJSON lines in; an ``{"error": ...}`` line is raised in order."""
+
+from __future__ import annotations
+
+from streamcall.clients._codec import JsonDecoderPair, JsonLinesCodec
+from streamcall.clients.ollama.models import ChatResponse
+from streamcall.errors import StreamError, StreamInterruptedError
+
+__all__ = ["RESPONSES", "ChatStreamCodec", "decode_chat_response"]
+
+RESPONSES = JsonDecoderPair(ChatResponse, "an Ollama chat line")
+
+
+def decode_chat_response(raw: bytes) -> ChatResponse:
+    """A non-streamed chat response from its JSON body."""
+    return RESPONSES.decode(raw)
+
+
+class ChatStreamCodec(JsonLinesCodec[ChatResponse]):
+    """NDJSON lines of ``/api/chat`` -> :class:`ChatResponse`."""
+
+    __slots__ = ("_done", "stop")
+    payloads = RESPONSES
+
+    def __init__(self) -> None:
+        self._done = False
+        self.stop: BaseException | None = None
+
+    def wrap(self, items: list[ChatResponse], raws: list[str]) -> list[ChatResponse]:
+        for position, (item, raw) in enumerate(zip(items, raws, strict=True)):
+            item.raw = raw
+            if item.error is not None:
+                self.stop = StreamError(
+                    f"The provider reported an error in the stream: {item.error}", body=raw
+                )
+                return items[:position]
+            if item.done:
+                self._done = True
+        return items
+
+    def finish(self, ended: bool) -> None:
+        if not self._done:
+            raise StreamInterruptedError("The Ollama stream ended before its done line")

@@ -1,0 +1,221 @@
+"""Ollama call layer (native ``/api/chat``): chunk, response, stream, params, and the spec."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from streamcall.clients.ollama.models import ChatResponse, Message, ToolCall, ToolCallFunction
+from streamcall.core.base._accumulate import (
+    AssembledToolCall,
+    ToolCallAssembler,
+    ToolCallPart,
+    Usage,
+    UsageReport,
+    stable_call_id,
+)
+from streamcall.core.base._call import ChatSpecBase
+from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
+from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
+from streamcall.core.base.stream import BaseStream
+from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
+
+if TYPE_CHECKING:
+    from streamcall.core.base.tool import BaseTool
+    from streamcall.core.ollama.tool import OllamaTool  # noqa: F401 - used in a string
+
+__all__ = [
+    "OllamaCallParams",
+    "OllamaCallResponse",
+    "OllamaCallResponseChunk",
+    "OllamaDynamicConfig",
+    "OllamaSpec",
+    "OllamaStream",
+]
+
+FINISH_MAP = {"stop": "stop", "length": "length", "load": "stop", "unload": "stop"}
+
+
+class OllamaCallParams(BaseCallParams, total=False):
+    """Parameters of an Ollama chat call (``options`` holds temperature, num_predict, ...)."""
+
+    options: dict[str, Any]
+    think: bool | str
+    format: str | dict[str, Any]
+    keep_alive: str | float
+
+
+class OllamaDynamicConfig(BaseDynamicConfig, total=False):
+    """What an Ollama-decorated function may return instead of a prompt."""
+
+
+def _calls(message: Message | None, model: str) -> tuple[ToolCallPart, ...]:
+    if message is None or not message.tool_calls:
+        return ()
+    parts = []
+    for call in message.tool_calls:
+        function = call.function
+        ident = call.id or stable_call_id(model, function.name, function.arguments)
+        parts.append(ToolCallPart(function.index, ident, function.name, function.arguments, True))
+    return tuple(parts)
+
+
+def _usage_report(line: ChatResponse) -> UsageReport | None:
+    if not line.done:
+        return None
+    total = None
+    if line.prompt_eval_count is not None and line.eval_count is not None:
+        total = line.prompt_eval_count + line.eval_count
+    return UsageReport(
+        input_tokens=line.prompt_eval_count, output_tokens=line.eval_count, total_tokens=total
+    )
+
+
+class OllamaCallResponseChunk(BaseCallResponseChunk[ChatResponse], gc=False):
+    """One Ollama NDJSON line (``chunk`` is the :class:`ChatResponse`)."""
+
+    _provider: ClassVar[str] = "ollama"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+
+    @classmethod
+    def extract(cls, chunk: ChatResponse) -> ChunkFacts:
+        """Text, thinking, whole tool calls, and on the last line usage and done_reason."""
+        message = chunk.message
+        return ChunkFacts(
+            message.content if message is not None else "",
+            (message.thinking or "") if message is not None else "",
+            _calls(message, chunk.model),
+            _usage_report(chunk),
+            [chunk.done_reason] if chunk.done and chunk.done_reason else None,
+            None,
+            chunk.model or None,
+        )
+
+
+class OllamaCallResponse(BaseCallResponse[ChatResponse]):
+    """A whole Ollama chat response (``response`` is the :class:`ChatResponse`)."""
+
+    _provider: ClassVar[str] = "ollama"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+
+    def _extract(self) -> ResponseFacts:
+        line = self.response
+        message = line.message
+        facts = ResponseFacts(
+            content=message.content if message else "",
+            thinking=(message.thinking or "") if message else "",
+            finish_reasons=[line.done_reason] if line.done_reason else None,
+            model=line.model or None,
+        )
+        assembler = ToolCallAssembler(sequential=False)
+        for part in _calls(message, line.model):
+            facts.tool_calls.extend(assembler.add(part))
+        report = _usage_report(line)
+        if report is not None:
+            facts.usage = Usage(
+                report.input_tokens, None, report.output_tokens, report.total_tokens
+            )
+        return facts
+
+    def _message_param(self) -> dict[str, Any]:
+        message = self.response.message or Message()
+        param: dict[str, Any] = {"role": "assistant", "content": message.content}
+        if message.thinking:
+            param["thinking"] = message.thinking
+        if message.tool_calls:
+            param["tool_calls"] = [
+                {"function": {"name": c.function.name, "arguments": c.function.arguments}}
+                for c in message.tool_calls
+            ]
+        return param
+
+    @classmethod
+    def tool_message_params(cls, tools_and_outputs: list[tuple[BaseTool, Any]]) -> list[Any]:
+        """One ``{"role": "tool", "content", "tool_name"}`` message per result."""
+        return [
+            {
+                "role": "tool",
+                "content": output if isinstance(output, str) else str(output),
+                "tool_name": tool._name(),
+            }
+            for tool, output in tools_and_outputs
+        ]
+
+
+class OllamaStream(BaseStream[OllamaCallResponseChunk, OllamaCallResponse, "OllamaTool"]):
+    """A streamed Ollama call: ``for chunk, tool in stream``.
+
+    ``cost`` is ``None``: a model served by Ollama has no price in the table.
+    """
+
+    _provider: ClassVar[str] = "ollama"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+    _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]] = OllamaCallResponseChunk
+    _sequential_tool_calls: ClassVar[bool] = False
+    call_response_type: ClassVar[type[BaseCallResponse[Any]]] = OllamaCallResponse
+
+    def _build_response(self) -> OllamaCallResponse:
+        acc = self._acc
+        usage = acc.usage
+        line = ChatResponse(
+            model=acc.model or self._context.model,
+            message=Message(
+                content=acc.text,
+                thinking=acc.thinking or None,
+                tool_calls=[_tool_call(c) for c in acc.tool_calls] or None,
+            ),
+            done=True,
+            done_reason=acc.finish_reasons[0] if acc.finish_reasons else None,
+            prompt_eval_count=usage.input_tokens if usage else None,
+            eval_count=usage.output_tokens if usage else None,
+        )
+        return OllamaCallResponse(line, self._context)
+
+
+def _tool_call(call: AssembledToolCall) -> ToolCall:
+    return ToolCall(
+        id=call.id,
+        function=ToolCallFunction(name=call.name, arguments=call.arguments, index=call.index),
+    )
+
+
+class OllamaSpec(ChatSpecBase):
+    """How the call layer talks to Ollama's native API."""
+
+    provider = "ollama"
+    stream_type: type[BaseStream[Any, Any, Any]] = OllamaStream
+    response_type: type[BaseCallResponse[Any]] = OllamaCallResponse
+
+    @property
+    def tool_base(self) -> type[BaseTool]:
+        """The base class of Ollama tools (imports pydantic on first use)."""
+        from streamcall.core.ollama.tool import OllamaTool
+
+        return OllamaTool
+
+    def default_client(self) -> Any:
+        from streamcall.clients.ollama import Ollama
+
+        return Ollama()
+
+    def call_kwargs(self, context: CallContext, json_mode: bool) -> dict[str, Any]:
+        """As for other chat APIs, with JSON mode as ``format: "json"``."""
+        kwargs = super().call_kwargs(context, json_mode=False)
+        if json_mode:
+            kwargs.setdefault("format", "json")
+        return kwargs
+
+    def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
+        """Ollama cannot force a tool: offer only that tool (it is the only one given)."""
+
+    def stream(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return client.chat(stream=True, **call_kwargs)
+
+    async def stream_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return await client.chat_async(stream=True, **call_kwargs)
+
+    def complete(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return client.chat(**call_kwargs)
+
+    async def complete_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return await client.chat_async(**call_kwargs)

@@ -1,0 +1,15 @@
+"""``OllamaTool``: the base class of tools for Ollama calls (a pydantic model)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from streamcall.core.base.tool import FunctionTool
+
+__all__ = ["OllamaTool"]
+
+
+class OllamaTool(FunctionTool):
+    """A tool for Ollama chat calls; ``tool_schema()`` gives its definition."""
+
+    __provider__: ClassVar[str] = "ollama"
