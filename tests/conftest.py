@@ -37,5 +37,10 @@ def _no_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "OLLAMA_HOST",
         "OLLAMA_BASE_URL",
         "OLLAMA_API_KEY",
+        "AZURE_API_KEY",
+        "AZURE_BASE_URL",
+        "AZURE_OPENAI_API_KEY",
+        "AZURE_OPENAI_ENDPOINT",
+        "OPENAI_API_VERSION",
     ):
         monkeypatch.delenv(name, raising=False)

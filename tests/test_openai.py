@@ -287,3 +287,40 @@ def test_seed_program_and_two_turn_round_trip(
     assert assistant["tool_calls"][0]["type"] == "function"
     assert sent["messages"][2]["role"] == "tool"
     assert sent["messages"][2]["tool_call_id"] == TOOLS.expected["tool_calls"][0]["id"]
+
+
+def test_azure_deployment_url_header_and_api_version(server: ReplayServer) -> None:
+    from streamcall.clients.azure import AzureOpenAI
+    from streamcall.core.azure import AzureStream, azure_call
+
+    usage_fixture = next(f for f in OPENAI if f.name == "openai_chat.usage.sse")
+    url = server.route(Reply(body=usage_fixture.body), Reply(body=TEXT.body))
+    client = AzureOpenAI(api_key="az-key", azure_endpoint=url, api_version="2024-10-21")
+
+    @azure_call("my-gpt5", stream=True, client=client)
+    def ask() -> str:
+        return "go"
+
+    stream = ask()
+    assert isinstance(stream, AzureStream)
+    assert "".join(chunk.content for chunk, _ in stream) == usage_fixture.expected["text"]
+    assert stream.provider == "azure"
+    assert stream.cost is not None  # priced by the model the deployment reports
+    sent = server.requests(url)[0]
+    assert sent.path == "/openai/deployments/my-gpt5/chat/completions?api-version=2024-10-21"
+    assert sent.headers["api-key"] == "az-key"
+    assert "authorization" not in sent.headers
+    assert sent.json()["stream_options"] == {"include_usage": True}  # type: ignore[index]
+
+    old = AzureOpenAI(api_key="az-key", azure_endpoint=url, api_version="2024-06-01")
+    with old.chat.completions.create(model="dep", messages=MESSAGES, stream=True) as s:
+        list(s)
+    assert "stream_options" not in server.requests(url)[1].json()  # type: ignore[operator]
+
+
+def test_azure_needs_an_endpoint() -> None:
+    from streamcall.clients.azure import AzureOpenAI
+    from streamcall.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="AZURE_BASE_URL"):
+        AzureOpenAI(api_key="k")

@@ -38,6 +38,7 @@ PROVIDERS: dict[str, tuple[str, str]] = {
     "anthropic": ("streamcall.core.anthropic", "anthropic_call"),
     "gemini": ("streamcall.core.gemini", "gemini_call"),
     "ollama": ("streamcall.core.ollama", "ollama_call"),
+    "azure": ("streamcall.core.azure", "azure_call"),
 }
 """Provider name -> (module, decorator). Modules are imported on first use."""
 

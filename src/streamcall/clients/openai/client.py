@@ -97,6 +97,10 @@ class OpenAI(BaseClient):
         """A bearer token, when there is a key."""
         return {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
+    def chat_path(self, model: str) -> str:
+        """The path of the chat endpoint (under ``base_url``)."""
+        return CHAT_PATH
+
     def _prepare(
         self, params: dict[str, Any], stream: bool
     ) -> tuple[httpx2.Request, TransportConfig]:
@@ -108,7 +112,7 @@ class OpenAI(BaseClient):
         body = build_chat_body(model=model, messages=messages, stream=stream, params=params)
         request = self.build_request(
             "POST",
-            CHAT_PATH,
+            self.chat_path(model),
             body,
             accept="text/event-stream" if stream else "application/json",
             headers=headers,

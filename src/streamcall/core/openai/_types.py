@@ -244,7 +244,9 @@ class OpenAIStream(BaseStream[OpenAICallResponseChunk, OpenAICallResponse, "Open
                 ),
             ),
         )
-        return OpenAICallResponse(response, self._context)
+        response_type: Any = self.call_response_type
+        built: OpenAICallResponse = response_type(response, self._context)
+        return built
 
 
 def _tool_call(call: AssembledToolCall) -> ChatCompletionMessageToolCall:

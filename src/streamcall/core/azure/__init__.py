@@ -1,0 +1,95 @@
+"""Azure OpenAI calls: ``@azure_call("my-deployment", stream=True)`` on the OpenAI codec.
+
+Costs come from the OpenAI price table, by the model the deployment reports.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from streamcall.core.base._call import make_call_decorator
+from streamcall.core.base.call_response import BaseCallResponse
+from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
+from streamcall.core.base.stream import BaseStream
+from streamcall.core.openai._types import (
+    OpenAICallParams,
+    OpenAICallResponse,
+    OpenAICallResponseChunk,
+    OpenAIDynamicConfig,
+    OpenAISpec,
+    OpenAIStream,
+)
+
+if TYPE_CHECKING:
+    from streamcall.core.azure.tool import AzureTool
+    from streamcall.core.base.tool import BaseTool
+
+__all__ = [
+    "AzureCallParams",
+    "AzureCallResponse",
+    "AzureCallResponseChunk",
+    "AzureDynamicConfig",
+    "AzureStream",
+    "AzureTool",
+    "azure_call",
+]
+
+
+class AzureCallParams(OpenAICallParams, total=False):
+    """Parameters of an Azure OpenAI chat call (as for OpenAI)."""
+
+
+class AzureDynamicConfig(OpenAIDynamicConfig, total=False):
+    """What an Azure-decorated function may return instead of a prompt."""
+
+
+class AzureCallResponseChunk(OpenAICallResponseChunk, gc=False):
+    """One Azure OpenAI chat chunk."""
+
+    _provider: ClassVar[str] = "azure"
+
+
+class AzureCallResponse(OpenAICallResponse):
+    """A whole Azure OpenAI chat completion."""
+
+    _provider: ClassVar[str] = "azure"
+
+
+class AzureStream(OpenAIStream):
+    """A streamed Azure OpenAI call: ``for chunk, tool in stream``."""
+
+    _provider: ClassVar[str] = "azure"
+    _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]] = AzureCallResponseChunk
+    call_response_type: ClassVar[type[BaseCallResponse[Any]]] = AzureCallResponse
+
+
+class AzureSpec(OpenAISpec):
+    """How the call layer talks to Azure OpenAI."""
+
+    provider = "azure"
+    stream_type: type[BaseStream[Any, Any, Any]] = AzureStream
+    response_type: type[BaseCallResponse[Any]] = AzureCallResponse
+
+    @property
+    def tool_base(self) -> type[BaseTool]:
+        """The base class of Azure tools (imports pydantic on first use)."""
+        from streamcall.core.azure.tool import AzureTool
+
+        return AzureTool
+
+    def default_client(self) -> Any:
+        from streamcall.clients.azure import AzureOpenAI
+
+        return AzureOpenAI()
+
+
+azure_call = make_call_decorator(AzureSpec())
+
+
+def __getattr__(name: str) -> Any:
+    # AzureTool is a pydantic model, created on first use (keeps this import fast).
+    if name == "AzureTool":
+        from streamcall.core.azure.tool import AzureTool
+
+        return AzureTool
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
