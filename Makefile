@@ -36,7 +36,7 @@ test: lint typecheck unit
 # Peers whose dependencies conflict with ours (Mirascope v1 needs mistralai<2): their own venv.
 .venv-peers/.installed:
 	$(PYTHON) -m venv .venv-peers
-	.venv-peers/bin/python -m pip install --quiet "mirascope[mistral]==1.25.7" orjson httpx2
+	.venv-peers/bin/python -m pip install --quiet "mirascope[mistral]==1.25.7" "litellm==1.74.0" orjson httpx2
 	touch $@
 
 bench: $(VENV)/.installed-dev .venv-peers/.installed

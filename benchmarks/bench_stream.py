@@ -1,24 +1,27 @@
 """Streaming throughput and import time, side by side in one run.
 
-Streams N Mistral-shaped chunks (no delay) from a local replay server and reports chunks/s for:
+For each provider shape (Mistral, OpenAI Chat, Anthropic Messages), streams N text chunks (no
+delay) from a local replay server and reports chunks/s and the ratio to the raw floor for:
 
 - ``floor``: raw httpx2 + orjson reading lines (``response.iter_lines()``), the least a client
-  must do;
-- ``mistralai``: the official SDK's ``chat.stream``;
-- ``streamcall``: ``Mistral.chat.stream``;
-- ``mistral_call``: the call layer, ``@mistral_call(..., stream=True)`` -> ``MistralStream``
-  (``for chunk, tool in stream``, usage and cost accumulated);
-- ``mirascope_v1``: Mirascope 1.25's ``mistral.call(..., stream=True)``, run by
-  ``benchmarks/peers.py`` in ``.venv-peers`` (it needs ``mistralai<2``) against the same server,
-  its ratio taken against a floor measured in that process.
+  must do (``workloads.floor``);
+- the official SDK (``mistralai`` 3.7, ``openai`` 3.52, ``anthropic`` 2.11);
+- ``client``: streamcall's lean client (``Mistral.chat.stream``, ``OpenAI...create``,
+  ``Anthropic.messages.create``);
+- ``call``: the call layer (``@mistral_call`` / ``@openai_call`` / ``@anthropic_call`` with
+  ``stream=True``: ``for chunk, tool in stream``, usage and cost accumulated);
+- peers whose dependencies conflict with ours, run by ``peers.py`` in ``.venv-peers`` against
+  the same server with a floor measured in that process: Mirascope 1.25 (Mistral) and LiteLLM
+  1.74.0 (OpenAI, Anthropic).
 
-Every contender reads ``choices[0].delta.content`` of every chunk, as a user would. Runs are
-interleaved and repeated (each sample streams at least 20,000 chunks, in several requests when
-N is small; the slow SDK gets one request per sample); the best of each is kept, and ratios
-against the floor are printed (the machines are shared and noisy: compare ratios, not absolute
-numbers). The replay server runs in its own process, so it does not compete for the GIL.
+Every contender reads the text of every delta, as a user would. Runs are interleaved and
+repeated (each sample streams at least 20,000 chunks, in several requests when N is small; the
+slow SDKs get one request per sample); the best of each is kept. The machines are shared and
+noisy: compare ratios, not absolute numbers. The replay server runs in its own process, so it
+does not compete for the GIL.
 
-    python benchmarks/bench_stream.py [--n 1000 20000] [--repeat 5] [--json FILE]
+    python benchmarks/bench_stream.py [--providers mistral openai anthropic] [--n 1000 20000]
+        [--repeat 5] [--json FILE]
 """
 
 from __future__ import annotations
@@ -37,95 +40,156 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from workloads import BODIES, MESSAGES, TEXT_DELTAS, Run, floor  # noqa: E402
 
-CHUNK = (
-    '{"id":"44da3847ce52afd703690b20cb08658f","object":"chat.completion.chunk",'
-    '"created":1772036650,"model":"mistral-small-latest","choices":[{"index":0,'
-    '"delta":{"content":" token"},"finish_reason":null,"logprobs":null}]}'
-)
-LAST = (
-    '{"id":"44da3847ce52afd703690b20cb08658f","object":"chat.completion.chunk",'
-    '"created":1772036650,"model":"mistral-small-latest","choices":[{"index":0,'
-    '"delta":{"content":""},"finish_reason":"stop","logprobs":null}],'
-    '"usage":{"prompt_tokens":19,"total_tokens":52,"completion_tokens":33}}'
-)
-MESSAGES = [{"role": "user", "content": "Recommend a book"}]
 SAMPLE_CHUNKS = 20_000
+PEERS_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
+SLOW = {"mistralai", "mirascope_v1", "litellm"}
 
 
-def body_of(n: int) -> bytes:
-    return (
-        "".join(f"data: {CHUNK}\n\n" for _ in range(n - 1)) + f"data: {LAST}\n\ndata: [DONE]\n\n"
-    ).encode()
-
-
-def floor_runner(url: str) -> Callable[[], int]:
-    import httpx2
-    import orjson
-
-    client = httpx2.Client()
-
-    def run() -> int:
-        count = chars = 0
-        with client.stream("POST", url + "/v1/chat/completions", json={"stream": True}) as r:
-            for line in r.iter_lines():
-                if line.startswith("data: "):
-                    data = line[6:]
-                    if data == "[DONE]":
-                        break
-                    chars += len(orjson.loads(data)["choices"][0]["delta"]["content"])
-                    count += 1
-        assert chars
-        return count
-
-    return run
-
-
-def chat_stream_runner(client: Any) -> Callable[[], int]:
-    """A run over ``client.chat.stream`` (the SDK and streamcall share this surface)."""
-
-    def run() -> int:
-        count = chars = 0
-        with client.chat.stream(model="mistral-small-latest", messages=MESSAGES) as stream:
-            for event in stream:
-                chars += len(event.data.choices[0].delta.content)
-                count += 1
-        assert chars
-        return count
-
-    return run
-
-
-def sdk_runner(url: str) -> Callable[[], int]:
-    from mistralai.client import Mistral as SDK
-
-    return chat_stream_runner(SDK(api_key="bench", server_url=url))
-
-
-def streamcall_runner(url: str) -> Callable[[], int]:
-    from streamcall.clients.mistral import Mistral
-
-    return chat_stream_runner(Mistral(api_key="bench", server_url=url))
-
-
-def mistral_call_runner(url: str) -> Callable[[], int]:
-    from streamcall.clients.mistral import Mistral
-    from streamcall.core.mistral import mistral_call
-
-    @mistral_call(
-        "mistral-small-latest", stream=True, client=Mistral(api_key="bench", server_url=url)
-    )
-    def recommend_book() -> str:
-        return "Recommend a book"
-
-    def run() -> int:
-        count = chars = 0
-        stream = recommend_book()
-        for chunk, _ in stream:
-            chars += len(chunk.content)
+def counting(stream: Any, text: Callable[[Any], str | None]) -> int:
+    count = 0
+    for item in stream:
+        if text(item):
             count += 1
-        assert chars
+    return count
+
+
+def contenders(provider: str) -> dict[str, Callable[[str], Run]]:
+    """The contenders of one provider shape, by name."""
+    if provider == "mistral":
+
+        def sdk(url: str) -> Run:
+            from mistralai.client import Mistral as SDK
+
+            client = SDK(api_key="bench", server_url=url)
+
+            def run() -> int:
+                with client.chat.stream(model="mistral-small-latest", messages=MESSAGES) as s:  # type: ignore[arg-type]
+                    return counting(s, lambda e: e.data.choices[0].delta.content)
+
+            return run
+
+        def ours(url: str) -> Run:
+            from streamcall.clients.mistral import Mistral
+
+            client = Mistral(api_key="bench", server_url=url)
+
+            def run() -> int:
+                with client.chat.stream("mistral-small-latest", MESSAGES) as s:
+                    return counting(s, lambda e: e.data.choices[0].delta.content)
+
+            return run
+
+        def call(url: str) -> Run:
+            from streamcall.clients.mistral import Mistral
+            from streamcall.core.mistral import mistral_call
+
+            @mistral_call(
+                "mistral-small-latest", stream=True, client=Mistral(api_key="b", server_url=url)
+            )
+            def ask() -> str:
+                return "Recommend a book"
+
+            return _call_run(ask)
+
+        return {"floor": floor(provider), "mistralai": sdk, "client": ours, "call": call}
+
+    if provider == "openai":
+
+        def sdk(url: str) -> Run:
+            import openai
+
+            client = openai.OpenAI(api_key="bench", base_url=url)
+
+            def run() -> int:
+                stream = client.chat.completions.create(
+                    model="gpt-4.1-mini",
+                    messages=MESSAGES,  # type: ignore[arg-type]
+                    stream=True,
+                    stream_options={"include_usage": True},
+                )
+                with stream:
+                    return counting(stream, lambda c: c.choices and c.choices[0].delta.content)
+
+            return run
+
+        def ours(url: str) -> Run:
+            from streamcall.clients.openai import OpenAI
+
+            client = OpenAI(api_key="bench", base_url=url)
+
+            def run() -> int:
+                with client.chat.completions.create(
+                    model="gpt-4.1-mini", messages=MESSAGES, stream=True
+                ) as s:
+                    return counting(s, lambda c: c.choices and c.choices[0].delta.content)
+
+            return run
+
+        def call(url: str) -> Run:
+            from streamcall.clients.openai import OpenAI
+            from streamcall.core.openai import openai_call
+
+            @openai_call("gpt-4.1-mini", stream=True, client=OpenAI(api_key="b", base_url=url))
+            def ask() -> str:
+                return "Recommend a book"
+
+            return _call_run(ask)
+
+        return {"floor": floor(provider), "openai_sdk": sdk, "client": ours, "call": call}
+
+    def sdk(url: str) -> Run:
+        import anthropic
+
+        client = anthropic.Anthropic(api_key="bench", base_url=url)
+
+        def run() -> int:
+            stream = client.messages.create(
+                model="claude-sonnet-4-5",
+                max_tokens=1024,
+                messages=MESSAGES,  # type: ignore[arg-type]
+                stream=True,
+            )
+            with stream:
+                return counting(stream, lambda e: e.type == "content_block_delta" and e.delta.text)
+
+        return run
+
+    def ours(url: str) -> Run:
+        from streamcall.clients.anthropic import Anthropic
+
+        client = Anthropic(api_key="bench", base_url=url)
+
+        def run() -> int:
+            with client.messages.create(
+                model="claude-sonnet-4-5", max_tokens=1024, messages=MESSAGES, stream=True
+            ) as s:
+                return counting(s, lambda e: e.type == "content_block_delta" and e.delta.text)
+
+        return run
+
+    def call(url: str) -> Run:
+        from streamcall.clients.anthropic import Anthropic
+        from streamcall.core.anthropic import anthropic_call
+
+        @anthropic_call(
+            "claude-sonnet-4-5", stream=True, client=Anthropic(api_key="b", base_url=url)
+        )
+        def ask() -> str:
+            return "Recommend a book"
+
+        return _call_run(ask)
+
+    return {"floor": floor(provider), "anthropic_sdk": sdk, "client": ours, "call": call}
+
+
+def _call_run(ask: Callable[[], Any]) -> Run:
+    def run() -> int:
+        stream = ask()
+        count = counting((chunk for chunk, _ in stream), lambda c: c.content)
         assert stream.output_tokens
         assert stream.cost is not None
         return count
@@ -133,39 +197,33 @@ def mistral_call_runner(url: str) -> Callable[[], int]:
     return run
 
 
-RUNNERS = {
-    "floor": floor_runner,
-    "mistralai": sdk_runner,
-    "streamcall": streamcall_runner,
-    "mistral_call": mistral_call_runner,
-}
-
-
-def throughput(url: str, n: int, repeat: int) -> dict[str, float]:
-    runners = {name: make(url) for name, make in RUNNERS.items()}
-    best: dict[str, float] = dict.fromkeys(runners, 0.0)
+def throughput(provider: str, url: str, n: int, repeat: int) -> dict[str, float]:
+    runners = {name: make(url) for name, make in contenders(provider).items()}
+    expected = TEXT_DELTAS[provider](n)
     for name, run in runners.items():  # warm up: connections, imports, caches
-        assert run() == n, name
-    requests_per_sample = max(1, SAMPLE_CHUNKS // n)  # short samples are all noise
+        assert run() == expected, name
+    best = dict.fromkeys(runners, 0.0)
+    per_sample = max(1, SAMPLE_CHUNKS // n)
     for _ in range(repeat):
         for name, run in runners.items():
             count = 0
             start = time.perf_counter()
-            for _ in range(requests_per_sample if name != "mistralai" else 1):
+            for _ in range(
+                1 if name in SLOW or (name.endswith("_sdk") and n >= 5000) else per_sample
+            ):
                 count += run()
-            elapsed = time.perf_counter() - start
-            best[name] = max(best[name], count / elapsed)
+            best[name] = max(best[name], count / (time.perf_counter() - start))
     return best
 
 
 @contextlib.contextmanager
-def replay_server(sizes: list[int]) -> Iterator[list[str]]:
+def replay_server(bodies: list[bytes]) -> Iterator[list[str]]:
     """A replay server in its own process (it must not compete for this process's GIL)."""
     with tempfile.TemporaryDirectory() as tmp:
         paths = []
-        for n in sizes:
-            path = Path(tmp) / f"body-{n}.sse"
-            path.write_bytes(body_of(n))
+        for i, body in enumerate(bodies):
+            path = Path(tmp) / f"body-{i}"
+            path.write_bytes(body)
             paths.append(str(path))
         proc = subprocess.Popen(
             [sys.executable, "-m", "tests.replay", *paths],
@@ -176,28 +234,35 @@ def replay_server(sizes: list[int]) -> Iterator[list[str]]:
         )
         try:
             assert proc.stdout is not None
-            yield [proc.stdout.readline().strip() for _ in sizes]
+            yield [proc.stdout.readline().strip() for _ in bodies]
         finally:
             assert proc.stdin is not None
             proc.stdin.close()
             proc.wait(timeout=10)
 
 
-PEERS_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
-
-
-def peer_ratios(url: str, n: int, repeat: int) -> dict[str, float]:
-    """Ratios of the peers that need their own venv (Mirascope v1), or {} without it."""
+def peer_ratios(provider: str, url: str, n: int, repeat: int) -> dict[str, float]:
+    """Ratios of the peers that need their own venv, or {} without it."""
     if not PEERS_PYTHON.exists():
-        print("  (Mirascope v1 skipped: run `make .venv-peers` to measure it)")
+        print("  (peers skipped: run `make .venv-peers/.installed` to measure them)")
         return {}
-    out = subprocess.run(
-        [str(PEERS_PYTHON), str(ROOT / "benchmarks" / "peers.py"), url, str(n), str(repeat)],
+    result = subprocess.run(
+        [
+            str(PEERS_PYTHON),
+            str(ROOT / "benchmarks" / "peers.py"),
+            provider,
+            url,
+            str(n),
+            str(repeat),
+        ],
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
-    ratios: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+        timeout=900,
+    )
+    if result.returncode != 0:
+        print(f"  (peers failed: {result.stderr.strip().splitlines()[-1:]})")
+        return {}
+    ratios: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
     return ratios
 
 
@@ -219,34 +284,48 @@ def import_ms(module: str, repeat: int, python: Path | None = None) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--providers", nargs="+", default=["mistral", "openai", "anthropic"])
     parser.add_argument("--n", type=int, nargs="+", default=[1000, 20000])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
-    results: dict[str, object] = {}
-    with replay_server(args.n) as urls:
-        for n, url in zip(args.n, urls, strict=True):
-            best = throughput(url, n, args.repeat)
-            floor = best["floor"]
-            print(f"\nN = {n:,} chunks (best of {args.repeat}, chunks/s and ratio to the floor)")
+    results: dict[str, Any] = {}
+    jobs = [(p, n) for p in args.providers for n in args.n]
+    with replay_server([BODIES[p](n) for p, n in jobs]) as urls:
+        for (provider, n), url in zip(jobs, urls, strict=True):
+            best = throughput(provider, url, n, args.repeat)
+            base = best["floor"]
+            print(
+                f"\n{provider}, N = {n:,} chunks (best of {args.repeat}; chunks/s, ratio to floor)"
+            )
             for name, rate in best.items():
-                print(f"  {name:<13} {rate:>12,.0f}/s   {rate / floor:6.2f}x")
-            results[f"n={n}"] = {name: {"rate": r, "ratio": r / floor} for name, r in best.items()}
-            for name, ratio in peer_ratios(url, n, args.repeat).items():
-                print(f"  {name:<13} {'(.venv-peers)':>14}   {ratio:6.2f}x")
-                results[f"n={n}"][name] = {"ratio": ratio}  # type: ignore[index]
+                print(f"  {name:<14} {rate:>12,.0f}/s   {rate / base:6.2f}x")
+            entry = {name: {"rate": r, "ratio": r / base} for name, r in best.items()}
+            for name, ratio in peer_ratios(provider, url, n, args.repeat).items():
+                print(f"  {name:<14} {'(.venv-peers)':>14}   {ratio:6.2f}x")
+                entry[name] = {"ratio": ratio}
+            results[f"{provider} n={n}"] = entry
 
     print("\nImport time (median of fresh interpreters, python -X importtime)")
     imports = {}
-    for module in ("streamcall.clients.mistral", "streamcall.core.mistral", "mistralai.client"):
+    modules = [
+        "streamcall.clients.mistral",
+        "streamcall.core.mistral",
+        "streamcall.core.openai",
+        "streamcall.core.anthropic",
+        "mistralai.client",
+        "openai",
+        "anthropic",
+    ]
+    for module in modules:
         imports[module] = import_ms(module, max(3, args.repeat))
         print(f"  {module:<28} {imports[module]:8.1f} ms")
     if PEERS_PYTHON.exists():
-        module = "mirascope.core.mistral"
-        imports[module] = import_ms(module, max(3, args.repeat), PEERS_PYTHON)
-        print(f"  {module:<28} {imports[module]:8.1f} ms   (Mirascope v1, .venv-peers)")
+        for module in ("mirascope.core.mistral", "litellm"):
+            imports[module] = import_ms(module, 3, PEERS_PYTHON)
+            print(f"  {module:<28} {imports[module]:8.1f} ms   (.venv-peers)")
     results["import_ms"] = imports
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

@@ -1,47 +1,31 @@
 """Peer libraries whose dependencies conflict with ours, measured in their own venv.
 
-Mirascope v1 needs ``mistralai<2`` (we test against 3.7), so it lives in ``.venv-peers``
-(``make .venv-peers``). ``bench_stream.py`` runs this script there, against the same replay
-server, and reads one JSON line. The raw floor is measured again here, in this process, so each
+Mirascope v1 needs ``mistralai<2`` and LiteLLM 1.74.0 pins its own ``openai``, so both live in
+``.venv-peers`` (``make .venv-peers/.installed``; LiteLLM is pinned: a later release was
+compromised). ``bench_stream.py`` runs this script there against the same replay server and
+reads one JSON line of ratios. The raw floor is measured again here, in this process, so each
 peer's ratio compares like with like.
 
-    .venv-peers/bin/python benchmarks/peers.py URL N REPEAT
+    .venv-peers/bin/python benchmarks/peers.py PROVIDER URL N REPEAT
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
-MESSAGES = [{"role": "user", "content": "Recommend a book"}]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from workloads import MESSAGES, TEXT_DELTAS, Run, floor
+
 SAMPLE_CHUNKS = 20_000
 
 
-def floor_runner(url: str) -> Callable[[], int]:
-    import httpx2
-    import orjson
-
-    client = httpx2.Client()
-
-    def run() -> int:
-        count = chars = 0
-        with client.stream("POST", url + "/v1/chat/completions", json={"stream": True}) as r:
-            for line in r.iter_lines():
-                if line.startswith("data: "):
-                    data = line[6:]
-                    if data == "[DONE]":
-                        break
-                    chars += len(orjson.loads(data)["choices"][0]["delta"]["content"])
-                    count += 1
-        assert chars
-        return count
-
-    return run
-
-
-def mirascope_runner(url: str) -> Callable[[], int]:
+def mirascope_runner(url: str) -> Run:
     from mirascope.core import mistral
     from mistralai import Mistral as SDK
 
@@ -52,23 +36,49 @@ def mirascope_runner(url: str) -> Callable[[], int]:
         return "Recommend a book"
 
     def run() -> int:
-        count = chars = 0
-        stream = recommend_book()
-        for chunk, _ in stream:
-            chars += len(chunk.content)
-            count += 1
-        assert chars
-        return count
+        return sum(1 for chunk, _ in recommend_book() if chunk.content)
 
     return run
 
 
+def litellm_runner(provider: str) -> Callable[[str], Run]:
+    def make(url: str) -> Run:
+        # LiteLLM fetches a price map from the internet unless told to use its bundled one.
+        os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+        import litellm
+
+        litellm.telemetry = False
+        model = "openai/gpt-4.1-mini" if provider == "openai" else "anthropic/claude-sonnet-4-5"
+
+        def run() -> int:
+            response = litellm.completion(
+                model=model,
+                messages=MESSAGES,
+                stream=True,
+                api_base=url,
+                api_key="bench",
+                max_tokens=1024,
+            )
+            return sum(1 for chunk in response if chunk.choices and chunk.choices[0].delta.content)
+
+        return run
+
+    return make
+
+
 def main() -> None:
-    url, n, repeat = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    runners = {"floor": floor_runner(url), "mirascope_v1": mirascope_runner(url)}
+    provider, url, n, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    peers: dict[str, Callable[[str], Run]] = (
+        {"mirascope_v1": mirascope_runner}
+        if provider == "mistral"
+        else {"litellm": litellm_runner(provider)}
+    )
+    runners = {"floor": floor(provider)(url), **{k: make(url) for k, make in peers.items()}}
+    expected = TEXT_DELTAS[provider](n)
+    for name, run in runners.items():
+        got = run()
+        assert got == expected, (name, got, expected)
     best = dict.fromkeys(runners, 0.0)
-    for run in runners.values():
-        run()
     per_sample = max(1, SAMPLE_CHUNKS // n)
     for _ in range(repeat):
         for name, run in runners.items():

@@ -113,6 +113,14 @@ class SSEDecoder:
                         block[6:] if block[5:6] == " " else block[5:], "message", last_id
                     )
                 )
+            elif block[:7] == "event: " and block.count("\n") == 1:
+                # "event: <type>\ndata: <json>" (Anthropic, OpenAI Responses, Cohere)
+                head, _, data = block.partition("\n")
+                if data[:6] == "data: " and head[7:]:
+                    append(ServerSentEvent(data[6:], head[7:], last_id))
+                else:
+                    self._block(block, events)
+                    last_id = self._last_event_id
             elif block:
                 self._block(block, events)
                 last_id = self._last_event_id
