@@ -470,3 +470,10 @@ def test_finish_error_raised_after_done_is_redacted_too(server: ReplayServer) ->
         with client_for(url).chat.stream("m", MESSAGES) as stream:
             list(stream)
     assert SECRET not in str(info.value.body)
+
+
+def test_short_test_keys_do_not_mangle_messages() -> None:
+    from streamcall.errors import redact
+
+    assert redact("please check your plan", ["k"]) == "please check your plan"
+    assert redact(f"bad key {SECRET}", [SECRET]) == "bad key ***"

@@ -66,17 +66,21 @@ TimeoutKind = Literal["connect", "first_byte", "idle", "total"]
 _REDACTED = "***"
 
 
+MIN_SECRET_LENGTH = 8
+"""Shorter "secrets" (test keys like ``"k"``) cannot be told apart from ordinary text."""
+
+
 def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """Return ``text`` with every non-empty secret replaced by ``***``."""
+    """Return ``text`` with every secret (of 8 or more characters) replaced by ``***``."""
     for secret in secrets:
-        if secret and secret in text:
+        if secret and len(secret) >= MIN_SECRET_LENGTH and secret in text:
             text = text.replace(secret, _REDACTED)
     return text
 
 
 def redact_value(value: Any, secrets: Iterable[str | None]) -> Any:
     """``value`` (JSON-like data) with secrets redacted in every string inside it."""
-    secrets = tuple(s for s in secrets if s)
+    secrets = tuple(s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH)
     if not secrets:
         return value
     if isinstance(value, str):

@@ -39,6 +39,7 @@ PROVIDERS: dict[str, tuple[str, str]] = {
     "gemini": ("streamcall.core.gemini", "gemini_call"),
     "ollama": ("streamcall.core.ollama", "ollama_call"),
     "azure": ("streamcall.core.azure", "azure_call"),
+    "openai-responses": ("streamcall.core.openai", "openai_responses_call"),
 }
 """Provider name -> (module, decorator). Modules are imported on first use."""
 

@@ -85,6 +85,7 @@ class OpenAI(BaseClient):
         self.stream_usage = stream_usage
         self.max_event_size = max_event_size
         self.chat = Chat(self, asynchronous=False)
+        self.responses = Responses(self)
 
     def api_key(self) -> str:
         """The API key; a custom base URL (a local server) may have none (``""``)."""
@@ -255,3 +256,115 @@ class AsyncCompletions(Completions):
     async def create(self, **kwargs: Any) -> Any:
         """``await client.chat.completions.create(...)``; see :meth:`Completions.create`."""
         return await self.create_async(**kwargs)
+
+
+class Responses:
+    """``client.responses``: the Responses API, ``create`` (sync) and ``create_async``."""
+
+    def __init__(self, client: OpenAI) -> None:
+        self._client = client
+
+    def _prepare(
+        self, params: dict[str, Any], stream: bool
+    ) -> tuple[httpx2.Request, TransportConfig]:
+        from streamcall.clients._codec import encode_json, without_none
+
+        client = self._client
+        model, items = params.pop("model"), params.pop("input")
+        if not isinstance(model, str) or not model:
+            raise ValueError(f"model must be a non-empty string, got {model!r}")
+        if not isinstance(items, str) and (not isinstance(items, Sequence) or not items):
+            raise ValueError("input must be a string or a non-empty list of input items")
+        timeout_ms, retries, headers = (params.pop(k, None) for k in _CALL_OPTIONS)
+        extra = params.pop("extra_body", None) or {}
+        body = {"model": model, "input": items, "stream": stream, **without_none(params), **extra}
+        request = client.build_request(
+            "POST",
+            "/responses",
+            encode_json(body),
+            accept="text/event-stream" if stream else "application/json",
+            headers=headers,
+        )
+        timeouts = resolve_timeouts(client.timeouts, timeout_ms)
+        if not stream and timeouts.total is not None:
+            timeouts = Timeouts(timeouts.connect, timeouts.total, timeouts.idle, timeouts.total)
+        return request, client.transport_config(timeouts, retries)
+
+    def create(
+        self,
+        *,
+        model: str,
+        input: str | Sequence[Any],
+        stream: bool = False,
+        instructions: str | None = None,
+        tools: Sequence[Any] | None = None,
+        tool_choice: Any = None,
+        parallel_tool_calls: bool | None = None,
+        max_output_tokens: int | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        reasoning: Mapping[str, Any] | None = None,
+        text: Mapping[str, Any] | None = None,
+        previous_response_id: str | None = None,
+        store: bool | None = None,
+        metadata: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+        retries: int | RetryPolicy | None = None,
+    ) -> Any:
+        """A response: an ``EventStream[ResponseStreamEvent]`` with ``stream=True`` (use it
+        in ``with``), else a ``Response``."""
+        params = _params(locals())  # first: nothing but the arguments is local yet
+        from streamcall.clients.openai.responses_codec import (
+            ResponsesStreamCodec,
+            decode_response,
+        )
+
+        request, config = self._prepare(params, stream)
+        transport = self._client.sync_transport()
+        if stream:
+            frames = SSEDecoder(self._client.max_event_size)
+            return transport.stream(
+                request, config, frames, ResponsesStreamCodec(), client_ref=self._client
+            )
+        return decode_response(transport.read(request, config))
+
+    async def create_async(
+        self,
+        *,
+        model: str,
+        input: str | Sequence[Any],
+        stream: bool = False,
+        instructions: str | None = None,
+        tools: Sequence[Any] | None = None,
+        tool_choice: Any = None,
+        parallel_tool_calls: bool | None = None,
+        max_output_tokens: int | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        reasoning: Mapping[str, Any] | None = None,
+        text: Mapping[str, Any] | None = None,
+        previous_response_id: str | None = None,
+        store: bool | None = None,
+        metadata: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+        retries: int | RetryPolicy | None = None,
+    ) -> Any:
+        """The same as :meth:`create`, awaited."""
+        params = _params(locals())  # first: nothing but the arguments is local yet
+        from streamcall.clients.openai.responses_codec import (
+            ResponsesStreamCodec,
+            decode_response,
+        )
+
+        request, config = self._prepare(params, stream)
+        transport = self._client.async_transport()
+        if stream:
+            frames = SSEDecoder(self._client.max_event_size)
+            return await transport.stream(
+                request, config, frames, ResponsesStreamCodec(), client_ref=self._client
+            )
+        return decode_response(await transport.read(request, config))

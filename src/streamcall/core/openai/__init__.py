@@ -1,6 +1,7 @@
-"""OpenAI calls: ``@openai_call("gpt-4.1-mini", stream=True)`` (Chat Completions).
+"""OpenAI calls: ``@openai_call("gpt-4.1-mini", stream=True)`` (Chat Completions), and
+``@openai_responses_call("gpt-5-mini", stream=True)`` (the Responses API).
 
-Works with OpenAI-compatible servers through ``client=OpenAI(base_url=...)``.
+Chat Completions works with OpenAI-compatible servers through ``client=OpenAI(base_url=...)``.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,12 @@ from streamcall.core.openai._types import (
     OpenAISpec,
     OpenAIStream,
 )
+from streamcall.core.openai.responses import (
+    OpenAIResponsesCallResponse,
+    OpenAIResponsesCallResponseChunk,
+    OpenAIResponsesStream,
+    openai_responses_call,
+)
 
 openai_call = make_call_decorator(OpenAISpec())
 
@@ -22,9 +29,13 @@ __all__ = [
     "OpenAICallResponse",
     "OpenAICallResponseChunk",
     "OpenAIDynamicConfig",
+    "OpenAIResponsesCallResponse",
+    "OpenAIResponsesCallResponseChunk",
+    "OpenAIResponsesStream",
     "OpenAIStream",
     "OpenAITool",
     "openai_call",
+    "openai_responses_call",
 ]
 
 if TYPE_CHECKING:

@@ -1,0 +1,76 @@
+"""OpenAI Responses codec (pure): typed events in; errors raised after the terminal event.
+
+The stream ends with ``response.completed``, ``response.incomplete`` or ``response.failed``
+(no ``[DONE]``). An ``error`` event, or a failed response, becomes
+:class:`~streamcall.errors.StreamError`, raised after every event up to the terminal one has
+been delivered (so the response id, status and partial output are not lost).
+"""
+
+from __future__ import annotations
+
+from streamcall.clients._codec import JsonDecoderPair, JsonSSECodec
+from streamcall.clients.openai.responses_models import Response, ResponseStreamEvent
+from streamcall.errors import StreamError, StreamInterruptedError
+from streamcall.transport.stream import EndOfStream
+
+__all__ = ["EVENTS", "RESPONSES", "TERMINAL", "ResponsesStreamCodec", "decode_response"]
+
+EVENTS = JsonDecoderPair(ResponseStreamEvent, "an OpenAI Responses event")
+RESPONSES = JsonDecoderPair(Response, "an OpenAI response")
+TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
+
+
+def decode_response(raw: bytes) -> Response:
+    """A non-streamed response from its JSON body."""
+    return RESPONSES.decode(raw)
+
+
+def _error(event: ResponseStreamEvent, raw: str) -> StreamError:
+    detail = event.error
+    code = (detail.code if detail else None) or event.code
+    message = (detail.message if detail else None) or event.message or "no message"
+    kind = (detail.type if detail else None) or code
+    return StreamError(
+        f"The provider reported an error in the stream: {message}", type=kind, code=code, body=raw
+    )
+
+
+class ResponsesStreamCodec(JsonSSECodec[ResponseStreamEvent]):
+    """SSE events of a streamed response -> :class:`ResponseStreamEvent`."""
+
+    __slots__ = ("_error", "_terminal", "stop")
+    payloads = EVENTS
+    done_sentinel = None
+
+    def __init__(self) -> None:
+        self._error: StreamError | None = None
+        self._terminal = False
+        self.stop: BaseException | None = None
+
+    def wrap(self, items: list[ResponseStreamEvent], raws: list[str]) -> list[ResponseStreamEvent]:
+        for position, (event, raw) in enumerate(zip(items, raws, strict=True)):
+            event.raw = raw
+            kind = event.type
+            if kind == "error" and self._error is None:
+                self._error = _error(event, raw)
+            elif kind in TERMINAL:
+                self._terminal = True
+                response = event.response
+                if kind == "response.failed" and self._error is None:
+                    failure = response.error if response is not None else None
+                    self._error = StreamError(
+                        "The response failed: "
+                        f"{(failure.message if failure else None) or 'no message'}",
+                        type=failure.code if failure else None,
+                        code=failure.code if failure else None,
+                        body=raw,
+                    )
+                self.stop = EndOfStream()
+                return items[: position + 1]
+        return items
+
+    def finish(self, ended: bool) -> None:
+        if self._error is not None:
+            raise self._error
+        if not self._terminal:
+            raise StreamInterruptedError("The response stream ended before a terminal event")

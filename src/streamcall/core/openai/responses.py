@@ -1,0 +1,248 @@
+"""OpenAI Responses API call layer: ``@openai_responses_call("gpt-5-mini", stream=True)``.
+
+A second OpenAI mode beside Chat Completions (a separate decorator, so each mode keeps its own
+typed chunks). Because the Responses API takes a list of input items, ``message_param`` here is
+a *list* (the assistant message and its function calls): continue a conversation with
+``[*history, *stream.message_param, *stream.tool_message_params(results)]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from streamcall.clients.openai.responses_codec import TERMINAL
+from streamcall.clients.openai.responses_models import Response, ResponseStreamEvent, ResponseUsage
+from streamcall.core.base._accumulate import ToolCallAssembler, ToolCallPart, Usage, UsageReport
+from streamcall.core.base._call import ChatSpecBase, make_call_decorator, wire_message
+from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
+from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
+from streamcall.core.base.stream import BaseStream
+
+if TYPE_CHECKING:
+    from streamcall.core.base.tool import BaseTool
+    from streamcall.core.openai.tool import OpenAITool  # noqa: F401 - used in a string
+
+__all__ = [
+    "OpenAIResponsesCallResponse",
+    "OpenAIResponsesCallResponseChunk",
+    "OpenAIResponsesStream",
+    "openai_responses_call",
+]
+
+FINISH_MAP = {"completed": "stop", "incomplete": "length", "failed": "error", "cancelled": "error"}
+_THINKING = frozenset({"response.reasoning_summary_text.delta", "response.reasoning_text.delta"})
+_NO_FACTS = ChunkFacts()
+
+
+def _usage_report(usage: ResponseUsage) -> UsageReport:
+    cached = usage.input_tokens_details.cached_tokens if usage.input_tokens_details else None
+    reasoning = (
+        usage.output_tokens_details.reasoning_tokens if usage.output_tokens_details else None
+    )
+    return UsageReport(
+        input_tokens=usage.input_tokens,
+        cached_tokens=cached,
+        output_tokens=usage.output_tokens,
+        total_tokens=usage.total_tokens,
+        reasoning_tokens=reasoning,
+    )
+
+
+class OpenAIResponsesCallResponseChunk(BaseCallResponseChunk[ResponseStreamEvent], gc=False):
+    """One Responses event (``chunk`` is the :class:`ResponseStreamEvent`)."""
+
+    _provider: ClassVar[str] = "openai"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+
+    @classmethod
+    def extract(cls, chunk: ResponseStreamEvent) -> ChunkFacts:
+        """Text and reasoning-summary deltas, function-call pieces, and the terminal usage."""
+        kind = chunk.type
+        if kind == "response.output_text.delta":
+            return ChunkFacts(chunk.delta or "")
+        if kind in _THINKING:
+            return ChunkFacts(thinking=chunk.delta or "")
+        if kind == "response.function_call_arguments.delta":
+            return ChunkFacts(
+                tool_parts=(ToolCallPart(chunk.output_index, None, None, chunk.delta),)
+            )
+        item = chunk.item
+        if item is not None and item.type == "function_call":
+            if kind == "response.output_item.added":
+                part = ToolCallPart(chunk.output_index, item.call_id, item.name, None)
+                return ChunkFacts(tool_parts=(part,))
+            if kind == "response.output_item.done":
+                part = ToolCallPart(chunk.output_index, None, None, None, True)
+                return ChunkFacts(tool_parts=(part,))
+        response = chunk.response
+        if response is not None and (kind == "response.created" or kind in TERMINAL):
+            return ChunkFacts(
+                usage=None if response.usage is None else _usage_report(response.usage),
+                finish_reasons=[response.status] if kind in TERMINAL and response.status else None,
+                id=response.id or None,
+                model=response.model or None,
+            )
+        return _NO_FACTS
+
+
+class OpenAIResponsesCallResponse(BaseCallResponse[Response]):
+    """A whole response (``response`` is the Responses API :class:`Response`)."""
+
+    _provider: ClassVar[str] = "openai"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+
+    def _extract(self) -> ResponseFacts:
+        response = self.response
+        text: list[str] = []
+        thinking: list[str] = []
+        facts = ResponseFacts(
+            finish_reasons=[response.status] if response.status else None,
+            id=response.id or None,
+            model=response.model or None,
+        )
+        assembler = ToolCallAssembler(sequential=False)
+        for index, item in enumerate(response.output):
+            if item.type == "message":
+                for part in item.content or ():
+                    if isinstance(part, dict) and part.get("type") == "output_text":
+                        text.append(part.get("text", ""))
+            elif item.type == "reasoning":
+                for part in item.summary or ():
+                    if isinstance(part, dict):
+                        thinking.append(part.get("text", ""))
+            elif item.type == "function_call":
+                part_ = ToolCallPart(index, item.call_id, item.name, item.arguments or "", True)
+                facts.tool_calls.extend(assembler.add(part_))
+        facts.content, facts.thinking = "".join(text), "".join(thinking)
+        if response.usage is not None:
+            r = _usage_report(response.usage)
+            facts.usage = Usage(
+                r.input_tokens, r.cached_tokens, r.output_tokens, r.total_tokens, r.reasoning_tokens
+            )
+        return facts
+
+    def _message_param(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        if self.content:
+            items.append({"role": "assistant", "content": self.content})
+        for call in self.facts.tool_calls:
+            items.append(
+                {
+                    "type": "function_call",
+                    "call_id": call.id,
+                    "name": call.name,
+                    "arguments": call.arguments_json,
+                }
+            )
+        return items
+
+    @classmethod
+    def tool_message_params(cls, tools_and_outputs: list[tuple[BaseTool, Any]]) -> list[Any]:
+        """One ``function_call_output`` input item per tool result."""
+        return [
+            {
+                "type": "function_call_output",
+                "call_id": tool.tool_call_id,
+                "output": output if isinstance(output, str) else str(output),
+            }
+            for tool, output in tools_and_outputs
+        ]
+
+
+class OpenAIResponsesStream(
+    BaseStream[OpenAIResponsesCallResponseChunk, OpenAIResponsesCallResponse, "OpenAITool"]
+):
+    """A streamed Responses call: ``for chunk, tool in stream``."""
+
+    _provider: ClassVar[str] = "openai"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+    _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]] = OpenAIResponsesCallResponseChunk
+    _sequential_tool_calls: ClassVar[bool] = False
+    call_response_type: ClassVar[type[BaseCallResponse[Any]]] = OpenAIResponsesCallResponse
+
+    def _build_response(self) -> OpenAIResponsesCallResponse:
+        # The terminal event carries the whole response; before it, rebuild what is known.
+        for entry in reversed(self._history):
+            chunk = entry[-1][0] if entry.__class__ is list else entry
+            event: ResponseStreamEvent | None = chunk.chunk if chunk is not None else None
+            if event is not None and event.type in TERMINAL and event.response is not None:
+                return OpenAIResponsesCallResponse(event.response, self._context)
+        acc = self._acc
+        from streamcall.clients.openai.responses_models import OutputItem
+
+        output = (
+            [
+                OutputItem(
+                    type="message",
+                    role="assistant",
+                    content=[{"type": "output_text", "text": acc.text}],
+                )
+            ]
+            if acc.text
+            else []
+        )
+        output += [
+            OutputItem(type="function_call", call_id=c.id, name=c.name, arguments=c.arguments_json)
+            for c in acc.tool_calls
+        ]
+        partial = Response(id=acc.id or "", model=acc.model or self._context.model, output=output)
+        return OpenAIResponsesCallResponse(partial, self._context)
+
+
+class OpenAIResponsesSpec(ChatSpecBase):
+    """How the call layer talks to the Responses API."""
+
+    provider = "openai"
+    stream_type: type[BaseStream[Any, Any, Any]] = OpenAIResponsesStream
+    response_type: type[BaseCallResponse[Any]] = OpenAIResponsesCallResponse
+
+    @property
+    def tool_base(self) -> type[BaseTool]:
+        """The base class of OpenAI tools (imports pydantic on first use)."""
+        from streamcall.core.openai.tool import OpenAITool
+
+        return OpenAITool
+
+    def default_client(self) -> Any:
+        from streamcall.clients.openai import OpenAI
+
+        return OpenAI()
+
+    def call_kwargs(self, context: CallContext, json_mode: bool) -> dict[str, Any]:
+        """Input items from the messages (lists from ``message_param`` are spread), flat
+        function tools, and JSON mode as ``text.format``."""
+        items: list[Any] = []
+        for message in context.messages:
+            if isinstance(message, list):
+                items.extend(message)
+            else:
+                items.append(wire_message(message))
+        kwargs: dict[str, Any] = {"model": context.model, "input": items, **context.call_params}
+        if context.tool_types:
+            kwargs["tools"] = [
+                {"type": "function", **t.tool_schema()["function"]}  # type: ignore[attr-defined]
+                for t in context.tool_types
+            ]
+        if json_mode:
+            kwargs.setdefault("text", {"format": {"type": "json_object"}})
+        return kwargs
+
+    def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
+        """Make the model call the function ``name``."""
+        call_kwargs["tool_choice"] = {"type": "function", "name": name}
+
+    def stream(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return client.responses.create(stream=True, **call_kwargs)
+
+    async def stream_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return await client.responses.create_async(stream=True, **call_kwargs)
+
+    def complete(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return client.responses.create(**call_kwargs)
+
+    async def complete_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return await client.responses.create_async(**call_kwargs)
+
+
+openai_responses_call = make_call_decorator(OpenAIResponsesSpec())
