@@ -118,6 +118,19 @@ class BaseClient:
             secrets=tuple(s for s in secrets if s),
         )
 
+    def call_config(
+        self,
+        stream: bool,
+        timeout_ms: int | None = None,
+        retries: int | RetryPolicy | None = None,
+    ) -> TransportConfig:
+        """The transport settings of one call. A whole (non-streamed) response arrives only
+        when it is finished, so its first-byte limit is the total."""
+        timeouts = resolve_timeouts(self.timeouts, timeout_ms)
+        if not stream and timeouts.total is not None:
+            timeouts = replace(timeouts, first_byte=timeouts.total)
+        return self.transport_config(timeouts, retries)
+
     def build_request(
         self,
         method: str,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from streamcall.clients._base import BaseClient, resolve_timeouts
+from streamcall.clients._base import BaseClient
 from streamcall.clients.cohere.codec import (
     ChatStreamCodec,
     build_chat_body,
@@ -88,10 +88,7 @@ class ClientV2(BaseClient):
             accept="text/event-stream" if stream else "application/json",
             headers=headers,
         )
-        timeouts = resolve_timeouts(self.timeouts, timeout_ms)
-        if not stream and timeouts.total is not None:
-            timeouts = Timeouts(timeouts.connect, timeouts.total, timeouts.idle, timeouts.total)
-        return request, self.transport_config(timeouts, retries)
+        return request, self.call_config(stream, timeout_ms, retries)
 
     def chat_stream(
         self,

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
-from streamcall.clients._base import BaseClient, resolve_timeouts
+from streamcall.clients._base import BaseClient
 from streamcall.clients._codec import encode_json
 from streamcall.clients.gemini.codec import StreamCodec, decode_response
 from streamcall.transport.retries import RetryPolicy
@@ -118,10 +118,7 @@ class Gemini(BaseClient):
             accept="text/event-stream" if stream else "application/json",
             headers=params.get("http_headers"),
         )
-        timeouts = resolve_timeouts(self.timeouts, params.get("timeout_ms"))
-        if not stream and timeouts.total is not None:
-            timeouts = Timeouts(timeouts.connect, timeouts.total, timeouts.idle, timeouts.total)
-        return request, self.transport_config(timeouts, params.get("retries"))
+        return request, self.call_config(stream, params.get("timeout_ms"), params.get("retries"))
 
 
 class Models:

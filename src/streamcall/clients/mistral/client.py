@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from streamcall.clients._base import BaseClient, resolve_timeouts
+from streamcall.clients._base import BaseClient
 from streamcall.clients.mistral.codec import (
     ChatStreamCodec,
     build_chat_body,
@@ -108,11 +108,7 @@ class Chat:
             headers=http_headers,
             base_url=server_url,
         )
-        timeouts = resolve_timeouts(client.timeouts, timeout_ms)
-        if not stream and timeouts.total is not None:
-            # A whole response arrives only when it is finished: wait for it, up to the total.
-            timeouts = Timeouts(timeouts.connect, timeouts.total, timeouts.idle, timeouts.total)
-        return request, client.transport_config(timeouts, retries)
+        return request, client.call_config(stream, timeout_ms, retries)
 
     def _stream_parts(self) -> tuple[SSEDecoder, ChatStreamCodec]:
         return SSEDecoder(self._client.max_event_size), ChatStreamCodec()

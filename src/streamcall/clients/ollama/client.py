@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from streamcall.clients._base import BaseClient, resolve_timeouts
+from streamcall.clients._base import BaseClient
 from streamcall.clients._codec import build_chat_body
 from streamcall.clients.ollama.codec import ChatStreamCodec, decode_chat_response
 from streamcall.transport.retries import RetryPolicy
@@ -96,10 +96,7 @@ class Ollama(BaseClient):
             accept="application/x-ndjson" if stream else "application/json",
             headers=headers,
         )
-        timeouts = resolve_timeouts(self.timeouts, timeout_ms)
-        if not stream and timeouts.total is not None:
-            timeouts = Timeouts(timeouts.connect, timeouts.total, timeouts.idle, timeouts.total)
-        return request, self.transport_config(timeouts, retries)
+        return request, self.call_config(stream, timeout_ms, retries)
 
     def chat(
         self,

@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from streamcall.clients._base import BaseClient, resolve_timeouts
+from streamcall.clients._base import BaseClient
 from streamcall.clients._codec import build_chat_body
 from streamcall.clients.openai.codec import ChatStreamCodec, decode_chat_completion
 from streamcall.transport.retries import RetryPolicy
@@ -118,10 +118,7 @@ class OpenAI(BaseClient):
             accept="text/event-stream" if stream else "application/json",
             headers=headers,
         )
-        timeouts = resolve_timeouts(self.timeouts, timeout_ms)
-        if not stream and timeouts.total is not None:
-            timeouts = Timeouts(timeouts.connect, timeouts.total, timeouts.idle, timeouts.total)
-        return request, self.transport_config(timeouts, retries)
+        return request, self.call_config(stream, timeout_ms, retries)
 
     def _stream(self, params: dict[str, Any]) -> EventStream[ChatCompletionChunk]:
         request, config = self._prepare(params, stream=True)
@@ -285,10 +282,7 @@ class Responses:
             accept="text/event-stream" if stream else "application/json",
             headers=headers,
         )
-        timeouts = resolve_timeouts(client.timeouts, timeout_ms)
-        if not stream and timeouts.total is not None:
-            timeouts = Timeouts(timeouts.connect, timeouts.total, timeouts.idle, timeouts.total)
-        return request, client.transport_config(timeouts, retries)
+        return request, client.call_config(stream, timeout_ms, retries)
 
     def create(
         self,
