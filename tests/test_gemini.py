@@ -127,6 +127,7 @@ def test_fixture_through_the_call_layer(
     ]
     assert all(t.tool_call_id and t.tool_call_id.startswith("call_") for t in tools)
     assert stream.finish_reasons == [e["finish_reason"]]
+    assert stream.common_finish_reasons == (["tool_calls"] if tools else ["stop"])
     assert (stream.input_tokens, stream.output_tokens, stream.cached_tokens) == (
         u["input_tokens"],
         u["output_tokens"],

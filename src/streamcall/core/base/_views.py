@@ -70,9 +70,21 @@ class UsageViews:
 
 
 class CostViews(UsageViews):
-    """:class:`UsageViews` plus the cost in USD."""
+    """:class:`UsageViews` plus the cost in USD, for whole answers (streams, responses)."""
 
     __slots__ = ()
+
+    def _has_tool_calls(self) -> bool:
+        raise NotImplementedError
+
+    @property
+    def common_finish_reasons(self) -> list[str] | None:
+        """As for a chunk, except that an answer that ended in tool calls says ``tool_calls``
+        even where the provider says only that it stopped (Gemini, Ollama)."""
+        reasons = super().common_finish_reasons
+        if reasons and self._has_tool_calls():
+            return ["tool_calls" if r == "stop" else r for r in reasons]
+        return reasons
 
     @property
     def cost(self) -> float | None:

@@ -129,6 +129,9 @@ class BaseCallResponse(CostViews, ContextViews, Generic[ResponseT]):
         """The assistant message to append to the conversation (tool calls included)."""
         return self._message_param()
 
+    def _has_tool_calls(self) -> bool:
+        return bool(self.facts.tool_calls)
+
     @property
     def tools(self) -> list[BaseTool] | None:
         """The tools the model called, as instances (``None`` when it called none)."""

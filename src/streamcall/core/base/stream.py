@@ -266,6 +266,9 @@ class BaseStream(CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]):
         """The thinking / reasoning text so far, kept apart from ``content``."""
         return self._acc.thinking
 
+    def _has_tool_calls(self) -> bool:
+        return bool(self._acc.tool_calls)
+
     @property
     def tool_calls(self) -> list[AssembledToolCall]:
         """The tool calls completed so far."""
