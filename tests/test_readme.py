@@ -29,10 +29,15 @@ def test_readme_example_runs(
     monkeypatch.setenv("MISTRAL_BASE_URL", server.route(Reply(body=mistral.body)))
     monkeypatch.setenv("COHERE_API_KEY", "readme-key")
     monkeypatch.setenv("COHERE_BASE_URL", server.route(Reply(body=cohere.body)))
+    anthropic = next(f for f in fixtures("anthropic.") if f.name == "anthropic.text.sse")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "readme-key")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.route(Reply(body=anthropic.body)))
     namespace: dict[str, object] = {}
     exec(compile(code, "README.md", "exec"), namespace)
     out = capsys.readouterr().out
-    if "chunk.content" in code or "chat.stream" in code:
+    if 'provider="anthropic"' in code:
+        assert out.startswith(anthropic.expected["text"])
+    elif "chunk.content" in code or "chat.stream" in code:
         assert out.startswith(mistral.expected["text"])
     if "cohere_call" in code:
         assert out == "21 degrees celsius in Lisbon\n"
