@@ -14,9 +14,10 @@ from streamcall.clients.anthropic.models import Usage as AnthropicUsage
 from streamcall.core.base._accumulate import (
     ToolCallAssembler,
     ToolCallPart,
-    Usage,
     UsageReport,
+    merge_usage,
     parse_tool_arguments,
+    tool_output_text,
 )
 from streamcall.core.base._call import ChatSpecBase, wire_message
 from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
@@ -178,14 +179,7 @@ class AnthropicCallResponse(BaseCallResponse[Message]):
                 part = ToolCallPart(index, block.id, block.name, args, True)
                 facts.tool_calls.extend(assembler.add(part))
         if message.usage is not None:
-            u = message.usage
-            facts.usage = Usage(
-                input_tokens=u.input_tokens,
-                cached_tokens=u.cache_read_input_tokens,
-                output_tokens=u.output_tokens,
-                cache_write_tokens=u.cache_creation_input_tokens,
-                input_includes_cached=False,
-            )
+            facts.usage = merge_usage(None, _usage_report(message.usage, with_output=True))
         return facts
 
     @property
@@ -208,21 +202,12 @@ class AnthropicCallResponse(BaseCallResponse[Message]):
                     {
                         "type": "tool_result",
                         "tool_use_id": tool.tool_call_id,
-                        "content": output if isinstance(output, str) else _to_text(output),
+                        "content": tool_output_text(output),
                     }
                     for tool, output in tools_and_outputs
                 ],
             }
         ]
-
-
-def _to_text(value: Any) -> str:
-    import msgspec
-
-    try:
-        return msgspec.json.encode(value).decode()
-    except TypeError:
-        return str(value)
 
 
 class AnthropicStream(
@@ -318,7 +303,7 @@ class AnthropicSpec(ChatSpecBase):
             role = wire.get("role") if isinstance(wire, Mapping) else getattr(wire, "role", None)
             if role == "system":
                 content = wire["content"] if isinstance(wire, Mapping) else wire.content
-                system.append(content if isinstance(content, str) else _to_text(content))
+                system.append(content if isinstance(content, str) else tool_output_text(content))
             else:
                 messages.append(wire)
         if json_mode:

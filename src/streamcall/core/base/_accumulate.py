@@ -25,6 +25,7 @@ __all__ = [
     "parse_partial_json",
     "parse_tool_arguments",
     "stable_call_id",
+    "tool_output_text",
 ]
 
 
@@ -203,6 +204,16 @@ def _finish(pending: _Pending) -> AssembledToolCall:
         text = "".join(pending.parts)
         arguments = parse_tool_arguments(text)
     return AssembledToolCall(pending.id, pending.name or "", text, arguments, pending.index)
+
+
+def tool_output_text(value: Any) -> str:
+    """A tool's result as the text sent back to the model (JSON for data, else ``str``)."""
+    if isinstance(value, str):
+        return value
+    try:
+        return msgspec.json.encode(value).decode()
+    except TypeError:
+        return str(value)
 
 
 def stable_call_id(scope: str | None, name: str, arguments: dict[str, Any]) -> str:

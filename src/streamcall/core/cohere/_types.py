@@ -28,8 +28,9 @@ from streamcall.core.base._accumulate import (
     AssembledToolCall,
     ToolCallAssembler,
     ToolCallPart,
-    Usage,
     UsageReport,
+    merge_usage,
+    tool_output_text,
 )
 from streamcall.core.base._call import ChatSpecBase
 from streamcall.core.base.call_response import BaseCallResponse, ResponseFacts
@@ -196,15 +197,7 @@ class CohereCallResponse(BaseCallResponse[ChatResponse]):
         usage = None
         if response.usage is not None:
             report = _usage_report(response.usage)
-            usage = Usage(
-                report.input_tokens,
-                report.cached_tokens,
-                report.output_tokens,
-                report.total_tokens,
-                None,
-                report.billed_input_tokens,
-                report.billed_output_tokens,
-            )
+            usage = merge_usage(None, report)
         return ResponseFacts(
             content=text,
             thinking=thinking,
@@ -239,19 +232,10 @@ class CohereCallResponse(BaseCallResponse[ChatResponse]):
         return [
             ToolChatMessageV2(
                 tool_call_id=tool.tool_call_id or "",
-                content=output if isinstance(output, str) else _to_text(output),
+                content=tool_output_text(output),
             )
             for tool, output in tools_and_outputs
         ]
-
-
-def _to_text(value: Any) -> str:
-    import msgspec
-
-    try:
-        return msgspec.json.encode(value).decode()
-    except TypeError:
-        return str(value)
 
 
 class CohereStream(BaseStream[CohereCallResponseChunk, CohereCallResponse, "CohereTool"]):

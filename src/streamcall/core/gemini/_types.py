@@ -16,8 +16,8 @@ from streamcall.clients.gemini.models import (
 from streamcall.core.base._accumulate import (
     ToolCallAssembler,
     ToolCallPart,
-    Usage,
     UsageReport,
+    merge_usage,
     stable_call_id,
 )
 from streamcall.core.base._call import ChatSpecBase, wire_message
@@ -184,14 +184,7 @@ class GeminiCallResponse(BaseCallResponse[GenerateContentResponse]):
             facts.tool_calls.extend(assembler.add(part))
         if response.usage_metadata is not None:
             r = _usage_report(response.usage_metadata)
-            facts.usage = Usage(
-                input_tokens=r.input_tokens,
-                cached_tokens=r.cached_tokens,
-                output_tokens=r.output_tokens,
-                total_tokens=r.total_tokens,
-                reasoning_tokens=r.reasoning_tokens,
-                output_includes_reasoning=False,
-            )
+            facts.usage = merge_usage(None, r)
         return facts
 
     def _message_param(self) -> dict[str, Any]:

@@ -24,8 +24,9 @@ from streamcall.core.base._accumulate import (
     AssembledToolCall,
     ToolCallAssembler,
     ToolCallPart,
-    Usage,
     UsageReport,
+    merge_usage,
+    tool_output_text,
 )
 from streamcall.core.base._call import ChatSpecBase
 from streamcall.core.base.call_response import BaseCallResponse, ResponseFacts
@@ -176,12 +177,7 @@ class MistralCallResponse(BaseCallResponse[ChatCompletionResponse]):
             facts.finish_reasons = reasons or None
         report = _usage_report(response.usage)
         if report is not None:
-            facts.usage = Usage(
-                report.input_tokens,
-                report.cached_tokens,
-                report.output_tokens,
-                report.total_tokens,
-            )
+            facts.usage = merge_usage(None, report)
         return facts
 
     def _message_param(self) -> AssistantMessage:
@@ -195,21 +191,12 @@ class MistralCallResponse(BaseCallResponse[ChatCompletionResponse]):
         """One :class:`ToolMessage` per tool result, answering its tool call by id."""
         return [
             ToolMessage(
-                content=output if isinstance(output, str) else _to_text(output),
+                content=tool_output_text(output),
                 tool_call_id=tool.tool_call_id,
                 name=tool._name(),
             )
             for tool, output in tools_and_outputs
         ]
-
-
-def _to_text(value: Any) -> str:
-    import msgspec
-
-    try:
-        return msgspec.json.encode(value).decode()
-    except TypeError:
-        return str(value)
 
 
 class MistralStream(BaseStream[MistralCallResponseChunk, MistralCallResponse, "MistralTool"]):

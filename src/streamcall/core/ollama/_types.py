@@ -10,9 +10,10 @@ from streamcall.core.base._accumulate import (
     AssembledToolCall,
     ToolCallAssembler,
     ToolCallPart,
-    Usage,
     UsageReport,
+    merge_usage,
     stable_call_id,
+    tool_output_text,
 )
 from streamcall.core.base._call import ChatSpecBase
 from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
@@ -112,9 +113,7 @@ class OllamaCallResponse(BaseCallResponse[ChatResponse]):
             facts.tool_calls.extend(assembler.add(part))
         report = _usage_report(line)
         if report is not None:
-            facts.usage = Usage(
-                report.input_tokens, None, report.output_tokens, report.total_tokens
-            )
+            facts.usage = merge_usage(None, report)
         return facts
 
     def _message_param(self) -> dict[str, Any]:
@@ -135,7 +134,7 @@ class OllamaCallResponse(BaseCallResponse[ChatResponse]):
         return [
             {
                 "role": "tool",
-                "content": output if isinstance(output, str) else str(output),
+                "content": tool_output_text(output),
                 "tool_name": tool._name(),
             }
             for tool, output in tools_and_outputs

@@ -20,8 +20,9 @@ from streamcall.core.base._accumulate import (
     AssembledToolCall,
     ToolCallAssembler,
     ToolCallPart,
-    Usage,
     UsageReport,
+    merge_usage,
+    tool_output_text,
 )
 from streamcall.core.base._call import ChatSpecBase
 from streamcall.core.base.call_response import BaseCallResponse, ResponseFacts
@@ -163,13 +164,7 @@ class OpenAICallResponse(BaseCallResponse[ChatCompletion]):
             facts.finish_reasons = reasons or None
         if response.usage is not None:
             report = _usage_report(response.usage)
-            facts.usage = Usage(
-                report.input_tokens,
-                report.cached_tokens,
-                report.output_tokens,
-                report.total_tokens,
-                report.reasoning_tokens,
-            )
+            facts.usage = merge_usage(None, report)
         return facts
 
     def _message_param(self) -> dict[str, Any]:
@@ -186,19 +181,10 @@ class OpenAICallResponse(BaseCallResponse[ChatCompletion]):
             {
                 "role": "tool",
                 "tool_call_id": tool.tool_call_id,
-                "content": output if isinstance(output, str) else _to_text(output),
+                "content": tool_output_text(output),
             }
             for tool, output in tools_and_outputs
         ]
-
-
-def _to_text(value: Any) -> str:
-    import msgspec
-
-    try:
-        return msgspec.json.encode(value).decode()
-    except TypeError:
-        return str(value)
 
 
 class OpenAIStream(BaseStream[OpenAICallResponseChunk, OpenAICallResponse, "OpenAITool"]):

@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from streamcall.clients.openai.responses_codec import TERMINAL
 from streamcall.clients.openai.responses_models import Response, ResponseStreamEvent, ResponseUsage
-from streamcall.core.base._accumulate import ToolCallAssembler, ToolCallPart, Usage, UsageReport
+from streamcall.core.base._accumulate import (
+    ToolCallAssembler,
+    ToolCallPart,
+    UsageReport,
+    merge_usage,
+    tool_output_text,
+)
 from streamcall.core.base._call import ChatSpecBase, make_call_decorator, wire_message
 from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
@@ -117,9 +123,7 @@ class OpenAIResponsesCallResponse(BaseCallResponse[Response]):
         facts.content, facts.thinking = "".join(text), "".join(thinking)
         if response.usage is not None:
             r = _usage_report(response.usage)
-            facts.usage = Usage(
-                r.input_tokens, r.cached_tokens, r.output_tokens, r.total_tokens, r.reasoning_tokens
-            )
+            facts.usage = merge_usage(None, r)
         return facts
 
     def _message_param(self) -> list[dict[str, Any]]:
@@ -144,7 +148,7 @@ class OpenAIResponsesCallResponse(BaseCallResponse[Response]):
             {
                 "type": "function_call_output",
                 "call_id": tool.tool_call_id,
-                "output": output if isinstance(output, str) else str(output),
+                "output": tool_output_text(output),
             }
             for tool, output in tools_and_outputs
         ]
