@@ -305,6 +305,11 @@ def test_error_mid_stream_keeps_what_arrived(server: ReplayServer) -> None:
     assert stream.content == "partial "
     assert isinstance(stream.error, StreamError)
     assert stream.construct_call_response().content == "partial "
+    replayed = []
+    with pytest.raises(StreamError, match="boom"):  # a replay ends the way the stream did
+        for chunk, _ in stream:
+            replayed.append(chunk.content)
+    assert replayed == ["partial "]
 
 
 def test_break_releases_the_connection(server: ReplayServer) -> None:

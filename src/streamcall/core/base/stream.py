@@ -62,7 +62,7 @@ class BaseStream(CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]):
 
     def __iter__(self) -> Iterator[tuple[ChunkT, ToolT | None]]:
         if self._state != "new":
-            return iter(self._replay())
+            return self._replay()
         return self._run()
 
     def __aiter__(self) -> AsyncIterator[tuple[ChunkT, ToolT | None]]:
@@ -75,7 +75,7 @@ class BaseStream(CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]):
         """The ``(chunk, tool)`` pairs: same as iterating the stream itself."""
         return iter(self)
 
-    def _replay(self) -> list[Pair]:
+    def _recorded(self) -> list[Pair]:
         if self._state == "running":
             raise RuntimeError("this stream is already being iterated")
         pairs: list[Pair] = []
@@ -86,9 +86,17 @@ class BaseStream(CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]):
                 pairs.append((entry, None))
         return pairs
 
+    def _replay(self) -> Iterator[Pair]:
+        """What the stream delivered, again; a stream that failed fails again at the end."""
+        yield from self._recorded()
+        if self.error is not None:
+            raise self.error
+
     async def _areplay(self) -> AsyncIterator[Pair]:
-        for pair in self._replay():
+        for pair in self._recorded():
             yield pair
+        if self.error is not None:
+            raise self.error
 
     @classmethod
     def _wrap(cls, raw: Any) -> Any:
