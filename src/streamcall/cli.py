@@ -1,0 +1,231 @@
+"""``streamcall chat "..."``: stream an answer to the terminal, from any provider.
+
+The answer goes to stdout as it arrives (or one JSON object per chunk with ``--json``); a
+one-line summary goes to stderr at the end: tokens in/out, time to first token, tokens/s, cost.
+Ctrl-C stops cleanly, keeping what arrived (exit 130). An error is one line on stderr with the
+provider's message (exit 1; 2 for bad usage or configuration).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+__all__ = ["DEFAULT_MODELS", "main"]
+
+DEFAULT_MODELS = {
+    "openai": "gpt-4.1-mini",
+    "openai-responses": "gpt-4.1-mini",
+    "anthropic": "claude-haiku-4-5",
+    "mistral": "mistral-small-latest",
+    "gemini": "gemini-2.5-flash",
+    "cohere": "command-r-plus",
+    "ollama": "llama3.2",
+    "azure": "",
+    "local": "",
+}
+# Which provider a key in the environment selects, in this order; none -> "local".
+KEY_VARIABLES = (
+    ("OPENAI_API_KEY", "openai"),
+    ("ANTHROPIC_API_KEY", "anthropic"),
+    ("MISTRAL_API_KEY", "mistral"),
+    ("GEMINI_API_KEY", "gemini"),
+    ("COHERE_API_KEY", "cohere"),
+)
+
+
+def default_provider(environ: dict[str, str] | os._Environ[str] = os.environ) -> str:
+    """The provider whose key is set (in a fixed order), else ``local``."""
+    for variable, provider in KEY_VARIABLES:
+        if environ.get(variable):
+            return provider
+    return "local"
+
+
+def call_params(provider: str, max_tokens: int | None, temperature: float | None) -> dict[str, Any]:
+    """The generic flags in the provider's own parameter names."""
+    params: dict[str, Any] = {}
+    if provider == "gemini":
+        if max_tokens is not None:
+            params["maxOutputTokens"] = max_tokens
+        if temperature is not None:
+            params["temperature"] = temperature
+        return params
+    if provider == "ollama":
+        options: dict[str, Any] = {}
+        if max_tokens is not None:
+            options["num_predict"] = max_tokens
+        if temperature is not None:
+            options["temperature"] = temperature
+        return {"options": options} if options else {}
+    if max_tokens is not None:
+        key = "max_output_tokens" if provider == "openai-responses" else "max_tokens"
+        params[key] = max_tokens
+    if temperature is not None:
+        params["temperature"] = temperature
+    return params
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="streamcall",
+        description="Stream LLM answers to the terminal.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    chat = commands.add_parser(
+        "chat",
+        help="stream an answer to a prompt",
+        description="Stream an answer to PROMPT. The text goes to stdout as it arrives; a "
+        "summary (tokens in/out, time to first token, tokens/s, cost) goes to stderr.",
+    )
+    chat.add_argument("prompt", help="what to ask")
+    chat.add_argument(
+        "--provider",
+        help="mistral, openai, openai-responses, anthropic, gemini, cohere, ollama, azure or "
+        "local (default: the first provider whose API key is set: "
+        + ", ".join(f"{v} -> {p}" for v, p in KEY_VARIABLES)
+        + "; else local)",
+    )
+    chat.add_argument("--model", help="the model (default: a small model of the provider)")
+    chat.add_argument("--system", help="a system prompt")
+    chat.add_argument("--max-tokens", type=int, help="the most tokens to generate")
+    chat.add_argument("--temperature", type=float, help="sampling temperature")
+    chat.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object per chunk (content, thinking, finish_reasons, usage)",
+    )
+    return parser
+
+
+class _Summary:
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.first: float | None = None
+
+    def chunk(self, text: str) -> None:
+        if text and self.first is None:
+            self.first = time.perf_counter()
+
+    def line(self, stream: Any, interrupted: bool) -> str:
+        elapsed = time.perf_counter() - self.start
+        usage = stream.usage
+        tokens_in = usage.input_tokens if usage else None
+        tokens_out = usage.output_tokens if usage else None
+        ttft = "n/a" if self.first is None else f"{(self.first - self.start) * 1000:.0f} ms"
+        generating = elapsed - ((self.first or self.start) - self.start)
+        rate = (
+            f"{tokens_out / generating:.1f} tok/s" if tokens_out and generating > 0 else "tok/s n/a"
+        )
+        cost = stream.cost
+        priced = "unknown" if cost is None else f"${cost:.6f}"
+        state = " (interrupted)" if interrupted else ""
+        return (
+            f"[{stream.provider} {stream.model}] tokens in/out: {_n(tokens_in)}/{_n(tokens_out)}"
+            f" | first token: {ttft} | {rate} | cost: {priced}{state}"
+        )
+
+
+def _n(value: int | None) -> str:
+    return "?" if value is None else str(value)
+
+
+def _chunk_json(chunk: Any) -> str:
+    usage = chunk.usage
+    return json.dumps(
+        {
+            "content": chunk.content,
+            "thinking": chunk.thinking or None,
+            "finish_reasons": chunk.finish_reasons,
+            "usage": None
+            if usage is None
+            else {
+                "input_tokens": usage.input_tokens,
+                "cached_tokens": usage.cached_tokens,
+                "output_tokens": usage.output_tokens,
+                "total_tokens": usage.total_tokens,
+                "reasoning_tokens": usage.reasoning_tokens,
+            },
+        },
+        ensure_ascii=False,
+    )
+
+
+def chat(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run ``streamcall chat``; return the exit status."""
+    from streamcall import llm
+    from streamcall.errors import ConfigurationError, StreamcallError
+
+    provider = args.provider or default_provider()
+    if provider == "local" and provider not in llm.PROVIDERS:
+        variables = ", ".join(v for v, _ in KEY_VARIABLES)
+        err.write(
+            "streamcall: error: the local model provider is not available in this version; "
+            f"set one of {variables} or pass --provider\n"
+        )
+        return 2
+    if provider not in llm.PROVIDERS:
+        known = ", ".join(sorted(llm.PROVIDERS))
+        err.write(f"streamcall: error: unknown provider {provider!r} (known: {known})\n")
+        return 2
+    model = args.model or DEFAULT_MODELS.get(provider, "")
+    if not model:
+        err.write(f"streamcall: error: --model is required for provider {provider!r}\n")
+        return 2
+    messages: list[dict[str, str]] = []
+    if args.system:
+        messages.append({"role": "system", "content": args.system})
+    messages.append({"role": "user", "content": args.prompt})
+    params = call_params(provider, args.max_tokens, args.temperature)
+
+    @llm.call(provider=provider, model=model, stream=True, call_params=params)
+    def ask() -> list[dict[str, str]]:
+        return messages
+
+    summary = _Summary()
+    stream = None
+    try:
+        stream = ask()
+        for chunk, _ in stream:
+            summary.chunk(chunk.content)
+            if args.json:
+                out.write(_chunk_json(chunk) + "\n")
+            elif chunk.content:
+                out.write(chunk.content)
+            out.flush()
+    except KeyboardInterrupt:
+        if stream is not None:
+            stream.close()
+            if not args.json:
+                out.write("\n")
+            err.write(summary.line(stream, interrupted=True) + "\n")
+        return 130
+    except ConfigurationError as exc:
+        err.write(f"streamcall: error: {exc}\n")
+        return 2
+    except StreamcallError as exc:
+        if not args.json and stream is not None and stream.content:
+            out.write("\n")
+        err.write(f"streamcall: error: {exc}\n")
+        return 1
+    if not args.json:
+        out.write("\n")
+    err.write(summary.line(stream, interrupted=False) + "\n")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``streamcall`` command."""
+    args = _parser().parse_args(argv)
+    if args.command == "chat":
+        return chat(args, sys.stdout, sys.stderr)
+    return 2  # pragma: no cover - argparse rejects other commands
+
+
+if __name__ == "__main__":
+    sys.exit(main())

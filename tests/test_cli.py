@@ -1,0 +1,162 @@
+"""``streamcall chat`` as a user runs it: a real subprocess against the replay server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from streamcall.cli import call_params, default_provider
+from tests.replay import Chunking, ReplayServer, Reply
+from tests.wire_fixtures import fixtures
+
+TEXT = next(f for f in fixtures("mistral.") if f.name == "mistral.text.sse")
+ANTHROPIC = next(f for f in fixtures("anthropic.") if f.name == "anthropic.text.sse")
+CLEAN_ENV = {
+    k: v
+    for k, v in os.environ.items()
+    if not k.endswith(("_API_KEY", "_BASE_URL")) and k not in ("OLLAMA_HOST", "CO_API_KEY")
+}
+
+
+def run(
+    args: list[str], env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "streamcall.cli", *args],
+        env={**CLEAN_ENV, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_streams_the_answer_and_prints_a_summary(server: ReplayServer) -> None:
+    url = server.route(Reply(body=TEXT.body, chunking=Chunking.random(4)))
+    result = run(
+        [
+            "chat",
+            "Recommend a fantasy book",
+            "--system",
+            "Be brief.",
+            "--max-tokens",
+            "64",
+            "--temperature",
+            "0.2",
+        ],
+        {"MISTRAL_API_KEY": "test-key", "MISTRAL_BASE_URL": url},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == TEXT.expected["text"] + "\n"
+    summary = result.stderr.strip()
+    assert summary.startswith("[mistral mistral-small-latest] tokens in/out: 19/33 | first token: ")
+    assert "tok/s" in summary
+    assert "cost: $" in summary
+    sent = server.requests(url)[0].json()
+    assert isinstance(sent, dict)
+    assert sent["messages"] == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Recommend a fantasy book"},
+    ]
+    assert (sent["max_tokens"], sent["temperature"], sent["model"]) == (
+        64,
+        0.2,
+        "mistral-small-latest",
+    )
+
+
+def test_json_lines_and_explicit_provider(server: ReplayServer) -> None:
+    url = server.route(Reply(body=ANTHROPIC.body))
+    result = run(
+        ["chat", "hi", "--provider", "anthropic", "--model", "claude-sonnet-4-5", "--json"],
+        {"ANTHROPIC_API_KEY": "test-key", "ANTHROPIC_BASE_URL": url, "MISTRAL_API_KEY": "unused"},
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "".join(line["content"] for line in lines) == ANTHROPIC.expected["text"]
+    assert [line["finish_reasons"] for line in lines if line["finish_reasons"]] == [["stop"]]
+    usages = [line["usage"] for line in lines if line["usage"]]
+    assert usages[-1]["output_tokens"] == ANTHROPIC.expected["usage"]["output_tokens"]
+
+
+def test_provider_error_is_one_line_and_nonzero(server: ReplayServer) -> None:
+    url = server.route(
+        Reply(
+            status=401, body=b'{"message":"Unauthorized: bad key"}', content_type="application/json"
+        )
+    )
+    result = run(["chat", "hi"], {"MISTRAL_API_KEY": "wrong-key-12345", "MISTRAL_BASE_URL": url})
+    assert result.returncode == 1
+    assert result.stderr.strip() == "streamcall: error: HTTP 401: Unauthorized: bad key"
+    assert result.stdout == ""
+
+
+def test_usage_errors_exit_2() -> None:
+    result = run(["chat", "hi", "--provider", "nope"], {})
+    assert result.returncode == 2
+    assert "unknown provider 'nope'" in result.stderr
+    result = run(["chat", "hi"], {})  # no key and no local model yet
+    assert result.returncode == 2
+    assert "local model provider is not available" in result.stderr
+    result = run(["chat"], {})
+    assert result.returncode == 2
+
+
+def test_ctrl_c_stops_cleanly_keeping_what_arrived(server: ReplayServer) -> None:
+    url = server.route(Reply(body=TEXT.body, stall_after=1500))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamcall.cli", "chat", "hi"],
+        env={**CLEAN_ENV, "MISTRAL_API_KEY": "test-key", "MISTRAL_BASE_URL": url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 30
+    first = ""
+    while not first and time.monotonic() < deadline:
+        first = proc.stdout.read(3)  # wait until text is flowing
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert TEXT.expected["text"].startswith((first + out).strip())
+    assert "(interrupted)" in err
+    assert server.route_of(url).client_closed_early.wait(5)
+
+
+def test_help_documents_every_flag() -> None:
+    result = run(["chat", "--help"], {})
+    for flag in ("--provider", "--model", "--system", "--max-tokens", "--temperature", "--json"):
+        assert flag in result.stdout
+
+
+def test_installed_console_script() -> None:
+    script = Path(sys.executable).parent / "streamcall"
+    assert script.exists()
+    result = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
+    assert "chat" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("provider", "expected"),
+    [
+        ("mistral", {"max_tokens": 5, "temperature": 0.5}),
+        ("gemini", {"maxOutputTokens": 5, "temperature": 0.5}),
+        ("ollama", {"options": {"num_predict": 5, "temperature": 0.5}}),
+        ("openai-responses", {"max_output_tokens": 5, "temperature": 0.5}),
+    ],
+)
+def test_flags_map_to_each_provider(provider: str, expected: dict[str, object]) -> None:
+    assert call_params(provider, 5, 0.5) == expected
+
+
+def test_default_provider_follows_the_keys() -> None:
+    assert default_provider({}) == "local"
+    assert default_provider({"MISTRAL_API_KEY": "x"}) == "mistral"
+    assert default_provider({"MISTRAL_API_KEY": "x", "OPENAI_API_KEY": "y"}) == "openai"
