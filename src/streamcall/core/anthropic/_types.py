@@ -229,11 +229,8 @@ class AnthropicStream(
         """The message's content blocks, rebuilt in order from the events received."""
         blocks: dict[int, dict[str, Any]] = {}
         json_parts: dict[int, list[str]] = {}
-        for entry in self._history:
-            chunk = entry[0][0] if entry.__class__ is list else entry
-            if chunk is None:
-                continue
-            event: MessageStreamEvent = chunk.chunk
+        event: MessageStreamEvent
+        for event in self._raw_events():
             index = event.index if event.index is not None else -1
             if event.type == "content_block_start" and event.content_block is not None:
                 blocks[index] = event.content_block.model_dump()

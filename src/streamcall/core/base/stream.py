@@ -92,6 +92,20 @@ class BaseStream(CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]):
         if self.error is not None:
             raise self.error
 
+    def _raw_events(self) -> list[Any]:
+        """The provider's raw events received so far, in order, each once (the pairs of a
+        tool chunk, and the tools finished at the end, reuse an event already counted)."""
+        events: list[Any] = []
+        last: Any = None
+        for entry in self._history:
+            chunks = [pair[0] for pair in entry] if entry.__class__ is list else [entry]
+            for chunk in chunks:
+                raw = chunk.chunk if chunk is not None else None
+                if raw is not None and raw is not last:
+                    events.append(raw)
+                    last = raw
+        return events
+
     async def _areplay(self) -> AsyncIterator[Pair]:
         for pair in self._recorded():
             yield pair

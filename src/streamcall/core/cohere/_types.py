@@ -247,19 +247,11 @@ class CohereStream(BaseStream[CohereCallResponseChunk, CohereCallResponse, "Cohe
     _sequential_tool_calls: ClassVar[bool] = False  # tool-call-end marks each call's end
     call_response_type: ClassVar[type[BaseCallResponse[Any]]] = CohereCallResponse
 
-    def _events(self) -> list[StreamEvent]:
-        events = []
-        for entry in self._history:
-            chunk = entry[0][0] if entry.__class__ is list else entry
-            if chunk is not None:
-                events.append(chunk.chunk)
-        return events
-
     @property
     def tool_plan(self) -> str:
         """The model's plan before its tool calls (``tool-plan-delta`` events)."""
         parts = []
-        for event in self._events():
+        for event in self._raw_events():
             if event.type == "tool-plan-delta" and event.delta and event.delta.message:
                 parts.append(event.delta.message.tool_plan or "")
         return "".join(parts)
@@ -268,7 +260,7 @@ class CohereStream(BaseStream[CohereCallResponseChunk, CohereCallResponse, "Cohe
     def citations(self) -> list[Citation]:
         """The citations received (``citation-start`` events)."""
         found = []
-        for event in self._events():
+        for event in self._raw_events():
             if event.type == "citation-start" and event.delta and event.delta.message:
                 citation = event.delta.message.citations
                 if isinstance(citation, Citation):

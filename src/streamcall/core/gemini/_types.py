@@ -220,11 +220,8 @@ class GeminiStream(BaseStream[GeminiCallResponseChunk, GeminiCallResponse, "Gemi
     def _build_response(self) -> GeminiCallResponse:
         parts: list[Part] = []
         last_usage: UsageMetadata | None = None
-        for entry in self._history:
-            chunk = entry[0][0] if entry.__class__ is list else entry
-            if chunk is None:
-                continue
-            response: GenerateContentResponse = chunk.chunk
+        response: GenerateContentResponse
+        for response in self._raw_events():
             if response.candidates and response.candidates[0].content is not None:
                 parts.extend(response.candidates[0].content.parts)
             last_usage = response.usage_metadata or last_usage

@@ -167,10 +167,9 @@ class OpenAIResponsesStream(
 
     def _build_response(self) -> OpenAIResponsesCallResponse:
         # The terminal event carries the whole response; before it, rebuild what is known.
-        for entry in reversed(self._history):
-            chunk = entry[-1][0] if entry.__class__ is list else entry
-            event: ResponseStreamEvent | None = chunk.chunk if chunk is not None else None
-            if event is not None and event.type in TERMINAL and event.response is not None:
+        event: ResponseStreamEvent
+        for event in reversed(self._raw_events()):
+            if event.type in TERMINAL and event.response is not None:
                 return OpenAIResponsesCallResponse(event.response, self._context)
         acc = self._acc
         from streamcall.clients.openai.responses_models import OutputItem
