@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -115,18 +114,17 @@ def test_ctrl_c_stops_cleanly_keeping_what_arrived(server: ReplayServer) -> None
         env={**CLEAN_ENV, "MISTRAL_API_KEY": "test-key", "MISTRAL_BASE_URL": url},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
     )
     assert proc.stdout is not None
-    deadline = time.monotonic() + 30
-    first = ""
-    while not first and time.monotonic() < deadline:
-        first = proc.stdout.read(3)  # wait until text is flowing
+    # os.read, not proc.stdout.read: a buffered read could take bytes past what it returns,
+    # and communicate() reads the raw pipe, so those bytes would be lost to the test.
+    first = os.read(proc.stdout.fileno(), 64)  # blocks until text is flowing
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
-    assert TEXT.expected["text"].startswith((first + out).strip())
-    assert "(interrupted)" in err
+    assert first
+    assert TEXT.expected["text"].startswith((first + out).decode().strip())
+    assert "(interrupted)" in err.decode()
     assert server.route_of(url).client_closed_early.wait(5)
 
 
