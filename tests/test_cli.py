@@ -100,9 +100,9 @@ def test_usage_errors_exit_2() -> None:
     result = run(["chat", "hi", "--provider", "nope"], {})
     assert result.returncode == 2
     assert "unknown provider 'nope'" in result.stderr
-    result = run(["chat", "hi"], {})  # no key and no local model yet
+    result = run(["chat", "hi", "--provider", "local", "--model", "/nonexistent/model.gguf"], {})
     assert result.returncode == 2
-    assert "local model provider is not available" in result.stderr
+    assert "no GGUF model file at '/nonexistent/model.gguf'" in result.stderr
     result = run(["chat"], {})
     assert result.returncode == 2
 

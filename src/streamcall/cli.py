@@ -27,7 +27,7 @@ DEFAULT_MODELS = {
     "cohere": "command-r-plus",
     "ollama": "llama3.2",
     "azure": "",
-    "local": "",
+    "local": "SmolLM2-135M-Instruct",  # streamcall.clients.local.DEFAULT_MODEL
 }
 # Which provider a key in the environment selects, in this order; none -> "local".
 KEY_VARIABLES = (
@@ -91,7 +91,11 @@ def _parser() -> argparse.ArgumentParser:
         + ", ".join(f"{v} -> {p}" for v, p in KEY_VARIABLES)
         + "; else local)",
     )
-    chat.add_argument("--model", help="the model (default: a small model of the provider)")
+    chat.add_argument(
+        "--model",
+        help="the model (default: a small model of the provider; for local, the bundled "
+        "SmolLM2-135M-Instruct, or the path of a .gguf file)",
+    )
     chat.add_argument("--system", help="a system prompt")
     chat.add_argument("--max-tokens", type=int, help="the most tokens to generate")
     chat.add_argument("--temperature", type=float, help="sampling temperature")
@@ -162,13 +166,6 @@ def chat(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from streamcall.errors import ConfigurationError, StreamcallError
 
     provider = args.provider or default_provider()
-    if provider == "local" and provider not in llm.PROVIDERS:
-        variables = ", ".join(v for v, _ in KEY_VARIABLES)
-        err.write(
-            "streamcall: error: the local model provider is not available in this version; "
-            f"set one of {variables} or pass --provider\n"
-        )
-        return 2
     if provider not in llm.PROVIDERS:
         known = ", ".join(sorted(llm.PROVIDERS))
         err.write(f"streamcall: error: unknown provider {provider!r} (known: {known})\n")

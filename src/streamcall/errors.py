@@ -45,6 +45,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "InternalServerError",
+    "LocalModelError",
     "MissingAPIKeyError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -116,6 +117,11 @@ class ConfigurationError(StreamcallError, ValueError):
 
 class MissingAPIKeyError(ConfigurationError):
     """No API key was given and the provider's environment variable is unset."""
+
+
+class LocalModelError(StreamcallError):
+    """The in-process model (``streamcall.core.local``) failed: for example the prompt does not
+    fit its context window, or another stream of the same model is still open in this thread."""
 
 
 class APIError(StreamcallError):

@@ -40,6 +40,7 @@ PROVIDERS: dict[str, tuple[str, str]] = {
     "ollama": ("streamcall.core.ollama", "ollama_call"),
     "azure": ("streamcall.core.azure", "azure_call"),
     "openai-responses": ("streamcall.core.openai", "openai_responses_call"),
+    "local": ("streamcall.core.local", "local_call"),
 }
 """Provider name -> (module, decorator). Modules are imported on first use."""
 
