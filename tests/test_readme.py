@@ -32,11 +32,22 @@ def test_readme_example_runs(
     anthropic = next(f for f in fixtures("anthropic.") if f.name == "anthropic.text.sse")
     monkeypatch.setenv("ANTHROPIC_API_KEY", "readme-key")
     monkeypatch.setenv("ANTHROPIC_BASE_URL", server.route(Reply(body=anthropic.body)))
+    if "local_call" in code:
+        from tests.local_model import require_local_extra
+
+        require_local_extra()
     namespace: dict[str, object] = {}
     exec(compile(code, "README.md", "exec"), namespace)
     out = capsys.readouterr().out
     if 'provider="anthropic"' in code:
         assert out.startswith(anthropic.expected["text"])
+    elif "local_call" in code:  # a real model: its text varies, its accounting does not
+        text, summary = out.rstrip("\n").rsplit("\n", 1)
+        assert text.strip()
+        tokens_in, tokens_out, cost = summary.split()
+        assert int(tokens_in) > 0
+        assert 0 < int(tokens_out) <= 60
+        assert cost == "0.0"
     elif "chunk.content" in code or "chat.stream" in code:
         assert out.startswith(mistral.expected["text"])
     if "cohere_call" in code:
