@@ -46,6 +46,7 @@ test: lint typecheck unit
 
 bench: $(VENV)/.installed-dev .venv-peers/.installed
 	$(BIN)/python benchmarks/bench_stream.py
+	$(BIN)/python benchmarks/bench_local.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

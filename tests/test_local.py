@@ -268,6 +268,49 @@ def test_model_is_a_gguf_path(tmp_path: Path) -> None:
     assert stream.model == str(copy)
 
 
+@pytest.mark.anyio
+async def test_every_llama_cpp_call_runs_on_the_model_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """llama.cpp's OpenMP team is per calling thread; a second calling thread would make two
+    teams compete for the cores. So sync, async, streamed and whole calls, and the closing of
+    a stream, all run on the model's one thread."""
+    loaded = LocalModel().load()
+    original = loaded.llama.create_chat_completion
+    threads: set[str] = set()
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        threads.add(threading.current_thread().name)
+        result = original(*args, **kwargs)
+        if not kwargs.get("stream"):
+            return result
+
+        def chunks() -> Any:
+            try:
+                for chunk in result:
+                    threads.add(threading.current_thread().name)
+                    yield chunk
+            finally:
+                threads.add(threading.current_thread().name)
+
+        return chunks()
+
+    monkeypatch.setattr(loaded.llama, "create_chat_completion", recording)
+    client = LocalModel()
+    messages = [{"role": "user", "content": PROMPT}]
+    with client.chat.completions.create(messages=messages, stream=True, max_tokens=4) as stream:
+        next(stream)  # closed early: the close runs there too
+    client.chat.completions.create(messages=messages, max_tokens=2)
+    async_stream = await client.chat.completions.create_async(
+        messages=messages, stream=True, max_tokens=4
+    )
+    async with async_stream:
+        assert [chunk async for chunk in async_stream]
+    await client.chat.completions.create_async(messages=messages, max_tokens=2)
+    assert len(threads) == 1
+    assert threads.pop().startswith("streamcall-local-model")
+
+
 def test_model_loads_once_per_process() -> None:
     assert LocalModel().load() is LocalModel().load(DEFAULT_MODEL)
 
