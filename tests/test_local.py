@@ -129,8 +129,14 @@ def test_break_releases_the_model_and_keeps_what_arrived() -> None:
             break
     assert stream.content == seen
     # The model is free again at once: a new stream in the same thread runs.
-    again = recommend("fantasy")
+    again = recommend("science fiction")
     assert "".join(c.content for c, _ in again)
+    # The stopped stream keeps the tokens counted up to the break.
+    delivered = sum(1 for c, _ in stream if c.chunk.choices and c.chunk.choices[0].delta.content)
+    assert stream.input_tokens == again.input_tokens
+    assert stream.output_tokens is not None
+    assert delivered <= stream.output_tokens < 48
+    assert stream.construct_call_response().output_tokens == stream.output_tokens
 
 
 def test_a_second_stream_in_the_same_thread_fails_clearly_while_the_first_is_open() -> None:

@@ -103,7 +103,7 @@ class LoadedModel:
     thread: ThreadPoolExecutor
     lock: threading.Lock = field(default_factory=threading.Lock)
     holder: int | None = None  # the thread that took the lock (for the same-thread check)
-    prompt_tokens: int = 0
+    prompt_tokens: int | None = None  # None until the generation's prompt is evaluated
     completion_tokens: int = 0
 
     def acquire(self) -> None:
@@ -259,6 +259,8 @@ class Generation:
         self._chunks: Iterator[dict[str, Any]] | None = None
         self._id = ""
         self.closed = False
+        self.usage: CompletionUsage | None = None
+        """The token counts: at the end, or as far as it went when closed early."""
 
     def step(self) -> ChatCompletionChunk | None:
         """The next chunk; after the last content chunk a usage chunk; then ``None``."""
@@ -270,28 +272,35 @@ class Generation:
             self.close()
             raise _failure(exc) from exc
         if raw is None:
-            usage = self._usage_chunk()
+            self.usage = self._counted()
             self.close()
-            return usage
+            return ChatCompletionChunk(
+                choices=[],
+                id=self._id,
+                object="chat.completion.chunk",
+                model=self._name,
+                usage=self.usage,
+            )
         chunk = msgspec.convert(raw, ChatCompletionChunk)
         self._id = chunk.id
         return chunk
 
     def _next_raw(self) -> dict[str, Any] | None:
         if self._chunks is None:
+            self._model.prompt_tokens = None
+            self._model.completion_tokens = 0
             self._chunks = self._model.llama.create_chat_completion(
                 messages=self._messages, model=self._name, stream=True, **self._kwargs
             )
         return next(self._chunks, None)
 
-    def _usage_chunk(self) -> ChatCompletionChunk:
+    def _counted(self) -> CompletionUsage | None:
         model = self._model
         prompt, completion = model.prompt_tokens, model.completion_tokens
-        usage = CompletionUsage(
+        if self._chunks is None or prompt is None:
+            return None
+        return CompletionUsage(
             prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion
-        )
-        return ChatCompletionChunk(
-            choices=[], id=self._id, object="chat.completion.chunk", model=self._name, usage=usage
         )
 
     def close(self) -> None:
@@ -303,6 +312,8 @@ class Generation:
             close = getattr(self._chunks, "close", None)
             if close is not None:
                 self._model.run(close)  # after a step still running there, never during it
+            if self.usage is None:
+                self.usage = self._counted()  # before another generation resets the counts
         finally:
             self._model.release()
 
@@ -315,6 +326,11 @@ class _ChunkStreamBase:
     def closed(self) -> bool:
         """Whether the stream has ended or been closed (the model is free again)."""
         return self._generation.closed
+
+    @property
+    def usage(self) -> CompletionUsage | None:
+        """Tokens in and out once the stream has ended, also when it was closed early."""
+        return self._generation.usage
 
     def close(self) -> None:
         """Stop the stream and release the model. Safe to call twice."""

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from streamcall.clients.local import DEFAULT_MODEL
+from streamcall.core.base._accumulate import Usage
 from streamcall.core.base._call import make_call_decorator
 from streamcall.core.base.call_response import BaseCallResponse
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
@@ -28,6 +29,7 @@ from streamcall.core.openai._types import (
     OpenAIDynamicConfig,
     OpenAISpec,
     OpenAIStream,
+    usage_report,
 )
 
 if TYPE_CHECKING:
@@ -93,6 +95,23 @@ class LocalStream(OpenAIStream):
     def cost(self) -> float | None:
         """Always ``0.0``: the model runs on this machine."""
         return 0.0
+
+    @property
+    def common_usage(self) -> Usage | None:
+        """Usage in neutral form; for a stream stopped early (``break``, ``close()``, an
+        error), the tokens counted up to that point."""
+        self._add_counted_usage()
+        return self._acc.usage
+
+    def _build_response(self) -> OpenAICallResponse:
+        self._add_counted_usage()
+        return super()._build_response()
+
+    def _add_counted_usage(self) -> None:
+        if self._acc.usage is None:
+            counted = getattr(self._raw, "usage", None)
+            if counted is not None:
+                self._acc.add_usage(usage_report(counted))
 
 
 class LocalSpec(OpenAISpec):

@@ -81,7 +81,8 @@ class OpenAIDynamicConfig(BaseDynamicConfig, total=False):
     """What an OpenAI-decorated function may return instead of a prompt."""
 
 
-def _usage_report(usage: CompletionUsage) -> UsageReport:
+def usage_report(usage: CompletionUsage) -> UsageReport:
+    """OpenAI usage in the shared accumulator's terms."""
     return UsageReport(
         input_tokens=usage.prompt_tokens,
         cached_tokens=usage.cached_tokens,
@@ -129,7 +130,7 @@ class OpenAICallResponseChunk(BaseCallResponseChunk[ChatCompletionChunk], gc=Fal
             text,
             thinking,
             parts,
-            None if usage is None else _usage_report(usage),
+            None if usage is None else usage_report(usage),
             reasons,
             chunk.id or None,
             chunk.model or None,
@@ -163,7 +164,7 @@ class OpenAICallResponse(BaseCallResponse[ChatCompletion]):
             reasons = [c.finish_reason for c in response.choices if c.finish_reason]
             facts.finish_reasons = reasons or None
         if response.usage is not None:
-            report = _usage_report(response.usage)
+            report = usage_report(response.usage)
             facts.usage = merge_usage(None, report)
         return facts
 
