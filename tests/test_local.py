@@ -81,16 +81,26 @@ def test_stream_token_counts_match_llama_cpp_usage() -> None:
 
 
 def test_a_natural_stop_does_not_count_the_end_token() -> None:
+    question = "Answer with one word: what colour is the sky on a clear day?"
+    client = LocalModel()
+    messages = [{"role": "user", "content": question}]
+
     @local_call(stream=True, call_params={**GREEDY, "max_tokens": 200})
     def short() -> str:
-        return "Answer with one word: what colour is the sky on a clear day?"
+        return question
 
+    short_stream = short()
+    list(short_stream)  # warm-up: the next two requests meet the same prompt-cache state
     stream = short()
     chunks = [chunk for chunk, _ in stream]
+    whole = client.chat.completions.create(messages=messages, max_tokens=200, **GREEDY)
     assert stream.finish_reasons == ["stop"]
+    assert whole.choices[0].finish_reason == "stop"
+    assert stream.content == whole.choices[0].message.content
+    assert whole.usage is not None
+    assert stream.output_tokens == whole.usage.completion_tokens  # the end token is not counted
     delivered = sum(1 for c in chunks if c.chunk.choices and c.chunk.choices[0].delta.content)
-    assert stream.output_tokens is not None
-    assert delivered <= stream.output_tokens < 200
+    assert delivered <= stream.output_tokens
 
 
 def test_max_tokens_gives_length() -> None:
