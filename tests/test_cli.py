@@ -12,33 +12,17 @@ from pathlib import Path
 import pytest
 
 from streamcall.cli import call_params, default_provider
+from tests.cli_process import CLEAN_ENV, CLI, run_cli
 from tests.replay import Chunking, ReplayServer, Reply
 from tests.wire_fixtures import fixtures
 
 TEXT = next(f for f in fixtures("mistral.") if f.name == "mistral.text.sse")
 ANTHROPIC = next(f for f in fixtures("anthropic.") if f.name == "anthropic.text.sse")
-CLEAN_ENV = {
-    k: v
-    for k, v in os.environ.items()
-    if not k.endswith(("_API_KEY", "_BASE_URL")) and k not in ("OLLAMA_HOST", "CO_API_KEY")
-}
-
-
-def run(
-    args: list[str], env: dict[str, str], timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "streamcall.cli", *args],
-        env={**CLEAN_ENV, **env},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def test_streams_the_answer_and_prints_a_summary(server: ReplayServer) -> None:
     url = server.route(Reply(body=TEXT.body, chunking=Chunking.random(4)))
-    result = run(
+    result = run_cli(
         [
             "chat",
             "Recommend a fantasy book",
@@ -72,7 +56,7 @@ def test_streams_the_answer_and_prints_a_summary(server: ReplayServer) -> None:
 
 def test_json_lines_and_explicit_provider(server: ReplayServer) -> None:
     url = server.route(Reply(body=ANTHROPIC.body))
-    result = run(
+    result = run_cli(
         ["chat", "hi", "--provider", "anthropic", "--model", "claude-sonnet-4-5", "--json"],
         {"ANTHROPIC_API_KEY": "test-key", "ANTHROPIC_BASE_URL": url, "MISTRAL_API_KEY": "unused"},
     )
@@ -90,27 +74,29 @@ def test_provider_error_is_one_line_and_nonzero(server: ReplayServer) -> None:
             status=401, body=b'{"message":"Unauthorized: bad key"}', content_type="application/json"
         )
     )
-    result = run(["chat", "hi"], {"MISTRAL_API_KEY": "wrong-key-12345", "MISTRAL_BASE_URL": url})
+    env = {"MISTRAL_API_KEY": "wrong-key-12345", "MISTRAL_BASE_URL": url}
+    result = run_cli(["chat", "hi"], env)
     assert result.returncode == 1
     assert result.stderr.strip() == "streamcall: error: HTTP 401: Unauthorized: bad key"
     assert result.stdout == ""
 
 
 def test_usage_errors_exit_2() -> None:
-    result = run(["chat", "hi", "--provider", "nope"], {})
+    result = run_cli(["chat", "hi", "--provider", "nope"], {})
     assert result.returncode == 2
     assert "unknown provider 'nope'" in result.stderr
-    result = run(["chat", "hi", "--provider", "local", "--model", "/nonexistent/model.gguf"], {})
+    missing = "/nonexistent/model.gguf"
+    result = run_cli(["chat", "hi", "--provider", "local", "--model", missing], {})
     assert result.returncode == 2
     assert "no GGUF model file at '/nonexistent/model.gguf'" in result.stderr
-    result = run(["chat"], {})
+    result = run_cli(["chat"], {})
     assert result.returncode == 2
 
 
 def test_ctrl_c_stops_cleanly_keeping_what_arrived(server: ReplayServer) -> None:
     url = server.route(Reply(body=TEXT.body, stall_after=1500))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamcall.cli", "chat", "hi"],
+        [*CLI, "chat", "hi"],
         env={**CLEAN_ENV, "MISTRAL_API_KEY": "test-key", "MISTRAL_BASE_URL": url},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -129,7 +115,7 @@ def test_ctrl_c_stops_cleanly_keeping_what_arrived(server: ReplayServer) -> None
 
 
 def test_help_documents_every_flag() -> None:
-    result = run(["chat", "--help"], {})
+    result = run_cli(["chat", "--help"], {})
     for flag in ("--provider", "--model", "--system", "--max-tokens", "--temperature", "--json"):
         assert flag in result.stdout
 

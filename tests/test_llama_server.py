@@ -7,7 +7,6 @@ streams OpenAI-shaped chunks and never sends usage, even when asked with
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from tests.cli_process import run_cli
 from tests.local_model import require_local_extra
 
 MODEL_PATH = require_local_extra()
@@ -215,25 +215,9 @@ async def test_async_stream_against_the_server(llama_server: str) -> None:
 
 
 def test_cli_against_the_server_reports_unknown_usage(llama_server: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_BASE_URL"))}
-    env["OPENAI_BASE_URL"] = llama_server
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "streamcall.cli",
-            "chat",
-            "Say hello",
-            "--provider",
-            "openai",
-            "--model",
-            MODEL,
-            "--max-tokens",
-            "12",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
+    result = run_cli(
+        ["chat", "Say hello", "--provider", "openai", "--model", MODEL, "--max-tokens", "12"],
+        {"OPENAI_BASE_URL": llama_server},
         timeout=120,
     )
     assert result.returncode == 0, result.stderr

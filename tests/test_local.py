@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -15,6 +12,7 @@ import anyio
 import pytest
 from pydantic import BaseModel
 
+from tests.cli_process import run_cli
 from tests.local_model import require_local_extra
 
 MODEL_PATH = require_local_extra()
@@ -395,16 +393,7 @@ def test_llm_call_with_provider_local() -> None:
 
 
 def test_cli_without_a_key_streams_from_the_local_model() -> None:
-    env: dict[str, Any] = {
-        k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_BASE_URL"))
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "streamcall.cli", "chat", PROMPT, "--max-tokens", "16"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_cli(["chat", PROMPT, "--max-tokens", "16"], {}, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
     assert f"[local {DEFAULT_MODEL}] tokens in/out: " in result.stderr

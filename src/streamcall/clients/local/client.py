@@ -3,8 +3,9 @@
 ``LocalModel().chat.completions.create(model=..., messages=..., stream=True)`` returns an
 iterator of the same :class:`~streamcall.clients.openai.models.ChatCompletionChunk` objects an
 OpenAI-compatible server streams, so everything above (the OpenAI call layer, ``llm.Stream``)
-works unchanged. ``create_async`` runs generation on a worker thread, one token per hop, so the
-event loop never waits on the model.
+works unchanged. Every llama.cpp call on a model runs on that model's own thread (see
+:class:`LoadedModel`); ``create_async`` waits for it off the event loop, so the loop never waits
+on the model.
 
 Unlike llama.cpp's own stream, the stream ends with a usage chunk (as OpenAI's
 ``stream_options.include_usage``): prompt and generated token counts, counted as llama.cpp's
@@ -247,8 +248,8 @@ class Generation:
     """One streamed completion on a model that it holds; :meth:`step` makes the next chunk.
 
     The one implementation of streaming: the sync stream calls :meth:`step` directly, the
-    async stream on a worker thread. The model is released after the usage chunk, on error,
-    and on :meth:`close`.
+    async stream from a worker thread; either way the model's own thread runs llama.cpp. The
+    model is released after the usage chunk, on error, and on :meth:`close`.
     """
 
     def __init__(self, model: LoadedModel, name: str, messages: list[Any], kwargs: dict[str, Any]):
@@ -287,8 +288,7 @@ class Generation:
 
     def _next_raw(self) -> dict[str, Any] | None:
         if self._chunks is None:
-            self._model.prompt_tokens = None
-            self._model.completion_tokens = 0
+            self._model.prompt_tokens = None  # no stale counts if it fails before generating
             self._chunks = self._model.llama.create_chat_completion(
                 messages=self._messages, model=self._name, stream=True, **self._kwargs
             )

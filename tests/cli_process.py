@@ -1,0 +1,27 @@
+"""Running ``streamcall`` as a user does: a subprocess with no provider keys or URLs of ours."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+CLEAN_ENV = {
+    k: v
+    for k, v in os.environ.items()
+    if not k.endswith(("_API_KEY", "_BASE_URL")) and k not in ("OLLAMA_HOST", "CO_API_KEY")
+}
+CLI = [sys.executable, "-m", "streamcall.cli"]
+
+
+def run_cli(
+    args: list[str], env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """``streamcall ARGS`` with ``env`` over the clean environment; output captured as text."""
+    return subprocess.run(
+        [*CLI, *args],
+        env={**CLEAN_ENV, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
