@@ -1,27 +1,23 @@
-"""Access to the byte-exact wire fixtures in ``../shared/fixtures/wire`` (tests only)."""
+"""Access to the byte-exact wire fixtures in ``tests/fixtures/wire`` (tests only).
+
+They live in the repository, so a fresh clone runs every test with nothing beside it.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "wire"
 
 
 def fixtures_dir() -> Path:
-    """The fixture folder: ``$STREAMCALL_WIRE_FIXTURES`` or ``../shared/fixtures/wire``."""
-    override = os.environ.get("STREAMCALL_WIRE_FIXTURES")
-    path = Path(override) if override else ROOT.parent / "shared" / "fixtures" / "wire"
-    if not path.is_dir():
-        raise FileNotFoundError(
-            f"wire fixtures not found at {path}: check out shared/ beside the repository "
-            "or set STREAMCALL_WIRE_FIXTURES"
-        )
-    return path
+    """The fixture folder inside the repository (``tests/fixtures/wire``)."""
+    return FIXTURES
 
 
 @dataclass(frozen=True)
