@@ -1,0 +1,1 @@
+"""The generative conformance suite: neutral answers, per-provider stream writers, properties."""
