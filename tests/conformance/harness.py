@@ -1,0 +1,708 @@
+"""The provider-generic runner of the conformance suite.
+
+A *writer* (``tests/conformance/writers/``) turns a provider-neutral :class:`~.answer.Answer`
+into the exact body that provider's server sends, and says what streamcall must recover from it
+(:class:`Expected`). This module serves such a body through the local replay server, runs it
+through the provider's call decorator (sync or async, any re-chunking), collects everything the
+stream and its response expose (:class:`Recovered`), and compares (:func:`check`).
+
+    from tests.conformance.harness import conformance_property, error_property
+
+    test_conformance = conformance_property(MyWriter())   # any answer, variant, chunking
+    test_errors = error_property(MyWriter())              # the same, ending in an error
+
+Example counts: ``STREAMCALL_CONFORMANCE=deep`` multiplies them by ten (see :func:`examples`).
+Under ``CI`` the examples are derandomized (the same ones on every run); elsewhere they are
+random and hypothesis keeps failures in its database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import importlib
+import inspect
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from streamcall.errors import StreamcallError
+from tests.conformance.answer import TOOLS, Answer, ToolCall
+from tests.replay import Chunking, ReplayServer, Reply
+
+__all__ = [
+    "NDJSON",
+    "PROVIDERS",
+    "SSE",
+    "ContentEvent",
+    "Expected",
+    "Provider",
+    "Recovered",
+    "Writer",
+    "check",
+    "chunkings",
+    "conformance_property",
+    "conformance_settings",
+    "content_events",
+    "error_prefix",
+    "error_property",
+    "examples",
+    "run_call",
+    "tool_args",
+    "with_error",
+]
+
+SSE = "text/event-stream"
+NDJSON = "application/x-ndjson"
+
+
+# -- providers ------------------------------------------------------------------------------
+
+
+def _client(module: str, name: str, **kwargs: Any) -> Callable[[str], Any]:
+    """A factory ``url -> client`` (the client module is imported on first use)."""
+
+    def make(url: str) -> Any:
+        cls = getattr(importlib.import_module(module), name)
+        args = {key: (url if value is _URL else value) for key, value in kwargs.items()}
+        return cls(**args)
+
+    return make
+
+
+_URL = object()  # placeholder for the base URL in _client's keyword arguments
+
+
+@dataclass(frozen=True)
+class Provider:
+    """How the call layer reaches one provider (or one OpenAI-compatible server shape).
+
+    Attributes:
+        key: The conformance suite's name for it (``PROVIDERS`` key).
+        module, decorator: Where the call decorator lives (``streamcall.core.<x>``, ``<x>_call``).
+        make_client: ``base_url -> client`` pointing at the replay server.
+        model: The model name asked for.
+        content_type: What the replay server sends as ``Content-Type``.
+        llm_provider: The ``streamcall.llm`` provider name that reaches the same code.
+    """
+
+    key: str
+    module: str
+    decorator_name: str
+    make_client: Callable[[str], Any]
+    model: str
+    content_type: str = SSE
+    llm_provider: str | None = None
+
+    @property
+    def decorator(self) -> Callable[..., Any]:
+        """The provider's call decorator (``openai_call`` ...)."""
+        decorator: Callable[..., Any] = getattr(
+            importlib.import_module(self.module), self.decorator_name
+        )
+        return decorator
+
+
+PROVIDERS: dict[str, Provider] = {
+    p.key: p
+    for p in (
+        Provider(
+            "mistral",
+            "streamcall.core.mistral",
+            "mistral_call",
+            _client("streamcall.clients.mistral", "Mistral", api_key="test-key", server_url=_URL),
+            "mistral-small-latest",
+            llm_provider="mistral",
+        ),
+        Provider(
+            "cohere",
+            "streamcall.core.cohere",
+            "cohere_call",
+            _client("streamcall.clients.cohere", "ClientV2", api_key="test-key", base_url=_URL),
+            "command-r-plus",
+            llm_provider="cohere",
+        ),
+        Provider(
+            "openai",
+            "streamcall.core.openai",
+            "openai_call",
+            _client("streamcall.clients.openai", "OpenAI", api_key="test-key", base_url=_URL),
+            "gpt-4.1-mini",
+            llm_provider="openai",
+        ),
+        Provider(
+            "anthropic",
+            "streamcall.core.anthropic",
+            "anthropic_call",
+            _client("streamcall.clients.anthropic", "Anthropic", api_key="test-key", base_url=_URL),
+            "claude-sonnet-4-5",
+            llm_provider="anthropic",
+        ),
+        Provider(
+            "gemini",
+            "streamcall.core.gemini",
+            "gemini_call",
+            _client("streamcall.clients.gemini", "Gemini", api_key="test-key", base_url=_URL),
+            "gemini-2.5-flash",
+            llm_provider="gemini",
+        ),
+        Provider(
+            "ollama",
+            "streamcall.core.ollama",
+            "ollama_call",
+            _client("streamcall.clients.ollama", "Ollama", base_url=_URL),
+            "llama3.2",
+            content_type=NDJSON,
+            llm_provider="ollama",
+        ),
+        Provider(
+            "azure",
+            "streamcall.core.azure",
+            "azure_call",
+            _client(
+                "streamcall.clients.azure", "AzureOpenAI", api_key="test-key", azure_endpoint=_URL
+            ),
+            "my-deployment",
+            llm_provider="azure",
+        ),
+        Provider(
+            "openai-responses",
+            "streamcall.core.openai",
+            "openai_responses_call",
+            _client("streamcall.clients.openai", "OpenAI", api_key="test-key", base_url=_URL),
+            "gpt-4.1-mini",
+            llm_provider="openai-responses",
+        ),
+        # DeepSeek is an OpenAI-compatible server: the OpenAI client and openai_call, against
+        # DeepSeek-shaped bodies.
+        Provider(
+            "deepseek",
+            "streamcall.core.openai",
+            "openai_call",
+            _client("streamcall.clients.openai", "OpenAI", api_key="test-key", base_url=_URL),
+            "deepseek-reasoner",
+            llm_provider="openai",
+        ),
+    )
+}
+
+
+# -- what a writer promises -----------------------------------------------------------------
+
+ToolTuple = tuple[str | None, str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What streamcall must recover from a body (the writer computes it from the answer).
+
+    Attributes:
+        text, thinking: The joined text and thinking (up to the error, if any).
+        tool_calls: ``(id, name, arguments)`` of the calls streamcall must yield, in order:
+            those that were *finished by the protocol* before the stream ended or failed.
+            ``arguments`` as the model sent them (defaults are filled in for the tool
+            instances by :func:`tool_args`).
+        finish_reasons: The provider's raw values (``None`` when the stream never said).
+        input_tokens, output_tokens, cached_tokens: By the provider's own usage rule
+            (``None`` where the wire carries no such count).
+        reasoning_tokens: Checked against ``common_usage.reasoning_tokens`` unless ``...``.
+        error: The typed error class the stream must raise (``None``: it must end normally).
+        error_match: A substring the error's message must contain.
+        ids_in_messages: Whether each yielded tool's id must appear in ``message_param`` and
+            ``tool_message_params`` (false for providers whose messages carry no ids).
+    """
+
+    text: str = ""
+    thinking: str = ""
+    tool_calls: tuple[ToolTuple, ...] = ()
+    finish_reasons: list[str] | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cached_tokens: int | None = None
+    reasoning_tokens: Any = ...
+    error: type[BaseException] | None = None
+    error_match: str | None = None
+    ids_in_messages: bool = True
+
+    @property
+    def has_usage(self) -> bool:
+        return self.input_tokens is not None or self.output_tokens is not None
+
+
+@runtime_checkable
+class Writer(Protocol):
+    """A provider's body writer (one module per provider under ``writers/``).
+
+    Required:
+        provider: A :data:`PROVIDERS` key.
+        variants: The server shapes it can write (``"official"``, ``"llama_cpp"``, ...).
+        strategy(): The answers this provider can express.
+        write(answer, variant): The exact response body.
+        expected(answer, variant): What streamcall must recover from that body.
+
+    Optional (looked up with ``getattr``):
+        variants_for(answer) -> tuple[str, ...]: the variants that can express this answer
+            (default: all ``variants``).
+        errors: bool, whether the provider can signal an in-stream error (default true).
+        check_extra(recovered, expected, answer, variant): provider-specific assertions
+            (the message formats, say), run after :func:`check`.
+        content_type: overrides the provider's ``Content-Type``.
+    """
+
+    provider: str
+    variants: tuple[str, ...]
+
+    def strategy(self) -> st.SearchStrategy[Answer]: ...
+
+    def write(self, answer: Answer, variant: str) -> bytes: ...
+
+    def expected(self, answer: Answer, variant: str) -> Expected: ...
+
+
+# -- the canonical order of an answer's content -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContentEvent:
+    """One content event of an answer: a thinking piece, a text piece, or a whole tool call."""
+
+    kind: str  # "thinking" | "text" | "tool"
+    value: Any  # str, or a ToolCall
+
+
+def content_events(answer: Answer) -> list[ContentEvent]:
+    """The answer's content events in stream order: thinking pieces, text pieces, tool calls.
+
+    ``Answer.error_after = k`` means: the error comes after the first ``k`` of these.
+    """
+    return [
+        *(ContentEvent("thinking", p) for p in answer.thinking),
+        *(ContentEvent("text", p) for p in answer.text),
+        *(ContentEvent("tool", c) for c in answer.tool_calls),
+    ]
+
+
+def error_prefix(answer: Answer) -> tuple[str, str, tuple[ToolCall, ...]]:
+    """Text, thinking and tool calls written before the error (all of them without one)."""
+    events = content_events(answer)
+    if answer.error_after is not None:
+        events = events[: answer.error_after]
+    text = "".join(e.value for e in events if e.kind == "text")
+    thinking = "".join(e.value for e in events if e.kind == "thinking")
+    tools = tuple(e.value for e in events if e.kind == "tool")
+    return text, thinking, tools
+
+
+def tool_args(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """The ``tool.args`` a catalogue tool instance has for these arguments (defaults filled)."""
+    fn = next(f for f in TOOLS if f.__name__ == name)
+    args = {}
+    for pname, param in inspect.signature(fn).parameters.items():
+        if pname in arguments:
+            args[pname] = arguments[pname]
+        elif param.default is not param.empty:
+            args[pname] = param.default
+    return args
+
+
+def with_error(strategy: st.SearchStrategy[Answer]) -> st.SearchStrategy[Answer]:
+    """The answers of ``strategy``, each ending in an error after some ``k`` content events."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Answer:
+        answer = draw(strategy)
+        k = draw(st.integers(0, len(content_events(answer))))
+        return dataclasses.replace(answer, error_after=k)
+
+    return build()
+
+
+# -- running a body through the call layer --------------------------------------------------
+
+
+@dataclass
+class Recovered:
+    """Everything streamcall exposes after iterating a stream (and what failed, if anything)."""
+
+    text: str = ""
+    """``chunk.content`` summed over the iteration."""
+    content: str = ""
+    """``stream.content``."""
+    thinking: str = ""
+    chunk_thinking: str | None = None
+    """``chunk.thinking`` summed over the iteration (``None`` where chunks have none)."""
+    yielded_tools: list[ToolTuple] = field(default_factory=list)
+    """``(tool.tool_call_id, tool._name(), tool.args)`` for each tool yielded while iterating."""
+    tool_calls: list[ToolTuple] = field(default_factory=list)
+    """``stream.tool_calls`` as ``(id, name, arguments)``."""
+    tool_calls_json: list[str] = field(default_factory=list)
+    finish_reasons: list[str] | None = None
+    common_finish_reasons: list[str] | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cached_tokens: int | None = None
+    common_usage: Any = None
+    cost: float | None = None
+    id: str | None = None
+    model: str | None = None
+    chunks: int = 0
+    error: BaseException | None = None
+    response_content: str = ""
+    response_thinking: str = ""
+    response_tools: list[ToolTuple] | None = None
+    response_finish_reasons: list[str] | None = None
+    response_cost: float | None = None
+    message_param: Any = None
+    tool_message_params: list[Any] = field(default_factory=list)
+    stream: Any = None
+    """The provider stream itself, for provider-specific checks."""
+    requests: list[Any] = field(default_factory=list)
+    """What the replay server received."""
+
+
+def _decorated(
+    provider: Provider, client: Any, asynchronous: bool, via_llm: bool
+) -> Callable[[], Any]:
+    if via_llm:
+        from streamcall import llm
+
+        assert provider.llm_provider is not None, f"{provider.key} has no llm provider"
+        decorator = llm.call(
+            provider=provider.llm_provider,
+            model=provider.model,
+            stream=True,
+            tools=list(TOOLS),
+            client=client,
+        )
+    else:
+        decorator = provider.decorator(
+            provider.model, stream=True, tools=list(TOOLS), client=client
+        )
+    if asynchronous:
+
+        async def ask_async() -> str:
+            return "Use the tools."
+
+        return decorator(ask_async)  # type: ignore[no-any-return]
+
+    def ask() -> str:
+        return "Use the tools."
+
+    return decorator(ask)  # type: ignore[no-any-return]
+
+
+def _note_tool(recovered: Recovered, tool: Any) -> None:
+    if tool is not None:
+        recovered.yielded_tools.append((tool.tool_call_id, tool._name(), tool.args))
+
+
+def _note_chunk(recovered: Recovered, chunk: Any) -> None:
+    recovered.chunks += 1
+    recovered.text += chunk.content
+    thinking = getattr(chunk, "thinking", None)
+    if isinstance(thinking, str):
+        recovered.chunk_thinking = (recovered.chunk_thinking or "") + thinking
+
+
+def _collect(recovered: Recovered, outer: Any, via_llm: bool) -> None:
+    """Read the stream's state after the iteration (``outer``: a provider or llm stream)."""
+    stream = outer.stream if via_llm else outer  # llm.Stream.stream: the provider stream
+    recovered.stream = stream
+    recovered.content = stream.content
+    recovered.thinking = stream.thinking
+    recovered.tool_calls = [(c.id, c.name, c.arguments) for c in stream.tool_calls]
+    recovered.tool_calls_json = [c.arguments_json for c in stream.tool_calls]
+    recovered.finish_reasons = stream.finish_reasons
+    recovered.common_finish_reasons = stream.common_finish_reasons
+    recovered.input_tokens = stream.input_tokens
+    recovered.output_tokens = stream.output_tokens
+    recovered.cached_tokens = stream.cached_tokens
+    recovered.common_usage = stream.common_usage
+    recovered.cost = stream.cost
+    recovered.id = stream.id
+    recovered.model = stream.model
+    outer_response = outer.construct_call_response()
+    response = outer_response.response if via_llm else outer_response
+    recovered.response_content = response.content
+    recovered.response_thinking = response.thinking
+    tools = response.tools
+    recovered.response_tools = (
+        None if tools is None else [(t.tool_call_id, t._name(), t.args) for t in tools]
+    )
+    recovered.response_finish_reasons = response.finish_reasons
+    recovered.response_cost = response.cost
+    recovered.message_param = outer.message_param
+
+
+def _run_sync(fn: Callable[[], Any], client: Any, recovered: Recovered, via_llm: bool) -> None:
+    yielded: list[Any] = []
+    try:
+        stream = fn()
+        try:
+            for chunk, tool in stream:
+                _note_chunk(recovered, chunk)
+                _note_tool(recovered, tool)
+                if tool is not None:
+                    yielded.append(tool)
+        except StreamcallError as exc:
+            recovered.error = exc
+        _collect(recovered, stream, via_llm)
+        recovered.tool_message_params = stream.tool_message_params(
+            [(tool, f"output {i}") for i, tool in enumerate(yielded)]
+        )
+    finally:
+        client.close()
+
+
+async def _run_async(
+    fn: Callable[[], Any], client: Any, recovered: Recovered, via_llm: bool
+) -> None:
+    yielded: list[Any] = []
+    try:
+        stream = await fn()
+        try:
+            async for chunk, tool in stream:
+                _note_chunk(recovered, chunk)
+                _note_tool(recovered, tool)
+                if tool is not None:
+                    yielded.append(tool)
+        except StreamcallError as exc:
+            recovered.error = exc
+        _collect(recovered, stream, via_llm)
+        recovered.tool_message_params = stream.tool_message_params(
+            [(tool, f"output {i}") for i, tool in enumerate(yielded)]
+        )
+    finally:
+        await client.aclose()
+        client.close()
+
+
+def run_call(
+    server: ReplayServer,
+    provider: str,
+    body: bytes,
+    chunking: Chunking | None = None,
+    *,
+    asynchronous: bool = False,
+    content_type: str | None = None,
+    via_llm: bool = False,
+) -> Recovered:
+    """Serve ``body`` (re-chunked) and run it through ``provider``'s call decorator.
+
+    The decorated function offers every catalogue tool (``TOOLS``) and streams. The stream is
+    iterated with ``for`` (or ``async for`` on a fresh event loop); a :class:`StreamcallError`
+    raised by the iteration is kept in ``error``, anything else propagates (a bug). With
+    ``via_llm`` the call goes through ``streamcall.llm.call`` instead.
+    """
+    spec = PROVIDERS[provider]
+    url = server.route(
+        Reply(
+            body=body,
+            chunking=chunking or Chunking.whole(),
+            content_type=content_type or spec.content_type,
+        )
+    )
+    client = spec.make_client(url)
+    recovered = Recovered()
+    fn = _decorated(spec, client, asynchronous, via_llm)
+    if asynchronous:
+        asyncio.run(_run_async(fn, client, recovered, via_llm))
+    else:
+        _run_sync(fn, client, recovered, via_llm)
+    recovered.requests = list(server.requests(url))
+    return recovered
+
+
+# -- checking -------------------------------------------------------------------------------
+
+
+def _fail(what: str, got: Any, want: Any) -> str:
+    return f"{what}:\n  streamcall recovered {got!r}\n  expected             {want!r}"
+
+
+def check(recovered: Recovered, expected: Expected) -> None:
+    """Assert that ``recovered`` is what ``expected`` says, one clear message per mismatch."""
+    r, e = recovered, expected
+    if e.error is None:
+        assert r.error is None, f"the stream raised {r.error!r}, expected it to end normally"
+    else:
+        assert isinstance(r.error, e.error), _fail("error", r.error, e.error)
+        if e.error_match is not None:
+            assert e.error_match in str(r.error), _fail(
+                "error message", str(r.error), e.error_match
+            )
+    assert r.text == e.text, _fail("text (chunk.content summed)", r.text, e.text)
+    assert r.content == e.text, _fail("stream.content", r.content, e.text)
+    assert r.thinking == e.thinking, _fail("stream.thinking", r.thinking, e.thinking)
+    if r.chunk_thinking is not None:
+        assert r.chunk_thinking == e.thinking, _fail(
+            "thinking (chunk.thinking summed)", r.chunk_thinking, e.thinking
+        )
+    want_calls = [(i, n, a) for i, n, a in e.tool_calls]
+    want_tools = [(i, n, tool_args(n, a)) for i, n, a in e.tool_calls]
+    assert r.tool_calls == want_calls, _fail("stream.tool_calls", r.tool_calls, want_calls)
+    assert r.yielded_tools == want_tools, _fail("tools yielded", r.yielded_tools, want_tools)
+    assert r.finish_reasons == e.finish_reasons, _fail(
+        "stream.finish_reasons", r.finish_reasons, e.finish_reasons
+    )
+    tokens = (r.input_tokens, r.output_tokens, r.cached_tokens)
+    want_tokens = (e.input_tokens, e.output_tokens, e.cached_tokens)
+    assert tokens == want_tokens, _fail("(input, output, cached) tokens", tokens, want_tokens)
+    if not e.has_usage:
+        assert r.common_usage is None, _fail("common_usage", r.common_usage, None)
+        assert r.cost is None, _fail("cost without usage", r.cost, None)
+    elif e.reasoning_tokens is not ...:
+        got = r.common_usage.reasoning_tokens
+        assert got == e.reasoning_tokens, _fail("reasoning tokens", got, e.reasoning_tokens)
+    # The whole response built from the stream says the same.
+    assert r.response_content == e.text, _fail("response.content", r.response_content, e.text)
+    assert r.response_thinking == e.thinking, _fail(
+        "response.thinking", r.response_thinking, e.thinking
+    )
+    assert (r.response_tools or []) == want_tools, _fail(
+        "response.tools", r.response_tools, want_tools
+    )
+    assert r.response_finish_reasons == e.finish_reasons, _fail(
+        "response.finish_reasons", r.response_finish_reasons, e.finish_reasons
+    )
+    assert r.response_cost == r.cost, _fail("response.cost", r.response_cost, r.cost)
+    assert r.message_param is not None
+    if e.ids_in_messages:
+        for call_id, _, _ in want_tools:
+            assert call_id is not None
+            assert call_id in repr(r.message_param), _fail(
+                "tool call id in message_param", r.message_param, call_id
+            )
+            assert call_id in repr(r.tool_message_params), _fail(
+                "tool call id in tool_message_params", r.tool_message_params, call_id
+            )
+
+
+# -- hypothesis -----------------------------------------------------------------------------
+
+
+def _profile() -> str:
+    return os.environ.get("STREAMCALL_CONFORMANCE", "default").strip().lower() or "default"
+
+
+def examples(default: int) -> int:
+    """The example count for a property: ``default`` normally, ten times more with
+    ``STREAMCALL_CONFORMANCE=deep``; ``STREAMCALL_CONFORMANCE=<n>`` multiplies by ``n``."""
+    profile = _profile()
+    if profile == "deep":
+        return default * 10
+    if profile.isdigit():
+        return max(1, default * int(profile))
+    return default
+
+
+def conformance_settings(default_examples: int) -> settings:
+    """Hypothesis settings for a conformance property (see the module docstring)."""
+    deep = _profile() != "default"
+    return settings(
+        max_examples=examples(default_examples),
+        deadline=None,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+        ],
+        derandomize=bool(os.environ.get("CI")) and not deep,
+        print_blob=True,
+    )
+
+
+def chunkings() -> st.SearchStrategy[Chunking]:
+    """How the replay server cuts the body: whole, fixed sizes (1..64 bytes, cycled), or
+    random sizes from a seed."""
+    return st.one_of(
+        st.just(Chunking.whole()),
+        st.lists(st.integers(1, 64), min_size=1, max_size=6).map(lambda s: Chunking.fixed(*s)),
+        st.builds(Chunking.random, st.integers(0, 2**32 - 1), st.integers(1, 64)),
+    )
+
+
+def _variant(writer: Writer, answer: Answer) -> st.SearchStrategy[str]:
+    variants_for = getattr(writer, "variants_for", None)
+    variants: Sequence[str] = variants_for(answer) if variants_for else writer.variants
+    assert variants, f"no variant of {writer.provider} can write {answer!r}"
+    return st.sampled_from(tuple(variants))
+
+
+def run_and_check(
+    server: ReplayServer,
+    writer: Writer,
+    answer: Answer,
+    variant: str,
+    chunking: Chunking,
+    *,
+    asynchronous: bool = False,
+    via_llm: bool = False,
+) -> Recovered:
+    """Write ``answer`` in ``variant``, run it, and check it (plus ``writer.check_extra``)."""
+    body = writer.write(answer, variant)
+    recovered = run_call(
+        server,
+        writer.provider,
+        body,
+        chunking,
+        asynchronous=asynchronous,
+        content_type=getattr(writer, "content_type", None),
+        via_llm=via_llm,
+    )
+    expected = writer.expected(answer, variant)
+    check(recovered, expected)
+    extra = getattr(writer, "check_extra", None)
+    if extra is not None:
+        extra(recovered, expected, answer, variant)
+    return recovered
+
+
+def conformance_property(
+    writer: Writer,
+    *,
+    max_examples: int = 200,
+    strategy: st.SearchStrategy[Answer] | None = None,
+    asynchronous: bool | None = None,
+) -> Callable[..., None]:
+    """A pytest test (taking the ``server`` fixture): any answer of ``writer.strategy()`` (or
+    ``strategy``), any variant that can express it, any re-chunking, sync or async (or only
+    the one given), through :func:`run_call`, checked against ``writer.expected``.
+
+    Bind it to a ``test_*`` name in a test module.
+    """
+    answers = strategy if strategy is not None else writer.strategy()
+    modes = st.just(asynchronous) if asynchronous is not None else st.booleans()
+
+    @st.composite
+    def case(draw: st.DrawFn) -> tuple[Answer, str]:
+        answer = draw(answers)
+        return answer, draw(_variant(writer, answer))
+
+    @conformance_settings(max_examples)
+    @given(case=case(), chunking=chunkings(), asynchronous=modes)
+    def test(
+        server: ReplayServer, case: tuple[Answer, str], chunking: Chunking, asynchronous: bool
+    ) -> None:
+        answer, variant = case
+        run_and_check(server, writer, answer, variant, chunking, asynchronous=asynchronous)
+
+    test.__name__ = f"test_{writer.provider.replace('-', '_')}_conformance"
+    return test
+
+
+def error_property(
+    writer: Writer, *, max_examples: int = 100, asynchronous: bool | None = None
+) -> Callable[..., None]:
+    """As :func:`conformance_property`, with every answer ending in an in-stream error after
+    ``k`` content events: everything before it is kept and the typed error is raised."""
+    return conformance_property(
+        writer,
+        max_examples=max_examples,
+        strategy=with_error(writer.strategy()),
+        asynchronous=asynchronous,
+    )
