@@ -15,7 +15,6 @@ from streamcall.core.base._accumulate import (
     parse_partial_json,
 )
 from streamcall.core.base.cost import CostMetadata, calculate_cost, price_for
-from streamcall.errors import StreamDecodeError
 
 
 def test_cumulative_usage_replaces_and_is_never_double_counted() -> None:
@@ -80,11 +79,14 @@ def test_zero_argument_and_whole_calls() -> None:
     ]
 
 
-def test_broken_arguments_are_a_typed_error() -> None:
+def test_broken_arguments_keep_the_call_and_say_why() -> None:
+    """The call layer raises ToolArgumentsError for it after the stream (test_tool_calls)."""
     assembler = ToolCallAssembler()
     assembler.add(ToolCallPart(0, "a", "f", '{"x": '))
-    with pytest.raises(StreamDecodeError, match="Invalid tool-call arguments"):
-        assembler.finish()
+    [call] = assembler.finish()
+    assert (call.id, call.arguments, call.arguments_json) == ("a", {}, '{"x": ')
+    assert call.error is not None
+    assert "not valid JSON" in call.error
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,9 @@ Hierarchy::
 
     StreamcallError
     ├── ResponseModelError        (an answer that does not fit the response_model)
+    ├── ToolCallError             (a tool call that cannot become a tool instance)
+    │   ├── UnknownToolError          (a name that matches none of the call's tools)
+    │   └── ToolArgumentsError        (arguments that are not JSON or do not validate)
     ├── ConfigurationError
     │   └── MissingAPIKeyError
     └── APIError
@@ -57,6 +60,9 @@ __all__ = [
     "StreamTimeoutError",
     "StreamcallError",
     "TimeoutKind",
+    "ToolArgumentsError",
+    "ToolCallError",
+    "UnknownToolError",
     "UnprocessableEntityError",
     "redact",
     "redact_value",
@@ -109,6 +115,70 @@ class ResponseModelError(StreamcallError, ValueError):
         super().__init__(message)
         self.content = content
         self.errors = errors or []
+
+
+class ToolCallError(StreamcallError):
+    """A tool call the model made that cannot become an instance of one of the call's tools.
+
+    A stream raises it once it has ended, after every chunk, every other tool and the usage
+    have been received (``stream.tool_errors`` lists them all); the call is still part of
+    ``message_param``, so the conversation can answer it.
+
+    Attributes:
+        tool_call_id: The call's id (``None`` where the provider sends none).
+        tool_name: The name the model called.
+        arguments: The parsed arguments (``{}`` when they were not a JSON object).
+        arguments_json: The arguments exactly as the model wrote them.
+        call: The assembled call itself.
+    """
+
+    def __init__(self, message: str, *, call: Any) -> None:
+        super().__init__(message)
+        self.call = call
+        self.tool_call_id: str | None = call.id
+        self.tool_name: str = call.name
+        self.arguments: dict[str, Any] = call.arguments
+        self.arguments_json: str = call.arguments_json
+
+
+class UnknownToolError(ToolCallError):
+    """The model called a tool whose name matches none of the call's tools.
+
+    Attributes:
+        known: The names of the tools the call offered.
+    """
+
+    def __init__(self, call: Any, known: Iterable[str]) -> None:
+        self.known = tuple(known)
+        offered = ", ".join(repr(name) for name in self.known) or "none"
+        super().__init__(
+            f"The model called an unknown tool {call.name!r} (call id {call.id!r}); "
+            f"the call offered: {offered}",
+            call=call,
+        )
+
+
+class ToolArgumentsError(ToolCallError, ValueError):
+    """The model's arguments for a tool are not a JSON object, or do not validate against it.
+
+    Attributes:
+        tool_type: The tool class the arguments were meant for.
+        validation_error: The ``pydantic.ValidationError`` (``None`` when the arguments were
+            not a JSON object at all).
+        errors: ``validation_error.errors()``, or ``[]``.
+    """
+
+    def __init__(
+        self, call: Any, tool_type: type[Any], reason: str, validation_error: Any = None
+    ) -> None:
+        self.tool_type = tool_type
+        self.validation_error = validation_error
+        self.errors: list[Any] = validation_error.errors() if validation_error else []
+        super().__init__(
+            f"The arguments of the {call.name!r} tool call (id {call.id!r}) do not fit the "
+            f"tool: {reason}",
+            call=call,
+        )
 
 
 class ConfigurationError(StreamcallError, ValueError):

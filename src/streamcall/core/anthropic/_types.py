@@ -24,6 +24,7 @@ from streamcall.core.base.call_response import BaseCallResponse, CallContext, Re
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.stream import BaseStream
 from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
+from streamcall.errors import StreamDecodeError
 
 if TYPE_CHECKING:
     from streamcall.core.anthropic.tool import AnthropicTool  # noqa: F401 - used in a string
@@ -246,7 +247,10 @@ class AnthropicStream(
                 elif delta.type == "input_json_delta":
                     json_parts.setdefault(index, []).append(delta.partial_json or "")
         for index, parts in json_parts.items():
-            blocks[index]["input"] = parse_tool_arguments("".join(parts))
+            try:
+                blocks[index]["input"] = parse_tool_arguments("".join(parts))
+            except StreamDecodeError:  # kept as a call (stream.tool_errors says why)
+                blocks[index]["input"] = {}
         import msgspec
 
         return [msgspec.convert(blocks[i], ContentBlock) for i in sorted(blocks)]

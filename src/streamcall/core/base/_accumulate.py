@@ -110,13 +110,18 @@ class ToolCallPart(msgspec.Struct, frozen=True, gc=False):
 
 @dataclass(slots=True)
 class AssembledToolCall:
-    """A finished tool call: its id, name, the exact argument JSON and the parsed arguments."""
+    """A finished tool call: its id, name, the exact argument JSON and the parsed arguments.
+
+    ``error`` says why the arguments are not a JSON object (they are then ``{}``); the call is
+    kept all the same, so the conversation can still answer it.
+    """
 
     id: str | None
     name: str
     arguments_json: str
     arguments: dict[str, Any]
     index: int | None = None
+    error: str | None = None
 
 
 @dataclass(slots=True)
@@ -127,16 +132,30 @@ class _Pending:
     parts: list[str] = field(default_factory=list)
     parsed: dict[str, Any] | None = None
 
+    def arguments_complete(self) -> bool:
+        """Whether the arguments so far are a whole JSON object (nothing more can follow)."""
+        if self.parsed is not None:
+            return True
+        text = "".join(self.parts)
+        if not text.rstrip().endswith("}"):
+            return False
+        try:
+            return isinstance(msgspec.json.decode(text), dict)
+        except msgspec.DecodeError:
+            return False
+
 
 class ToolCallAssembler:
     """Assembles tool calls from parts, keyed by id (or by index when no id is sent).
 
     Parallel calls never splice: a part joins the call with its id, else the open call with its
     index; a new id or index starts a new call. A call is finished when it arrives whole (or a
-    part says ``complete``), at the end of the stream, and, for protocols that send calls one
-    after another without an end marker (OpenAI Chat), when a different call starts
-    (``sequential=True``). Protocols with explicit end events use ``sequential=False``, which
-    also keeps interleaved calls apart.
+    part says ``complete``) and at the end of the stream. For protocols that send calls one
+    after another without an end marker (OpenAI Chat, ``sequential=True``), a new call also
+    finishes the calls before it, but only those whose arguments are already a whole JSON
+    object, and only in order: compatible servers interleave fragments (call 0 starts, call 1
+    starts, then the arguments of 0, then of 1), and a call is never finished before its
+    arguments have arrived. Protocols with explicit end events use ``sequential=False``.
     """
 
     __slots__ = ("_open", "_sequential")
@@ -152,9 +171,9 @@ class ToolCallAssembler:
         if target is None and part.complete and part.id is None and part.name is None:
             return finished  # the end of a block that was no tool call (Anthropic text)
         if target is None:
-            if self._sequential:  # a different call starts: the ones before it are done
-                finished.extend(_finish(p) for p in self._open)
-                self._open = []
+            if self._sequential:  # a different call starts: the whole ones before it are done
+                while self._open and self._open[0].arguments_complete():
+                    finished.append(_finish(self._open.pop(0)))
             target = _Pending(part.index, part.id, part.name)
             self._open.append(target)
         else:
@@ -185,25 +204,36 @@ class ToolCallAssembler:
         return done
 
     def _find(self, part: ToolCallPart) -> _Pending | None:
-        for pending in self._open:
-            if part.id is not None and pending.id is not None:
-                if part.id == pending.id:
+        if part.id is not None:
+            for pending in self._open:
+                if pending.id == part.id:
                     return pending
-            elif part.index is not None and part.index == pending.index and part.name is None:
-                return pending
-            elif part.id is None and part.name is None and part.index is None:
-                return pending  # a bare continuation of the only open call
+        if part.index is not None:
+            for pending in self._open:
+                if (
+                    pending.index == part.index
+                    and (part.id is None or pending.id is None)
+                    and (part.name is None or part.name == pending.name)
+                ):
+                    return pending
+            return None
+        if part.id is None and part.name is None and self._open:
+            return self._open[-1]  # a bare continuation of the latest open call
         return None
 
 
 def _finish(pending: _Pending) -> AssembledToolCall:
+    error = None
     if pending.parsed is not None:
         arguments = pending.parsed
         text = msgspec.json.encode(arguments).decode()
     else:
         text = "".join(pending.parts)
-        arguments = parse_tool_arguments(text)
-    return AssembledToolCall(pending.id, pending.name or "", text, arguments, pending.index)
+        try:
+            arguments = parse_tool_arguments(text)
+        except StreamDecodeError as exc:
+            arguments, error = {}, str(exc)
+    return AssembledToolCall(pending.id, pending.name or "", text, arguments, pending.index, error)
 
 
 def tool_output_text(value: Any) -> str:
@@ -238,7 +268,9 @@ def parse_tool_arguments(text: str) -> dict[str, Any]:
     try:
         value = msgspec.json.decode(text)
     except msgspec.DecodeError as exc:
-        raise StreamDecodeError(f"Invalid tool-call arguments: {exc}", raw=text[:2000]) from None
+        raise StreamDecodeError(
+            f"Tool-call arguments are not valid JSON: {exc}", raw=text[:2000]
+        ) from None
     if not isinstance(value, dict):
         raise StreamDecodeError("Tool-call arguments are not a JSON object", raw=text[:2000])
     return value

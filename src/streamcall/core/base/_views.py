@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from streamcall.core.base.cost import CostMetadata, calculate_cost
+from streamcall.errors import ToolArgumentsError, UnknownToolError
 
 if TYPE_CHECKING:
     from streamcall.core.base._accumulate import Usage
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
     from streamcall.core.base.tool import BaseTool
     from streamcall.core.base.types import Metadata
 
-__all__ = ["ContextViews", "CostViews", "UsageViews"]
+__all__ = ["ContextViews", "CostViews", "UsageViews", "tool_instance"]
 
 
 class UsageViews:
@@ -148,9 +149,31 @@ class ContextViews:
         """The last user message sent, if any."""
         return self._context.user_message_param
 
-    def _tool_for(self, call: Any) -> BaseTool | None:
-        """The tool instance for an assembled call (``None`` for a tool not offered)."""
-        for tool_type in self._context.tool_types or ():
+    def _tool_for(self, call: Any) -> BaseTool:
+        """The tool instance for an assembled call.
+
+        Raises :class:`~streamcall.errors.UnknownToolError` for a name none of the call's tools
+        has, and :class:`~streamcall.errors.ToolArgumentsError` for arguments that are not a
+        JSON object or do not validate against the tool.
+        """
+        tool_types = self._context.tool_types or ()
+        for tool_type in tool_types:
             if tool_type._name() == call.name:
-                return tool_type.from_tool_call(call.arguments, call, call.id)
-        return None
+                return tool_instance(tool_type, call)
+        raise UnknownToolError(call, [t._name() for t in tool_types])
+
+
+def tool_instance(tool_type: type[BaseTool], call: Any) -> BaseTool:
+    """``tool_type`` built from an assembled call, or a typed error saying why it cannot be."""
+    from pydantic import ValidationError
+
+    if call.error is not None:
+        raise ToolArgumentsError(call, tool_type, call.error)
+    try:
+        return tool_type.from_tool_call(call.arguments, call, call.id)
+    except ValidationError as exc:
+        reason = f"{exc.error_count()} validation error(s): " + "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(arguments)'}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise ToolArgumentsError(call, tool_type, reason, exc) from exc

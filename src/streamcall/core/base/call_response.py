@@ -134,11 +134,16 @@ class BaseCallResponse(CostViews, ContextViews, Generic[ResponseT]):
 
     @property
     def tools(self) -> list[BaseTool] | None:
-        """The tools the model called, as instances (``None`` when it called none)."""
+        """The tools the model called, as instances (``None`` when it called none).
+
+        Raises :class:`~streamcall.errors.ToolCallError` (``UnknownToolError`` or
+        ``ToolArgumentsError``) for a call that fits none of the call's tools: a call is never
+        silently dropped, since the next turn must answer every one.
+        """
         calls = self.facts.tool_calls
         if not calls:
             return None
-        return [tool for call in calls if (tool := self._tool_for(call)) is not None]
+        return [self._tool_for(call) for call in calls]
 
     @property
     def tool(self) -> BaseTool | None:

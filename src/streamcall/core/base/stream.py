@@ -23,6 +23,7 @@ from streamcall.core.base._accumulate import AssembledToolCall, StreamAccumulato
 from streamcall.core.base._views import ContextViews, CostViews
 from streamcall.core.base.call_response import BaseCallResponse, CallContext
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
+from streamcall.errors import ToolCallError
 
 if TYPE_CHECKING:
     from streamcall.core.base.tool import BaseTool
@@ -57,6 +58,9 @@ class BaseStream(CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]):
         self.start_time: float = 0.0
         self.end_time: float = 0.0
         self.error: BaseException | None = None
+        self.tool_errors: list[ToolCallError] = []
+        """Every tool call that could not become a tool (unknown name, arguments that do not
+        fit), in order. The stream raises the first one after it has ended."""
 
     # -- iteration ----------------------------------------------------------------------------
 
@@ -130,6 +134,7 @@ class BaseStream(CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]):
                 else:
                     yield from pairs
             yield from self._end_of_stream()
+            self._raise_tool_errors()
         except BaseException as exc:
             self._fail(exc)
             raise
@@ -154,6 +159,7 @@ class BaseStream(CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]):
                         yield pair
             for pair in self._end_of_stream():
                 yield pair
+            self._raise_tool_errors()
         except BaseException as exc:
             self._fail(exc)
             raise
@@ -221,10 +227,15 @@ class BaseStream(CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]):
     def _tools_for(self, calls: list[AssembledToolCall]) -> list[BaseTool]:
         tools = []
         for call in calls:
-            tool = self._tool_for(call)
-            if tool is not None:
-                tools.append(tool)
+            try:
+                tools.append(self._tool_for(call))
+            except ToolCallError as exc:  # raised once the stream has ended: nothing is lost
+                self.tool_errors.append(exc)
         return tools
+
+    def _raise_tool_errors(self) -> None:
+        if self.tool_errors:
+            raise self.tool_errors[0]
 
     def _fail(self, exc: BaseException) -> None:
         if not isinstance(exc, GeneratorExit):

@@ -15,9 +15,10 @@ from typing import Any, Generic, TypeVar
 import msgspec
 
 from streamcall.core.base._accumulate import parse_partial_json
+from streamcall.core.base._views import tool_instance
 from streamcall.core.base.call_response import BaseCallResponse
 from streamcall.core.base.stream import BaseStream
-from streamcall.errors import ResponseModelError
+from streamcall.errors import ResponseModelError, ToolArgumentsError, ToolCallError
 
 __all__ = ["StructuredStream", "extract_model", "json_instruction"]
 
@@ -66,17 +67,40 @@ def extract_model(
         text = response.content
         data = _parse_json_text(text, response_model)
     else:
-        tool = response.tool
-        if tool is None:
-            raise ResponseModelError(
-                f"The model did not call the {response_model.__name__} tool",
-                content=response.content,
-            )
+        tool = _response_tool(response, response_model)
         text = msgspec.json.encode(tool.args).decode()
         data = tool.args
     instance = _validate(response_model, data, text)
     object.__setattr__(instance, "_response", response)
     return instance
+
+
+def _response_tool(response: BaseCallResponse[Any], response_model: type[Any]) -> Any:
+    """The instance of the response model's tool (the last tool offered) in a response.
+
+    Other tool calls are no concern of a response model: they are skipped here, and listed in
+    the stream's ``tool_errors`` when it was streamed.
+    """
+    tool_types = response.tool_types or []
+    name = tool_types[-1]._name() if tool_types else response_model.__name__
+    call = next((c for c in response.facts.tool_calls if c.name == name), None)
+    if call is None or not tool_types:
+        raise ResponseModelError(
+            f"The model did not call the {response_model.__name__} tool",
+            content=response.content,
+        )
+    try:
+        return tool_instance(tool_types[-1], call)
+    except ToolArgumentsError as exc:
+        raise _misfit(response_model, exc) from None
+
+
+def _misfit(response_model: type[Any], exc: ToolArgumentsError) -> ResponseModelError:
+    return ResponseModelError(
+        f"The answer does not fit {response_model.__name__}: {exc}",
+        content=exc.arguments_json,
+        errors=exc.errors,
+    )
 
 
 class StructuredStream(Generic[ModelT]):
@@ -111,16 +135,33 @@ class StructuredStream(Generic[ModelT]):
         return self.response_model.model_construct(**known)  # type: ignore[attr-defined, no-any-return]
 
     def __iter__(self) -> Iterator[ModelT]:
-        for _chunk, _tool in self.stream:
-            partial = self._partial()
-            if partial is not None:
-                yield partial
+        try:
+            for _chunk, _tool in self.stream:
+                partial = self._partial()
+                if partial is not None:
+                    yield partial
+        except ToolCallError as exc:
+            self._raise_misfit(exc)
 
     async def _aiter(self) -> AsyncIterator[ModelT]:
-        async for _chunk, _tool in self.stream:
-            partial = self._partial()
-            if partial is not None:
-                yield partial
+        try:
+            async for _chunk, _tool in self.stream:
+                partial = self._partial()
+                if partial is not None:
+                    yield partial
+        except ToolCallError as exc:
+            self._raise_misfit(exc)
+
+    def _raise_misfit(self, first: ToolCallError) -> None:
+        """Arguments that do not fit the response model are a ``ResponseModelError``; calls of
+        other tools are no concern of a response model (``stream.tool_errors`` keeps them)."""
+        tool_types = self.stream.tool_types or []
+        name = tool_types[-1]._name() if tool_types else None
+        for exc in self.stream.tool_errors or [first]:
+            if isinstance(exc, ToolArgumentsError) and exc.tool_name == name:
+                raise _misfit(self.response_model, exc) from None
+        if self.json_mode:
+            raise first
 
     def __aiter__(self) -> AsyncIterator[ModelT]:
         return self._aiter()

@@ -191,8 +191,9 @@ class OpenAICallResponse(BaseCallResponse[ChatCompletion]):
 class OpenAIStream(BaseStream[OpenAICallResponseChunk, OpenAICallResponse, "OpenAITool"]):
     """A streamed OpenAI (or OpenAI-compatible) call: ``for chunk, tool in stream``.
 
-    Tool calls stream as argument fragments; a call is yielded once the next one starts or
-    the stream ends. Servers that send no usage (llama.cpp's server) leave the token counts
+    Tool calls stream as argument fragments; a call is yielded once the next one starts and
+    its own arguments are whole (compatible servers interleave fragments), or the stream ends.
+    Servers that send no usage (llama.cpp's server) leave the token counts
     and ``cost`` at ``None``.
     """
 
