@@ -8,11 +8,16 @@ a *list* (the assistant message and its function calls): continue a conversation
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from streamcall.clients.openai.responses_codec import TERMINAL
-from streamcall.clients.openai.responses_models import Response, ResponseStreamEvent, ResponseUsage
+from streamcall.clients.openai.responses_models import (
+    OutputItem,
+    Response,
+    ResponseStreamEvent,
+    ResponseUsage,
+)
 from streamcall.core.base._accumulate import (
     ToolCallAssembler,
     ToolCallPart,
@@ -38,7 +43,23 @@ __all__ = [
 
 FINISH_MAP = {"completed": "stop", "incomplete": "length", "failed": "error", "cancelled": "error"}
 _THINKING = frozenset({"response.reasoning_summary_text.delta", "response.reasoning_text.delta"})
+_ITEM_EVENTS = frozenset({"response.output_item.added", "response.output_item.done"})
+_DELIVERS_OUTPUT = frozenset({"response.completed", "response.incomplete"})
 _NO_FACTS = ChunkFacts()
+
+
+def _message_text(item: OutputItem) -> str:
+    """The ``output_text`` of a ``message`` output item."""
+    return "".join(
+        part.get("text") or ""
+        for part in item.content or ()
+        if isinstance(part, dict) and part.get("type") == "output_text"
+    )
+
+
+def _summary_text(item: OutputItem) -> str:
+    """The summary text of a ``reasoning`` output item."""
+    return "".join(part.get("text") or "" for part in item.summary or () if isinstance(part, dict))
 
 
 def _usage_report(usage: ResponseUsage) -> UsageReport:
@@ -110,13 +131,9 @@ class OpenAIResponsesCallResponse(BaseCallResponse[Response]):
         assembler = ToolCallAssembler(sequential=False)
         for index, item in enumerate(response.output):
             if item.type == "message":
-                for part in item.content or ():
-                    if isinstance(part, dict) and part.get("type") == "output_text":
-                        text.append(part.get("text", ""))
+                text.append(_message_text(item))
             elif item.type == "reasoning":
-                for part in item.summary or ():
-                    if isinstance(part, dict):
-                        thinking.append(part.get("text", ""))
+                thinking.append(_summary_text(item))
             elif item.type == "function_call":
                 part_ = ToolCallPart(index, item.call_id, item.name, item.arguments or "", True)
                 facts.tool_calls.extend(assembler.add(part_))
@@ -165,6 +182,59 @@ class OpenAIResponsesStream(
     _sequential_tool_calls: ClassVar[bool] = False
     call_response_type: ClassVar[type[BaseCallResponse[Any]]] = OpenAIResponsesCallResponse
 
+    def _wrap(self, raw: ResponseStreamEvent) -> OpenAIResponsesCallResponseChunk:  # type: ignore[override]
+        """The chunk of one event; the terminal one also delivers the output items that no
+        earlier event did (some bridges send function calls, even text, only there)."""
+        chunk = OpenAIResponsesCallResponseChunk.of(raw)
+        response = raw.response
+        if response is not None and response.output and raw.type in _DELIVERS_OUTPUT:
+            facts = chunk.facts
+            text, thinking, parts = self._undelivered(response.output)
+            if text or thinking or parts:
+                facts = ChunkFacts(
+                    text,
+                    thinking,
+                    parts,
+                    facts.usage,
+                    facts.finish_reasons,
+                    facts.id,
+                    facts.model,
+                )
+                chunk = OpenAIResponsesCallResponseChunk(raw, facts)
+        return chunk
+
+    def _undelivered(self, output: list[OutputItem]) -> tuple[str, str, tuple[ToolCallPart, ...]]:
+        """The text, reasoning summary and whole function calls of the terminal ``output``
+        that the stream has not delivered yet (matched by item id and ``call_id``).
+
+        The common stream (every item streamed) is settled from the accumulated state; the
+        events so far are read only when an item may be missing."""
+        acc = self._acc
+        cache: list[_Delivered] = []
+
+        def delivered() -> _Delivered:
+            if not cache:
+                cache.append(_Delivered.of(self))
+            return cache[0]
+
+        messages = [(item, _message_text(item)) for item in output if item.type == "message"]
+        text = _unstreamed(messages, acc.text, lambda: delivered().text)
+        summaries = [(item, _summary_text(item)) for item in output if item.type == "reasoning"]
+        thinking = _unstreamed(summaries, acc.thinking, lambda: delivered().thinking)
+        finished = {call.id for call in acc.tool_calls}
+        parts: list[ToolCallPart] = []
+        for index, item in enumerate(output):
+            if item.type != "function_call":
+                continue
+            call_id = item.call_id or item.id
+            if call_id is not None and call_id in finished:
+                continue
+            seen = delivered().calls
+            if item.id in seen or item.call_id in seen:
+                continue
+            parts.append(ToolCallPart(index, call_id, item.name, item.arguments or "", True))
+        return text, thinking, tuple(parts)
+
     def _build_response(self) -> OpenAIResponsesCallResponse:
         # The terminal event carries the whole response; before it, rebuild what is known.
         event: ResponseStreamEvent
@@ -172,8 +242,6 @@ class OpenAIResponsesStream(
             if event.type in TERMINAL and event.response is not None:
                 return OpenAIResponsesCallResponse(event.response, self._context)
         acc = self._acc
-        from streamcall.clients.openai.responses_models import OutputItem
-
         output = (
             [
                 OutputItem(
@@ -191,6 +259,53 @@ class OpenAIResponsesStream(
         ]
         partial = Response(id=acc.id or "", model=acc.model or self._context.model, output=output)
         return OpenAIResponsesCallResponse(partial, self._context)
+
+
+class _Delivered:
+    """The output item ids that a stream's events delivered: text and reasoning deltas, and
+    function calls announced by item events (item ``id`` and ``call_id``)."""
+
+    __slots__ = ("calls", "text", "thinking")
+
+    def __init__(self) -> None:
+        self.text: set[str | None] = set()
+        self.thinking: set[str | None] = set()
+        self.calls: set[str] = set()
+
+    @classmethod
+    def of(cls, stream: OpenAIResponsesStream) -> _Delivered:
+        seen = cls()
+        event: ResponseStreamEvent
+        for event in stream._raw_events():
+            kind = event.type
+            if kind == "response.output_text.delta":
+                seen.text.add(event.item_id)
+            elif kind in _THINKING:
+                seen.thinking.add(event.item_id)
+            elif kind in _ITEM_EVENTS and event.item is not None:
+                item = event.item
+                if item.type == "function_call":
+                    seen.calls.update(i for i in (item.id, item.call_id) if i is not None)
+        return seen
+
+
+def _unstreamed(
+    items: list[tuple[OutputItem, str]], streamed: str, delivered: Callable[[], set[str | None]]
+) -> str:
+    """The text of the output ``items`` that did not stream as deltas.
+
+    All of it when nothing streamed, none when the streamed text is all of it; otherwise the
+    items whose id no delta named. Deltas that name none of the items (a bridge with ids of
+    its own) are taken to have carried them all: text is never delivered twice."""
+    whole = "".join(text for _, text in items)
+    if not whole or whole == streamed:
+        return ""
+    if not streamed:
+        return whole
+    ids = delivered()
+    if not any(item.id in ids for item, _ in items):
+        return ""
+    return "".join(text for item, text in items if item.id not in ids)
 
 
 class OpenAIResponsesSpec(ChatSpecBase):
