@@ -3,7 +3,9 @@
 A decorated function may return a prompt string (one user message), a list of messages, or a
 dynamic config; ``@prompt_template("...")`` turns a template into messages. Templates use
 ``{placeholders}`` filled from the function's arguments (and ``computed_fields``), and may split
-into roles with lines ``SYSTEM:``, ``USER:``, ``ASSISTANT:``.
+into roles with lines ``SYSTEM:``, ``USER:``, ``ASSISTANT:``. The template is split into roles
+first and each part filled afterwards (Mirascope v1's order): a value can never add a message
+or change a role.
 """
 
 from __future__ import annotations
@@ -38,25 +40,27 @@ def prompt_template(template: str | None = None) -> Callable[[F], F]:
 
 
 def render_template(template: str, values: dict[str, Any]) -> list[BaseMessageParam]:
-    """Messages from a template: split on role lines, then fill ``{placeholders}``."""
+    """Messages from a template: split on role lines, then fill each message's placeholders.
+
+    The roles and the number of messages come from the template text alone: the template is
+    split into role sections before any value is filled in, so a value that contains a line
+    such as ``SYSTEM: ...`` stays text inside its own message, verbatim.
+    """
     import inspect
 
+    parts = _ROLE_LINE.split(inspect.cleandoc(template))
+    sections: list[tuple[str, str]] = []
+    if len(parts) == 1 or parts[0].strip():
+        sections.append(("user", parts[0]))
+    sections.extend(zip((role.lower() for role in parts[1::2]), parts[2::2], strict=True))
+    return [
+        BaseMessageParam(role=role, content=_fill(inspect.cleandoc(text), values))
+        for role, text in sections
+    ]
+
+
+def _fill(text: str, values: dict[str, Any]) -> str:
     try:
-        text = inspect.cleandoc(template).format(**values)
+        return text.format(**values)
     except KeyError as exc:
         raise ValueError(f"prompt template needs a value for {exc.args[0]!r}") from None
-    parts = _ROLE_LINE.split(text)
-    if len(parts) == 1:
-        return [BaseMessageParam(role="user", content=_dedent(text))]
-    messages = []
-    if parts[0].strip():
-        messages.append(BaseMessageParam(role="user", content=_dedent(parts[0])))
-    for role, content in zip(parts[1::2], parts[2::2], strict=True):
-        messages.append(BaseMessageParam(role=role.lower(), content=_dedent(content)))
-    return messages
-
-
-def _dedent(text: str) -> str:
-    import inspect
-
-    return inspect.cleandoc(text)
