@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -52,7 +53,10 @@ def test_readme_example_runs(
         assert out.startswith(mistral.expected["text"])
     if "cohere_call" in code:
         assert out == "21 degrees celsius in Lisbon\n"
-        assert len(namespace["follow_up"]) == 2  # type: ignore[arg-type]
+        follow_up: Any = namespace["follow_up"]
+        assert len(follow_up) == 3  # the assistant turn, then one result per call
+        asked = [call.id for call in follow_up[0].tool_calls]
+        assert [m.tool_call_id for m in follow_up[1:]] == asked  # every call id is answered
     client = namespace.get("client")
     if client is not None:
         client.close()  # type: ignore[attr-defined]
