@@ -22,9 +22,13 @@ import asyncio
 import dataclasses
 import importlib
 import inspect
+import json
+import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from hypothesis import HealthCheck, given, settings
@@ -51,6 +55,7 @@ __all__ = [
     "error_prefix",
     "error_property",
     "examples",
+    "list_cost",
     "run_call",
     "tool_args",
     "with_error",
@@ -214,6 +219,8 @@ class Expected:
         error_match: A substring the error's message must contain.
         ids_in_messages: Whether each yielded tool's id must appear in ``message_param`` and
             ``tool_message_params`` (false for providers whose messages carry no ids).
+        cost: The cost in USD (``None``: none), checked unless ``...`` (see
+            :func:`list_cost`).
     """
 
     text: str = ""
@@ -227,6 +234,7 @@ class Expected:
     error: type[BaseException] | None = None
     error_match: str | None = None
     ids_in_messages: bool = True
+    cost: Any = ...
 
     @property
     def has_usage(self) -> bool:
@@ -307,6 +315,32 @@ def tool_args(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
         elif param.default is not param.empty:
             args[pname] = param.default
     return args
+
+
+@cache
+def _prices() -> dict[str, Any]:
+    import streamcall.core.base as base
+
+    table: dict[str, Any] = json.loads((Path(base.__file__).parent / "prices.json").read_text())
+    return table
+
+
+def list_cost(
+    table: str,
+    entry: str,
+    input_tokens: int,
+    output_tokens: int,
+    cached_tokens: int = 0,
+) -> float:
+    """USD by the list price ``prices.json`` gives for ``table``/``entry`` (an exact entry:
+    the test names it, no lookup rules), input including cached tokens (OpenAI's rule)."""
+    price = _prices()["providers"][table][entry]
+    cached_rate = price.get("cached_input")
+    if cached_rate is None:
+        cached_rate = price["input"]
+    uncached = max(input_tokens - cached_tokens, 0)
+    total = uncached * price["input"] + cached_tokens * cached_rate
+    return (total + output_tokens * price["output"]) / 1e6
 
 
 def with_error(strategy: st.SearchStrategy[Answer]) -> st.SearchStrategy[Answer]:
@@ -570,6 +604,14 @@ def check(recovered: Recovered, expected: Expected) -> None:
         "response.finish_reasons", r.response_finish_reasons, e.finish_reasons
     )
     assert r.response_cost == r.cost, _fail("response.cost", r.response_cost, r.cost)
+    if e.cost is not ...:
+        if e.cost is None:
+            assert r.cost is None, _fail("cost", r.cost, None)
+        else:
+            assert r.cost is not None, _fail("cost", r.cost, e.cost)
+            assert math.isclose(r.cost, e.cost, rel_tol=1e-9, abs_tol=1e-15), _fail(
+                "cost", r.cost, e.cost
+            )
     assert r.message_param is not None
     if e.ids_in_messages:
         for call_id, _, _ in want_tools:
