@@ -203,7 +203,12 @@ def chat(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err.write(summary.line(stream, interrupted=True) + "\n")
         return 130
     except ConfigurationError as exc:
-        err.write(f"streamcall: error: {exc}\n")
+        hint = ""
+        if args.provider is None and provider == "local":
+            # Chosen because no key is set: the other way out is a key.
+            keys = ", ".join(variable for variable, _ in KEY_VARIABLES)
+            hint = f"; or set a provider key to use a hosted provider ({keys})"
+        err.write(f"streamcall: error: {exc}{hint}\n")
         return 2
     except StreamcallError as exc:
         if not args.json and stream is not None and stream.content:

