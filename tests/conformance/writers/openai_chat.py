@@ -20,6 +20,10 @@ Data-only SSE (``data: {...}\\n\\n``), ending with ``data: [DONE]``. Variants (s
   the arguments of each in turn, or round-robin); keyed by ``index``.
 - ``azure``: Azure OpenAI: a first chunk with ``choices: []``, empty ``id``/``model`` and
   ``prompt_filter_results``; ``content_filter_results`` on every choice.
+- ``azure_async_filter``: ``azure`` with the Asynchronous Filter on: annotation chunks (empty
+  ``id``, ``model`` and ``object``; a choice with ``content_filter_offsets`` and
+  ``content_filter_results`` and *no* ``delta``) after every second content chunk and after the
+  finish chunk.
 
 An error after ``k`` content events is a ``data: {"error": {...}}`` event; the stream then ends
 with no finish reason and no ``[DONE]`` (``openai_chat.error_midstream.sse``). A tool call
@@ -62,6 +66,7 @@ OPENAI_MODELS: dict[str, tuple[str, str] | None] = {
 """The models answers report -> their ``prices.json`` entry (cost checked), or ``None``."""
 
 DEEPSEEK_VARIANTS = ("deepseek", "deepseek_hit_miss")
+AZURE_VARIANTS = ("azure", "azure_async_filter")
 USAGE_ON_FINISH = ("usage_in_finish", "llama_cpp", *DEEPSEEK_VARIANTS)
 
 
@@ -157,13 +162,14 @@ class OpenAIChatWriter:
     def write(self, answer: Answer, variant: str) -> bytes:
         rng = random.Random(answer.extra.get("seed", 0))
         usage_tail = variant in ("official", "keepalive", "vllm", "whole_calls", "interleaved")
-        usage_tail = usage_tail or variant == "azure"
+        azure = variant in AZURE_VARIANTS
+        usage_tail = usage_tail or azure
         usage_key = answer.usage is not None and variant in (
             "official",
             "keepalive",
             "interleaved",
             "usage_in_finish",
-            "azure",
+            *AZURE_VARIANTS,
             *DEEPSEEK_VARIANTS,
         )
 
@@ -174,7 +180,7 @@ class OpenAIChatWriter:
                 "created": 1772031419,
                 "model": answer.model,
             }
-            if variant in ("official", "keepalive", "interleaved", "azure"):
+            if variant in ("official", "keepalive", "interleaved", *AZURE_VARIANTS):
                 body["service_tier"] = "default"
                 body["system_fingerprint"] = "fp_2f9b2f086f"
             elif variant == "llama_cpp":
@@ -183,7 +189,7 @@ class OpenAIChatWriter:
             if variant != "llama_cpp":
                 choice["logprobs"] = None
             choice["finish_reason"] = finish
-            if variant == "azure":
+            if azure:
                 choice["content_filter_results"] = (
                     {} if delta is None or not delta.get("content") else _FILTERED
                 )
@@ -197,10 +203,10 @@ class OpenAIChatWriter:
 
         style = JSON_STYLE.get(variant, "compact")
         events: list[str] = []
-        if variant == "azure":
+        if azure:
             events.append(_sse(_AZURE_PROMPT_FILTER))
         role: dict[str, Any] = {"role": "assistant"}
-        if variant in ("official", "keepalive", "interleaved", "azure"):
+        if variant in ("official", "keepalive", "interleaved", *AZURE_VARIANTS):
             only_tools = bool(answer.tool_calls) and not answer.text
             role.update({"content": None if only_tools else "", "refusal": None})
         elif variant == "llama_cpp":
@@ -281,6 +287,15 @@ class OpenAIChatWriter:
                 out.append(event)
                 if i % 2 == 1:
                     out.append(": keep-alive\n\n")
+            events = out
+        if variant == "azure_async_filter":  # annotations run behind the content
+            out, offset = [], 0
+            for i, event in enumerate(events):
+                out.append(event)
+                last = i == len(events) - 1
+                if i >= 2 and (i % 2 == 0 or (i == len(events) - 2)) and not last:
+                    out.append(_sse(_annotation(offset)))
+                    offset += 7
             events = out
         return "".join(events).encode()
 
@@ -401,6 +416,27 @@ _AZURE_PROMPT_FILTER = {
     "object": "",
     "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": _FILTERED}],
 }
+
+
+def _annotation(offset: int) -> dict[str, Any]:
+    return {
+        "choices": [
+            {
+                "content_filter_offsets": {
+                    "check_offset": offset,
+                    "start_offset": offset,
+                    "end_offset": offset + 7,
+                },
+                "content_filter_results": _FILTERED,
+                "finish_reason": None,
+                "index": 0,
+            }
+        ],
+        "created": 0,
+        "id": "",
+        "model": "",
+        "object": "",
+    }
 
 
 def _usage(usage: Usage, variant: str) -> dict[str, Any]:

@@ -1,0 +1,60 @@
+"""Conformance: Azure OpenAI chat bodies -> azure_call (the OpenAI Chat writer, Azure's shapes).
+
+Azure streams OpenAI Chat Completions with its own additions: a first chunk with
+``choices: []``, empty ``id``/``model`` and ``prompt_filter_results``; ``content_filter_results``
+on every choice; and, with the Asynchronous Filter on, annotation chunks whose choice has no
+``delta`` (``content_filter_offsets`` instead), which may arrive after the finish chunk.
+"""
+
+from __future__ import annotations
+
+from hypothesis import example
+
+from tests.conformance.answer import Answer
+from tests.conformance.harness import conformance_property, error_property, run_and_check
+from tests.conformance.writers.openai_chat import OpenAIChatWriter
+from tests.replay import Chunking, ReplayServer
+
+WRITER = OpenAIChatWriter("azure", ("official", "azure", "azure_async_filter"))
+
+# Library bug (found by this property): an Asynchronous Filter annotation chunk (a choice with
+# no "delta") fails the whole stream with StreamDecodeError ("Object missing required field
+# `delta`"), even though the text before it arrived. The explicit example is the smallest case.
+test_azure_conformance = example(
+    case=(Answer(text=("Hi",)), "azure_async_filter"),
+    chunking=Chunking.whole(),
+    asynchronous=False,
+)(conformance_property(WRITER, max_examples=150))
+test_azure_errors = example(
+    case=(Answer(text=("Hi",), error_after=1), "azure_async_filter"),
+    chunking=Chunking.whole(),
+    asynchronous=False,
+)(error_property(WRITER, max_examples=50))
+
+
+def test_asynchronous_filter_annotations(server: ReplayServer) -> None:
+    """The Azure bug above, as a plain test: one text chunk, annotations after it and after
+    the finish chunk; the stream must end normally with the text and the finish reason."""
+    run_and_check(server, WRITER, Answer(text=("Hi",)), "azure_async_filter", Chunking.whole())
+
+
+def test_requests_reach_the_deployment(server: ReplayServer) -> None:
+    recovered = run_and_check(
+        server, WRITER, Answer(text=("Hello", " there")), "azure", Chunking.random(1, 5)
+    )
+    (request,) = recovered.requests
+    path, _, query = request.path.partition("?")
+    assert path == "/openai/deployments/my-deployment/chat/completions"
+    assert query.startswith("api-version=")
+    assert request.headers["api-key"] == "test-key"
+    assert "authorization" not in request.headers
+    sent = request.json()
+    assert isinstance(sent, dict)
+    assert sent["stream"] is True
+    assert sent["stream_options"] == {"include_usage": True}
+    assert [t["function"]["name"] for t in sent["tools"]] == [
+        "get_weather",
+        "list_files",
+        "format_book",
+        "tag_items",
+    ]
