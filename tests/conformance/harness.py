@@ -71,10 +71,10 @@ NDJSON = "application/x-ndjson"
 def _client(module: str, name: str, **kwargs: Any) -> Callable[[str], Any]:
     """A factory ``url -> client`` (the client module is imported on first use)."""
 
-    def make(url: str) -> Any:
+    def make(url: str, **more: Any) -> Any:
         cls = getattr(importlib.import_module(module), name)
         args = {key: (url if value is _URL else value) for key, value in kwargs.items()}
-        return cls(**args)
+        return cls(**args, **more)
 
     return make
 
@@ -93,15 +93,18 @@ class Provider:
         model: The model name asked for.
         content_type: What the replay server sends as ``Content-Type``.
         llm_provider: The ``streamcall.llm`` provider name that reaches the same code.
+        make_client also takes ``client=`` / ``async_client=`` (an ``httpx2`` client).
     """
 
     key: str
     module: str
     decorator_name: str
-    make_client: Callable[[str], Any]
+    make_client: Callable[..., Any]
     model: str
     content_type: str = SSE
     llm_provider: str | None = None
+    tool_base: str = ""
+    """``module:Class`` of the provider's tool base (the catalogue is converted once)."""
 
     @property
     def decorator(self) -> Callable[..., Any]:
@@ -110,6 +113,21 @@ class Provider:
             importlib.import_module(self.module), self.decorator_name
         )
         return decorator
+
+    @property
+    def tools(self) -> list[Any]:
+        """The catalogue :data:`TOOLS` as this provider's tool classes (what the decorator
+        makes of the functions; converted once, since pydantic model creation is slow)."""
+        return _tool_types(self.tool_base)
+
+
+@cache
+def _tool_types(tool_base: str) -> list[Any]:
+    from streamcall.core.base.tool import to_tool_type
+
+    module, _, name = tool_base.partition(":")
+    base = getattr(importlib.import_module(module), name)
+    return [to_tool_type(fn, base) for fn in TOOLS]
 
 
 PROVIDERS: dict[str, Provider] = {
@@ -122,6 +140,7 @@ PROVIDERS: dict[str, Provider] = {
             _client("streamcall.clients.mistral", "Mistral", api_key="test-key", server_url=_URL),
             "mistral-small-latest",
             llm_provider="mistral",
+            tool_base="streamcall.core.mistral.tool:MistralTool",
         ),
         Provider(
             "cohere",
@@ -130,6 +149,7 @@ PROVIDERS: dict[str, Provider] = {
             _client("streamcall.clients.cohere", "ClientV2", api_key="test-key", base_url=_URL),
             "command-r-plus",
             llm_provider="cohere",
+            tool_base="streamcall.core.cohere.tool:CohereTool",
         ),
         Provider(
             "openai",
@@ -138,6 +158,7 @@ PROVIDERS: dict[str, Provider] = {
             _client("streamcall.clients.openai", "OpenAI", api_key="test-key", base_url=_URL),
             "gpt-4.1-mini",
             llm_provider="openai",
+            tool_base="streamcall.core.openai.tool:OpenAITool",
         ),
         Provider(
             "anthropic",
@@ -146,6 +167,7 @@ PROVIDERS: dict[str, Provider] = {
             _client("streamcall.clients.anthropic", "Anthropic", api_key="test-key", base_url=_URL),
             "claude-sonnet-4-5",
             llm_provider="anthropic",
+            tool_base="streamcall.core.anthropic.tool:AnthropicTool",
         ),
         Provider(
             "gemini",
@@ -154,6 +176,7 @@ PROVIDERS: dict[str, Provider] = {
             _client("streamcall.clients.gemini", "Gemini", api_key="test-key", base_url=_URL),
             "gemini-2.5-flash",
             llm_provider="gemini",
+            tool_base="streamcall.core.gemini.tool:GeminiTool",
         ),
         Provider(
             "ollama",
@@ -163,6 +186,7 @@ PROVIDERS: dict[str, Provider] = {
             "llama3.2",
             content_type=NDJSON,
             llm_provider="ollama",
+            tool_base="streamcall.core.ollama.tool:OllamaTool",
         ),
         Provider(
             "azure",
@@ -173,6 +197,7 @@ PROVIDERS: dict[str, Provider] = {
             ),
             "my-deployment",
             llm_provider="azure",
+            tool_base="streamcall.core.azure.tool:AzureTool",
         ),
         Provider(
             "openai-responses",
@@ -181,6 +206,7 @@ PROVIDERS: dict[str, Provider] = {
             _client("streamcall.clients.openai", "OpenAI", api_key="test-key", base_url=_URL),
             "gpt-4.1-mini",
             llm_provider="openai-responses",
+            tool_base="streamcall.core.openai.tool:OpenAITool",
         ),
         # DeepSeek is an OpenAI-compatible server: the OpenAI client and openai_call, against
         # DeepSeek-shaped bodies.
@@ -191,6 +217,7 @@ PROVIDERS: dict[str, Provider] = {
             _client("streamcall.clients.openai", "OpenAI", api_key="test-key", base_url=_URL),
             "deepseek-reasoner",
             llm_provider="openai",
+            tool_base="streamcall.core.openai.tool:OpenAITool",
         ),
     )
 }
@@ -409,12 +436,12 @@ def _decorated(
             provider=provider.llm_provider,
             model=provider.model,
             stream=True,
-            tools=list(TOOLS),
+            tools=provider.tools,
             client=client,
         )
     else:
         decorator = provider.decorator(
-            provider.model, stream=True, tools=list(TOOLS), client=client
+            provider.model, stream=True, tools=provider.tools, client=client
         )
     if asynchronous:
 
@@ -515,6 +542,24 @@ async def _run_async(
         client.close()
 
 
+@cache
+def _ssl_context() -> Any:
+    import ssl
+
+    return ssl.create_default_context()
+
+
+def _http_client(asynchronous: bool) -> Any:
+    """An ``httpx2`` client as streamcall's clients make their own, but sharing one SSL
+    context: loading the CA bundle for every example would cost more than the example."""
+    import httpx2
+
+    from streamcall.transport.timeouts import DEFAULT_TIMEOUTS
+
+    cls = httpx2.AsyncClient if asynchronous else httpx2.Client
+    return cls(verify=_ssl_context(), timeout=DEFAULT_TIMEOUTS.to_httpx(), follow_redirects=True)
+
+
 def run_call(
     server: ReplayServer,
     provider: str,
@@ -540,13 +585,25 @@ def run_call(
             content_type=content_type or spec.content_type,
         )
     )
-    client = spec.make_client(url)
+    http = _http_client(asynchronous)
+    client = spec.make_client(url, **{"async_client" if asynchronous else "client": http})
     recovered = Recovered()
     fn = _decorated(spec, client, asynchronous, via_llm)
-    if asynchronous:
-        asyncio.run(_run_async(fn, client, recovered, via_llm))
-    else:
-        _run_sync(fn, client, recovered, via_llm)
+    try:
+        if asynchronous:
+
+            async def run() -> None:
+                try:
+                    await _run_async(fn, client, recovered, via_llm)
+                finally:
+                    await http.aclose()
+
+            asyncio.run(run())
+        else:
+            _run_sync(fn, client, recovered, via_llm)
+    finally:
+        if not asynchronous:
+            http.close()
     recovered.requests = list(server.requests(url))
     return recovered
 

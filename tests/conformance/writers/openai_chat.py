@@ -18,6 +18,8 @@ Data-only SSE (``data: {...}\\n\\n``), ending with ``data: [DONE]``. Variants (s
   reason on that same chunk, reasoning in ``delta.reasoning``.
 - ``interleaved``: two or more tool calls whose fragments interleave (every call starts, then
   the arguments of each in turn, or round-robin); keyed by ``index``.
+- ``crlf``: ``official`` framed by a server stack that ends lines with CRLF and writes
+  ``data:`` without the optional space (both allowed by the SSE rules).
 - ``azure``: Azure OpenAI: a first chunk with ``choices: []``, empty ``id``/``model`` and
   ``prompt_filter_results``; ``content_filter_results`` on every choice.
 - ``azure_async_filter``: ``azure`` with the Asynchronous Filter on: annotation chunks (empty
@@ -37,6 +39,7 @@ import dataclasses
 import itertools
 import json
 import random
+import re
 from typing import Any
 
 from hypothesis import strategies as st
@@ -122,6 +125,7 @@ class OpenAIChatWriter:
             "vllm",
             "whole_calls",
             "interleaved",
+            "crlf",
         ),
         models: dict[str, tuple[str, str] | None] | None = None,
     ) -> None:
@@ -161,11 +165,19 @@ class OpenAIChatWriter:
 
     def write(self, answer: Answer, variant: str) -> bytes:
         rng = random.Random(answer.extra.get("seed", 0))
-        usage_tail = variant in ("official", "keepalive", "vllm", "whole_calls", "interleaved")
+        usage_tail = variant in (
+            "official",
+            "keepalive",
+            "vllm",
+            "whole_calls",
+            "interleaved",
+            "crlf",
+        )
         azure = variant in AZURE_VARIANTS
         usage_tail = usage_tail or azure
         usage_key = answer.usage is not None and variant in (
             "official",
+            "crlf",
             "keepalive",
             "interleaved",
             "usage_in_finish",
@@ -180,7 +192,7 @@ class OpenAIChatWriter:
                 "created": 1772031419,
                 "model": answer.model,
             }
-            if variant in ("official", "keepalive", "interleaved", *AZURE_VARIANTS):
+            if variant in ("official", "keepalive", "interleaved", "crlf", *AZURE_VARIANTS):
                 body["service_tier"] = "default"
                 body["system_fingerprint"] = "fp_2f9b2f086f"
             elif variant == "llama_cpp":
@@ -206,7 +218,7 @@ class OpenAIChatWriter:
         if azure:
             events.append(_sse(_AZURE_PROMPT_FILTER))
         role: dict[str, Any] = {"role": "assistant"}
-        if variant in ("official", "keepalive", "interleaved", *AZURE_VARIANTS):
+        if variant in ("official", "keepalive", "interleaved", "crlf", *AZURE_VARIANTS):
             only_tools = bool(answer.tool_calls) and not answer.text
             role.update({"content": None if only_tools else "", "refusal": None})
         elif variant == "llama_cpp":
@@ -297,7 +309,10 @@ class OpenAIChatWriter:
                     out.append(_sse(_annotation(offset)))
                     offset += 7
             events = out
-        return "".join(events).encode()
+        text = "".join(events)
+        if variant == "crlf":  # JSON text never holds a raw CR or LF
+            text = re.sub(r"^data: ", "data:", text, flags=re.MULTILINE).replace("\n", "\r\n")
+        return text.encode()
 
     @staticmethod
     def _tool_chunks(
