@@ -8,12 +8,17 @@ Data-only SSE (``data: {...}\\n\\n``), ending with ``data: [DONE]``. Variants (s
   anywhere, inside ``\\uXXXX`` escapes and multi-byte characters too), the finish reason in a
   chunk of its own; when usage is reported (``stream_options.include_usage``) every chunk has
   ``"usage": null`` and a ``choices: []`` chunk carries the usage before ``[DONE]``.
+- ``no_usage``: a server that ignores ``stream_options`` and never reports usage (older
+  llama.cpp and proxies): no ``usage`` key anywhere, whatever the answer's usage was.
 - ``keepalive``: ``official`` with ``: keep-alive`` comments between events (DeepSeek, proxies).
 - ``usage_in_finish``: usage on the finish chunk (DeepSeek, several vLLM builds), reasoning in
   ``delta.reasoning_content`` next to ``content: null``.
 - ``llama_cpp``: llama.cpp's server: the role chunk has ``content: null``, every tool fragment
   repeats ``id``, ``type`` and the name, usage on the finish chunk, ``reasoning_content``.
 - ``vllm``: reasoning in ``delta.reasoning``, no ``usage`` key on content chunks, usage tail.
+- ``vllm_continuous``: vLLM with ``continuous_usage_stats``: cumulative usage on every chunk
+  (totals so far, never increments), the finish reason on the last text chunk, no ``[DONE]``;
+  after an error the usage last reported stands.
 - ``whole_calls``: every tool call whole in one chunk (Groq, Ollama's ``/v1``), the finish
   reason on that same chunk, reasoning in ``delta.reasoning``.
 - ``interleaved``: two or more tool calls whose fragments interleave (every call starts, then
@@ -58,6 +63,7 @@ THINKING_FIELD = {
     "deepseek_hit_miss": "reasoning_content",
     "llama_cpp": "reasoning_content",
     "vllm": "reasoning",
+    "vllm_continuous": "reasoning",
     "whole_calls": "reasoning",
 }
 """The variants that stream reasoning text, and the delta field they use."""
@@ -119,10 +125,12 @@ class OpenAIChatWriter:
         provider: str = "openai",
         variants: tuple[str, ...] = (
             "official",
+            "no_usage",
             "keepalive",
             "usage_in_finish",
             "llama_cpp",
             "vllm",
+            "vllm_continuous",
             "whole_calls",
             "interleaved",
             "crlf",
@@ -165,6 +173,8 @@ class OpenAIChatWriter:
 
     def write(self, answer: Answer, variant: str) -> bytes:
         rng = random.Random(answer.extra.get("seed", 0))
+        if variant == "no_usage":
+            answer = dataclasses.replace(answer, usage=None)
         usage_tail = variant in (
             "official",
             "keepalive",
@@ -184,6 +194,10 @@ class OpenAIChatWriter:
             *AZURE_VARIANTS,
             *DEEPSEEK_VARIANTS,
         )
+
+        progress = [0]  # content events written so far (cumulative usage follows it)
+        continuous = variant == "vllm_continuous" and answer.usage is not None
+        n_events = len(content_events(answer))
 
         def chunk(delta: dict[str, Any] | None, finish: str | None = None, **extra: Any) -> str:
             body: dict[str, Any] = {
@@ -208,6 +222,10 @@ class OpenAIChatWriter:
             body["choices"] = [choice]
             if usage_key:
                 body["usage"] = None
+            if continuous:
+                assert answer.usage is not None
+                done = n_events if finish is not None else progress[0]
+                body["usage"] = _usage(_so_far(answer.usage, done, n_events), variant)
             body.update(extra)
             if variant in ("official", "interleaved"):
                 body["obfuscation"] = "x" * rng.randint(1, 12)
@@ -231,7 +249,14 @@ class OpenAIChatWriter:
         content = content_events(answer)
         cut = len(content) if answer.error_after is None else answer.error_after
         written = content[:cut]
-        for event in written:
+        last_text = (
+            variant == "vllm_continuous"
+            and answer.error_after is None
+            and not answer.tool_calls
+            and bool(answer.text)
+        )
+        for i, event in enumerate(written):
+            progress[0] = i + 1
             if event.kind == "thinking":
                 assert thinking_field is not None, f"{variant} cannot stream reasoning"
                 delta = {thinking_field: event.value}
@@ -242,8 +267,12 @@ class OpenAIChatWriter:
                 delta = {"content": event.value}
                 if variant in ("usage_in_finish", *DEEPSEEK_VARIANTS):
                     delta["reasoning_content"] = None
-                events.append(chunk(delta))
+                if last_text and i == len(written) - 1:  # the finish rides on the last text
+                    events.append(chunk(delta, answer.finish))
+                else:
+                    events.append(chunk(delta))
         calls = [e.value for e in written if e.kind == "tool"]
+        progress[0] = len(written)  # (all fragments of the calls report the usage after them)
         finished = answer.error_after is None
         finish_on_calls = variant == "whole_calls" and finished and bool(calls)
         if calls:
@@ -274,7 +303,7 @@ class OpenAIChatWriter:
             if variant == "llama_cpp":
                 extra["timings"] = {"prompt_n": 1, "predicted_n": 1}
             events.append(chunk({}, answer.finish, **extra))
-        elif not finish_on_calls:
+        elif not finish_on_calls and not last_text:
             events.append(chunk({}, answer.finish))
         if usage_tail and usage is not None:
             tail: dict[str, Any] = {
@@ -286,7 +315,8 @@ class OpenAIChatWriter:
                 "usage": usage,
             }
             events.append(_sse(tail, style))
-        events.append("data: [DONE]\n\n")
+        if variant != "vllm_continuous":
+            events.append("data: [DONE]\n\n")
         return self._frame(events, variant)
 
     @staticmethod
@@ -363,20 +393,23 @@ class OpenAIChatWriter:
 
     def expected(self, answer: Answer, variant: str) -> Expected:
         text, thinking, calls = error_prefix(answer)
+        usage = None if variant == "no_usage" else answer.usage
         if answer.error_after is not None:
             # Fragments never say a call is complete: the last one is finished only by the
             # next call or the normal end, neither of which comes.
             calls = calls[:-1]
-            return Expected(
-                text=text,
-                thinking=thinking,
-                tool_calls=tuple((c.id, c.name, c.arguments) for c in calls),
-                finish_reasons=None,
-                error=StreamError,
-                error_match=ERROR_MESSAGE,
-                cost=None,
-            )
-        usage = answer.usage
+            if variant != "vllm_continuous" or usage is None:
+                return Expected(
+                    text=text,
+                    thinking=thinking,
+                    tool_calls=tuple((c.id, c.name, c.arguments) for c in calls),
+                    finish_reasons=None,
+                    error=StreamError,
+                    error_match=ERROR_MESSAGE,
+                    cost=None,
+                )
+            # The usage last reported, before the error, stands.
+            usage = _so_far(usage, answer.error_after, len(content_events(answer)))
         cost: Any = None
         price = self.models.get(answer.model)
         if answer.model not in self.models:
@@ -386,11 +419,14 @@ class OpenAIChatWriter:
         reasoning = None if usage is None else usage.reasoning_tokens
         if variant == "deepseek_hit_miss":  # no completion_tokens_details
             reasoning = None
+        failed = answer.error_after is not None
         return Expected(
             text=text,
             thinking=thinking,
             tool_calls=tuple((c.id, c.name, c.arguments) for c in calls),
-            finish_reasons=[answer.finish],
+            finish_reasons=None if failed else [answer.finish],
+            error=StreamError if failed else None,
+            error_match=ERROR_MESSAGE if failed else None,
             input_tokens=None if usage is None else usage.input_tokens,
             output_tokens=None if usage is None else usage.output_tokens,
             cached_tokens=None if usage is None else usage.cached_tokens,
@@ -431,6 +467,18 @@ _AZURE_PROMPT_FILTER = {
     "object": "",
     "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": _FILTERED}],
 }
+
+
+def _so_far(usage: Usage, done: int, total: int) -> Usage:
+    """Cumulative usage after ``done`` of ``total`` content events (vLLM's continuous stats)."""
+    if done >= total:
+        return usage
+    return Usage(
+        usage.input_tokens,
+        usage.output_tokens * done // total,
+        usage.cached_tokens,
+        usage.reasoning_tokens * done // total,
+    )
 
 
 def _annotation(offset: int) -> dict[str, Any]:
