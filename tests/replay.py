@@ -99,6 +99,8 @@ class Reply:
         cut_after: Drop the connection after this many body bytes, without ending the body.
         headers_delay: Seconds to wait before sending the status line.
         content_length: Send ``Content-Length`` instead of chunked transfer encoding.
+        body_delay: Seconds to wait after sending the headers before the first body byte (a
+            streaming server that answers at once and produces its first token later).
     """
 
     body: bytes = b""
@@ -111,6 +113,7 @@ class Reply:
     cut_after: int | None = None
     headers_delay: float = 0.0
     content_length: bool = False
+    body_delay: float = 0.0
 
 
 @dataclass
@@ -302,6 +305,8 @@ class ReplayServer:
         head.extend(f"{k}: {v}" for k, v in reply.headers.items())
         try:
             conn.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+            if reply.body_delay:
+                time.sleep(reply.body_delay)
             for i, piece in enumerate(self._pieces(body[:limit], reply.chunking)):
                 if i and reply.delay:
                     time.sleep(reply.delay)

@@ -4,14 +4,19 @@
 timeout extension for the next attempt, whether a failure is retried and after how long, and
 which typed error it becomes. :class:`HTTPTransport` and :class:`AsyncHTTPTransport` are the two
 thin loops around it that actually send, sleep and read.
+
+An attempt lasts until the response *body* starts: after a success status the loop reads the
+first body chunk (under the first-byte limit) before handing the response over, so a server
+that sends its headers at once and then stays silent times out as ``first_byte`` and is
+retried like one that sends nothing; once a body byte has arrived nothing is retried.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 from streamcall.errors import (
     APIConnectionError,
@@ -27,13 +32,14 @@ from streamcall.transport.stream import (
     EventStreamAsync,
     FrameDecoder,
     StreamCodec,
+    map_read_error,
 )
 from streamcall.transport.timeouts import DEFAULT_TIMEOUTS, Deadline, Timeouts
 
 if TYPE_CHECKING:
     import httpx2
 
-__all__ = ["AsyncHTTPTransport", "Exchange", "HTTPTransport", "TransportConfig"]
+__all__ = ["AsyncHTTPTransport", "Exchange", "HTTPTransport", "OpenResponse", "TransportConfig"]
 
 logger = logging.getLogger("streamcall")
 
@@ -112,6 +118,26 @@ def status_error(
         request=response.request,
         body=body,
     )
+
+
+C = TypeVar("C", Iterator[bytes], AsyncIterator[bytes])
+
+
+@dataclass(frozen=True, slots=True)
+class OpenResponse(Generic[C]):
+    """A success response whose body has started (see the module docstring).
+
+    Attributes:
+        response: The open response; the caller closes it.
+        deadline: Its deadline, now in the idle phase.
+        chunks: The body iterator, positioned after ``first``.
+        first: The first body chunk; ``None`` when the body is empty.
+    """
+
+    response: httpx2.Response
+    deadline: Deadline
+    chunks: C
+    first: bytes | None
 
 
 class Exchange:
@@ -211,30 +237,50 @@ class HTTPTransport:
 
     def send(
         self, request: httpx2.Request, config: TransportConfig
-    ) -> tuple[httpx2.Response, Deadline]:
-        """Send until a success status arrives; return the open response and its deadline."""
+    ) -> OpenResponse[Iterator[bytes]]:
+        """Send until a success response's body starts; return it open (the caller closes it).
+
+        Waiting for the first body byte is part of the attempt: a first-byte timeout after the
+        headers is retried as one before them.
+        """
         import time
 
         import httpx2
 
         exchange = Exchange(request, config)
+        deadline = exchange.deadline
         while True:
             exchange.prepare_attempt()
-            token = exchange.deadline.activate()
+            token = deadline.activate()
             try:
                 response = self.client.send(request, stream=True)
             except httpx2.TransportError as exc:
                 delay = exchange.transport_failed(exc)
             else:
-                if response.status_code < 400:
-                    return response, exchange.deadline
-                try:
-                    raw_body = _read_bounded(response.iter_bytes())
-                except httpx2.TransportError:
-                    raw_body = b""
-                finally:
-                    response.close()
-                delay = exchange.status_failed(response, raw_body)
+                if response.status_code >= 400:
+                    try:
+                        raw_body = _read_bounded(response.iter_bytes())
+                    except httpx2.TransportError:
+                        raw_body = b""
+                    finally:
+                        response.close()
+                    delay = exchange.status_failed(response, raw_body)
+                else:
+                    # The headers do not end the first-byte wait: the first body byte does.
+                    chunks = response.iter_bytes()
+                    try:
+                        first = next(chunks, None)
+                    except httpx2.TimeoutException as exc:
+                        response.close()
+                        delay = exchange.transport_failed(exc)
+                    except BaseException as exc:
+                        response.close()
+                        if isinstance(exc, httpx2.HTTPError):
+                            raise map_read_error(exc, deadline, request, config.secrets) from exc
+                        raise
+                    else:
+                        deadline.body_started()
+                        return OpenResponse(response, deadline, chunks, first)
             finally:
                 Deadline.deactivate(token)
             time.sleep(delay)
@@ -248,26 +294,34 @@ class HTTPTransport:
         client_ref: object | None = None,
     ) -> EventStream[Any]:
         """Send ``request`` and return its body as an :class:`EventStream`."""
-        response, deadline = self.send(request, config)
+        opened = self.send(request, config)
         return EventStream(
-            response, deadline, frames, codec, secrets=config.secrets, client_ref=client_ref
+            opened.response,
+            opened.deadline,
+            frames,
+            codec,
+            secrets=config.secrets,
+            client_ref=client_ref,
+            chunks=opened.chunks,
+            first=opened.first,
         )
 
     def read(self, request: httpx2.Request, config: TransportConfig) -> bytes:
         """Send ``request`` and return its whole body (for non-streamed calls)."""
         import httpx2
 
-        from streamcall.transport.stream import map_read_error
-
-        response, deadline = self.send(request, config)
-        token = deadline.activate()
+        opened = self.send(request, config)
+        body = bytearray(opened.first or b"")
+        token = opened.deadline.activate()
         try:
-            return response.read()
+            for chunk in opened.chunks:
+                body += chunk
         except httpx2.HTTPError as exc:
-            raise map_read_error(exc, deadline, request, config.secrets) from exc
+            raise map_read_error(exc, opened.deadline, request, config.secrets) from exc
         finally:
             Deadline.deactivate(token)
-            response.close()
+            opened.response.close()
+        return bytes(body)
 
 
 class AsyncHTTPTransport:
@@ -281,29 +335,50 @@ class AsyncHTTPTransport:
 
     async def send(
         self, request: httpx2.Request, config: TransportConfig
-    ) -> tuple[httpx2.Response, Deadline]:
-        """Send until a success status arrives; return the open response and its deadline."""
+    ) -> OpenResponse[AsyncIterator[bytes]]:
+        """Send until a success response's body starts; return it open (the caller closes it).
+
+        Waiting for the first body byte is part of the attempt, as in
+        :meth:`HTTPTransport.send`.
+        """
         import anyio
         import httpx2
 
         exchange = Exchange(request, config)
+        deadline = exchange.deadline
         while True:
             exchange.prepare_attempt()
-            token = exchange.deadline.activate()
+            token = deadline.activate()
             try:
                 response = await self.client.send(request, stream=True)
             except httpx2.TransportError as exc:
                 delay = exchange.transport_failed(exc)
             else:
-                if response.status_code < 400:
-                    return response, exchange.deadline
-                try:
-                    raw_body = await _aread_bounded(response.aiter_bytes())
-                except httpx2.TransportError:
-                    raw_body = b""
-                finally:
-                    await response.aclose()
-                delay = exchange.status_failed(response, raw_body)
+                if response.status_code >= 400:
+                    try:
+                        raw_body = await _aread_bounded(response.aiter_bytes())
+                    except httpx2.TransportError:
+                        raw_body = b""
+                    finally:
+                        await response.aclose()
+                    delay = exchange.status_failed(response, raw_body)
+                else:
+                    # The headers do not end the first-byte wait: the first body byte does.
+                    chunks = response.aiter_bytes()
+                    try:
+                        first = await anext(chunks, None)
+                    except httpx2.TimeoutException as exc:
+                        await response.aclose()
+                        delay = exchange.transport_failed(exc)
+                    except BaseException as exc:
+                        with anyio.CancelScope(shield=True):
+                            await response.aclose()
+                        if isinstance(exc, httpx2.HTTPError):
+                            raise map_read_error(exc, deadline, request, config.secrets) from exc
+                        raise
+                    else:
+                        deadline.body_started()
+                        return OpenResponse(response, deadline, chunks, first)
             finally:
                 Deadline.deactivate(token)
             await anyio.sleep(delay)
@@ -317,23 +392,31 @@ class AsyncHTTPTransport:
         client_ref: object | None = None,
     ) -> EventStreamAsync[Any]:
         """Send ``request`` and return its body as an :class:`EventStreamAsync`."""
-        response, deadline = await self.send(request, config)
+        opened = await self.send(request, config)
         return EventStreamAsync(
-            response, deadline, frames, codec, secrets=config.secrets, client_ref=client_ref
+            opened.response,
+            opened.deadline,
+            frames,
+            codec,
+            secrets=config.secrets,
+            client_ref=client_ref,
+            chunks=opened.chunks,
+            first=opened.first,
         )
 
     async def read(self, request: httpx2.Request, config: TransportConfig) -> bytes:
         """Send ``request`` and return its whole body (for non-streamed calls)."""
         import httpx2
 
-        from streamcall.transport.stream import map_read_error
-
-        response, deadline = await self.send(request, config)
-        token = deadline.activate()
+        opened = await self.send(request, config)
+        body = bytearray(opened.first or b"")
+        token = opened.deadline.activate()
         try:
-            return await response.aread()
+            async for chunk in opened.chunks:
+                body += chunk
         except httpx2.HTTPError as exc:
-            raise map_read_error(exc, deadline, request, config.secrets) from exc
+            raise map_read_error(exc, opened.deadline, request, config.secrets) from exc
         finally:
             Deadline.deactivate(token)
-            await response.aclose()
+            await opened.response.aclose()
+        return bytes(body)

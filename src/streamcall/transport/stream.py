@@ -143,7 +143,12 @@ class _StreamBase(Generic[T]):
 
 
 class EventStream(_StreamBase[T]):
-    """A synchronous stream of typed events; an iterator and a context manager."""
+    """A synchronous stream of typed events; an iterator and a context manager.
+
+    ``chunks`` is the body iterator when the transport has already read the ``first`` body
+    chunk (it waits for the body to start before handing the response over); by default the
+    stream reads ``response.iter_bytes()`` from the start.
+    """
 
     def __init__(
         self,
@@ -154,9 +159,13 @@ class EventStream(_StreamBase[T]):
         *,
         secrets: Sequence[str] = (),
         client_ref: object | None = None,
+        chunks: Iterator[bytes] | None = None,
+        first: bytes | None = None,
     ) -> None:
         super().__init__(response, client_ref)
-        self._events = _iterate(response, deadline, frames, codec, secrets)
+        if chunks is None:
+            chunks = response.iter_bytes()
+        self._events = _iterate(response, deadline, frames, codec, secrets, chunks, first)
 
     def __iter__(self) -> Iterator[T]:
         # The generator itself: a `for` loop then pays no Python-level __next__ per event.
@@ -200,24 +209,30 @@ def _iterate(
     frames: FrameDecoder[Any],
     codec: StreamCodec[Any, T],
     secrets: Sequence[str],
+    chunks: Iterator[bytes],
+    first: bytes | None,
 ) -> Generator[T, None, None]:
     import httpx2
 
     feed = frames.feed
     decode_all = codec.decode_all
-    chunks = response.iter_bytes()
+    chunk: bytes | None
     try:
         try:
             while True:
-                token = deadline.activate()
-                try:
-                    chunk = next(chunks, None)
-                except httpx2.HTTPError as exc:
-                    raise map_read_error(exc, deadline, response.request, secrets) from exc
-                finally:
-                    Deadline.deactivate(token)
-                if chunk is None:
-                    break
+                if first is not None:
+                    chunk, first = first, None
+                else:
+                    token = deadline.activate()
+                    try:
+                        chunk = next(chunks, None)
+                    except httpx2.HTTPError as exc:
+                        raise map_read_error(exc, deadline, response.request, secrets) from exc
+                    finally:
+                        Deadline.deactivate(token)
+                    if chunk is None:
+                        break
+                    deadline.body_started()
                 batch = feed(chunk)
                 if batch:
                     yield from decode_all(batch)
@@ -258,7 +273,10 @@ def _drain(chunks: Iterator[bytes], deadline: Deadline) -> None:
 
 
 class EventStreamAsync(_StreamBase[T]):
-    """An asynchronous stream of typed events; an async iterator and async context manager."""
+    """An asynchronous stream of typed events; an async iterator and async context manager.
+
+    ``chunks`` and ``first`` as for :class:`EventStream` (``response.aiter_bytes()``).
+    """
 
     def __init__(
         self,
@@ -269,9 +287,13 @@ class EventStreamAsync(_StreamBase[T]):
         *,
         secrets: Sequence[str] = (),
         client_ref: object | None = None,
+        chunks: AsyncIterator[bytes] | None = None,
+        first: bytes | None = None,
     ) -> None:
         super().__init__(response, client_ref)
-        self._events = _aiterate(response, deadline, frames, codec, secrets)
+        if chunks is None:
+            chunks = response.aiter_bytes()
+        self._events = _aiterate(response, deadline, frames, codec, secrets, chunks, first)
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self._events
@@ -318,24 +340,30 @@ async def _aiterate(
     frames: FrameDecoder[Any],
     codec: StreamCodec[Any, T],
     secrets: Sequence[str],
+    chunks: AsyncIterator[bytes],
+    first: bytes | None,
 ) -> AsyncGenerator[T, None]:
     import httpx2
 
     feed = frames.feed
     decode_all = codec.decode_all
-    chunks = response.aiter_bytes()
+    chunk: bytes | None
     try:
         try:
             while True:
-                token = deadline.activate()
-                try:
-                    chunk = await anext(chunks, None)
-                except httpx2.HTTPError as exc:
-                    raise map_read_error(exc, deadline, response.request, secrets) from exc
-                finally:
-                    Deadline.deactivate(token)
-                if chunk is None:
-                    break
+                if first is not None:
+                    chunk, first = first, None
+                else:
+                    token = deadline.activate()
+                    try:
+                        chunk = await anext(chunks, None)
+                    except httpx2.HTTPError as exc:
+                        raise map_read_error(exc, deadline, response.request, secrets) from exc
+                    finally:
+                        Deadline.deactivate(token)
+                    if chunk is None:
+                        break
+                    deadline.body_started()
                 batch = feed(chunk)
                 if batch:
                     for item in decode_all(batch):

@@ -1,13 +1,16 @@
 """Stream timeouts: connect, first byte, idle gap, and total.
 
 httpx gives every socket read of a response the same fixed timeout. A stream needs more: a
-longer wait for the first byte (the model is thinking), a shorter bound on any silence after that
+longer wait for the first byte of the body (the model is thinking; streaming servers send the
+headers at once, so the headers do not end this wait), a shorter bound on any silence after that
 (a stalled stream), and a deadline for the whole exchange. :class:`Deadline` is the pure policy:
-given the clock and what has arrived, it says how long the next read may block and which limit
-that is. :func:`install_deadlines` wraps the connection pool's network backend of an httpx2
-client so that every socket read asks the :class:`Deadline` active in the current context
+given the clock and whether the body has started, it says how long the next read may block and
+which limit that is. :func:`install_deadlines` wraps the connection pool's network backend of an
+httpx2 client so that every socket read asks the :class:`Deadline` active in the current context
 (a ``ContextVar``, so threads and tasks never see each other's deadlines). Sync and async share
-the policy; only the two thin stream wrappers differ.
+the policy; only the two thin stream wrappers differ. The transport, which reads the body, tells
+the deadline when the body has started (:meth:`Deadline.body_started`); a socket read cannot
+tell headers from body.
 """
 
 from __future__ import annotations
@@ -31,10 +34,15 @@ class Timeouts:
 
     Attributes:
         connect: Establishing the connection (TCP and TLS), and acquiring one from the pool.
-        first_byte: From sending the request to the first byte of the response.
-        idle: The longest silence allowed between two network reads once bytes flow (events
-            and keep-alive comments both count as activity).
-        total: The whole exchange, retries included, until the stream's last byte.
+        first_byte: From the start of an attempt (connecting included) until the first byte of
+            the response *body* arrives. The status line and headers do not end it: streaming
+            servers send them at once and the first token seconds later. While it runs, ``idle``
+            does not apply. A first-byte timeout is retried like a connection failure (the
+            stream has not started).
+        idle: Once the body has started, the longest silence allowed for each network read
+            (any body bytes count as activity: events and keep-alive comments alike).
+        total: The whole exchange, retries included, until the stream's last byte; it caps
+            both limits above.
     """
 
     connect: float | None = 10.0
@@ -72,7 +80,7 @@ _ACTIVE: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
 class Deadline:
     """The read budget of one exchange, advanced as bytes arrive."""
 
-    __slots__ = ("_clock", "_first_byte_at", "_got_bytes", "_total_at", "timeouts", "tripped")
+    __slots__ = ("_body_started", "_clock", "_first_byte_at", "_total_at", "timeouts", "tripped")
 
     def __init__(self, timeouts: Timeouts, clock: Any = time.monotonic) -> None:
         self.timeouts = timeouts
@@ -80,13 +88,13 @@ class Deadline:
         start = clock()
         self._first_byte_at = None if timeouts.first_byte is None else start + timeouts.first_byte
         self._total_at = None if timeouts.total is None else start + timeouts.total
-        self._got_bytes = False
+        self._body_started = False
         self.tripped: TimeoutKind = "first_byte"
 
     def read_budget(self) -> float | None:
         """Seconds the next read may block (<= 0: already expired); records the limit used."""
         now = self._clock()
-        if self._got_bytes:
+        if self._body_started:
             idle = self.timeouts.idle
             limit, kind = (None, "idle") if idle is None else (now + idle, "idle")
         else:
@@ -104,13 +112,14 @@ class Deadline:
         """Whether the total deadline has passed."""
         return self._total_at is not None and self._clock() >= self._total_at
 
-    def got_bytes(self) -> None:
-        """Record that the server sent something: from now on the idle limit applies."""
-        self._got_bytes = True
+    def body_started(self) -> None:
+        """Record that the response body has started (its first byte arrived, not just the
+        headers): from now on the idle limit applies to each read instead of first-byte."""
+        self._body_started = True
 
     def restart(self) -> None:
-        """Start a new attempt (after a retry): wait for a first byte again."""
-        self._got_bytes = False
+        """Start a new attempt (after a retry): wait for a first body byte again."""
+        self._body_started = False
         if self.timeouts.first_byte is not None:
             self._first_byte_at = self._clock() + self.timeouts.first_byte
 
@@ -165,12 +174,6 @@ def _budget(timeout: float | None) -> float | None:
     return budget
 
 
-def _arrived() -> None:
-    deadline = _ACTIVE.get()
-    if deadline is not None:
-        deadline.got_bytes()
-
-
 def _wrap_backend(backend: Any, asynchronous: bool) -> Any:
     import httpcore2
 
@@ -181,9 +184,7 @@ def _wrap_backend(backend: Any, asynchronous: bool) -> Any:
                 self._inner = inner
 
             async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-                data = await self._inner.read(max_bytes, _budget(timeout))
-                _arrived()
-                return data
+                return await self._inner.read(max_bytes, _budget(timeout))
 
             async def write(self, buffer: bytes, timeout: float | None = None) -> None:
                 await self._inner.write(buffer, timeout)
@@ -222,9 +223,7 @@ def _wrap_backend(backend: Any, asynchronous: bool) -> Any:
             self._inner = inner
 
         def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-            data = self._inner.read(max_bytes, _budget(timeout))
-            _arrived()
-            return data
+            return self._inner.read(max_bytes, _budget(timeout))
 
         def write(self, buffer: bytes, timeout: float | None = None) -> None:
             self._inner.write(buffer, timeout)
