@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from streamcall.clients._awaitable import AwaitableStream
 from streamcall.clients._base import BaseClient
 from streamcall.clients._codec import check_messages, encode_json, without_none
 from streamcall.clients.anthropic.codec import MessagesStreamCodec, decode_message
@@ -146,7 +147,7 @@ class Messages:
         message: Message = decode_message(transport.read(request, config))
         return message
 
-    async def create_async(
+    def create_async(
         self,
         *,
         model: str,
@@ -168,8 +169,16 @@ class Messages:
         timeout_ms: int | None = None,
         retries: int | RetryPolicy | None = None,
     ) -> Any:
-        """The same as :meth:`create`, awaited."""
+        """:meth:`create`, async. With ``stream=True`` an :class:`AwaitableStream`: ``async
+        with ...create_async(..., stream=True) as stream`` (closed on leaving the block), or
+        ``await`` it for the ``EventStreamAsync`` (the caller then closes it). Otherwise an
+        awaitable of the ``Message``."""
         params = _params(locals())
+        if stream:
+            return AwaitableStream(self._create_async(params, stream))
+        return self._create_async(params, stream)
+
+    async def _create_async(self, params: dict[str, Any], stream: bool) -> Any:
         client = self._client
         request, config = client._prepare(params, stream)
         transport = client.async_transport()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from streamcall.clients._awaitable import AwaitableStream
 from streamcall.clients._base import BaseClient
 from streamcall.clients.cohere.codec import (
     ChatStreamCodec,
@@ -123,7 +124,7 @@ class ClientV2(BaseClient):
             request, config, frames, ChatStreamCodec(), client_ref=self
         )
 
-    async def chat_stream_async(
+    def chat_stream_async(
         self,
         model: str,
         messages: Sequence[Any] | Iterable[Any],
@@ -148,9 +149,16 @@ class ClientV2(BaseClient):
         http_headers: Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
         retries: int | RetryPolicy | None = None,
+    ) -> AwaitableStream[EventStreamAsync[StreamEvent]]:
+        """Stream a chat asynchronously: ``async with client.chat_stream_async(...) as
+        stream`` (closed on leaving the block), or ``await`` it for the ``EventStreamAsync``
+        (as the official SDK; the caller then closes it)."""
+        return AwaitableStream(self._chat_stream_async(model, messages, _params(locals())))
+
+    async def _chat_stream_async(
+        self, model: str, messages: Sequence[Any] | Iterable[Any], params: dict[str, Any]
     ) -> EventStreamAsync[StreamEvent]:
-        """Stream a chat asynchronously: ``async with await client.chat_stream_async(...)``."""
-        request, config = self._prepare(model, messages, True, _params(locals()))
+        request, config = self._prepare(model, messages, True, params)
         frames = SSEDecoder(self.max_event_size)
         return await self.async_transport().stream(
             request, config, frames, ChatStreamCodec(), client_ref=self

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
+from streamcall.clients._awaitable import AwaitableStream
 from streamcall.clients._base import BaseClient
 from streamcall.clients._codec import encode_json
 from streamcall.clients.gemini.codec import StreamCodec, decode_response
@@ -151,7 +152,7 @@ class Models:
             request, transport_config, frames, codec, client_ref=client
         )
 
-    async def generate_content_stream_async(
+    def generate_content_stream_async(
         self,
         *,
         model: str,
@@ -160,9 +161,16 @@ class Models:
         http_headers: Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
         retries: int | RetryPolicy | None = None,
-    ) -> EventStreamAsync[GenerateContentResponse]:
-        """The same as :meth:`generate_content_stream`, awaited."""
+    ) -> AwaitableStream[EventStreamAsync[GenerateContentResponse]]:
+        """:meth:`generate_content_stream`, async: ``async with ...(...) as stream`` (closed on
+        leaving the block), or ``await`` it for the ``EventStreamAsync`` (the caller then
+        closes it)."""
         params = {k: v for k, v in locals().items() if k != "self"}
+        return AwaitableStream(self._stream_async(params))
+
+    async def _stream_async(
+        self, params: dict[str, Any]
+    ) -> EventStreamAsync[GenerateContentResponse]:
         client = self._client
         request, transport_config = client._prepare(params, stream=True)
         frames, codec = SSEDecoder(client.max_event_size), StreamCodec()

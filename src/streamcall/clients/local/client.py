@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from streamcall.clients._awaitable import AwaitableStream
 from streamcall.clients.openai.models import ChatCompletion, ChatCompletionChunk, CompletionUsage
 from streamcall.errors import ConfigurationError, LocalModelError
 
@@ -507,7 +508,7 @@ class Completions:
             return LocalChunkStream(Generation(loaded, name, message_list, kwargs))
         return client._complete(loaded, name, message_list, kwargs)
 
-    async def create_async(
+    def create_async(
         self,
         *,
         messages: Sequence[Any],
@@ -515,7 +516,15 @@ class Completions:
         stream: bool = False,
         **params: Any,
     ) -> Any:
-        """As :meth:`create`; loading and generation run on worker threads."""
+        """As :meth:`create`; loading and generation run on worker threads. With
+        ``stream=True`` ``async with`` it (the stream closes on leaving the block) or ``await``
+        it for the :class:`LocalChunkStreamAsync`."""
+        opening = self._create_async(messages, model, stream, params)
+        return AwaitableStream(opening) if stream else opening
+
+    async def _create_async(
+        self, messages: Sequence[Any], model: str | None, stream: bool, params: dict[str, Any]
+    ) -> Any:
         import anyio.to_thread
 
         client = self._client

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from streamcall.clients._awaitable import AwaitableStream
 from streamcall.clients._base import BaseClient
 from streamcall.clients.mistral.codec import (
     ChatStreamCodec,
@@ -162,7 +163,7 @@ class Chat:
         transport = self._client.sync_transport()
         return transport.stream(request, config, frames, codec, client_ref=self._client)
 
-    async def stream_async(
+    def stream_async(
         self,
         model: str,
         messages: Sequence[Any] | Iterable[Any],
@@ -190,14 +191,32 @@ class Chat:
         server_url: str | None = None,
         timeout_ms: int | None = None,
         retries: int | RetryPolicy | None = None,
-    ) -> EventStreamAsync[CompletionEvent]:
-        """Stream a chat completion asynchronously: ``async with await ...stream_async(...)``."""
+    ) -> AwaitableStream[EventStreamAsync[CompletionEvent]]:
+        """Stream a chat completion asynchronously: an ``EventStreamAsync`` of
+        :class:`CompletionEvent`, opened by ``async with client.chat.stream_async(...) as
+        stream`` (closed on leaving the block) or by ``await`` (as the official SDK; the caller
+        then closes it, for example with ``async with``)."""
         _require_streaming(stream)
+        params = _params(locals())
+        return AwaitableStream(
+            self._open_async(model, messages, params, http_headers, server_url, timeout_ms, retries)
+        )
+
+    async def _open_async(
+        self,
+        model: str,
+        messages: Sequence[Any] | Iterable[Any],
+        params: dict[str, Any],
+        http_headers: Mapping[str, str] | None,
+        server_url: str | None,
+        timeout_ms: int | None,
+        retries: int | RetryPolicy | None,
+    ) -> EventStreamAsync[CompletionEvent]:
         request, config = self._prepare(
             model=model,
             messages=messages,
             stream=True,
-            params=_params(locals()),
+            params=params,
             http_headers=http_headers,
             server_url=server_url,
             timeout_ms=timeout_ms,

@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from streamcall.clients._awaitable import AwaitableStream
 from streamcall.clients._base import BaseClient
 from streamcall.clients._codec import build_chat_body
 from streamcall.clients.ollama.codec import ChatStreamCodec, decode_chat_response
@@ -126,7 +127,7 @@ class Ollama(BaseClient):
             return events
         return decode_chat_response(self.sync_transport().read(request, config))
 
-    async def chat_async(
+    def chat_async(
         self,
         *,
         model: str,
@@ -142,8 +143,16 @@ class Ollama(BaseClient):
         timeout_ms: int | None = None,
         retries: int | RetryPolicy | None = None,
     ) -> Any:
-        """The same as :meth:`chat`, awaited."""
+        """:meth:`chat`, async. With ``stream=True`` an :class:`AwaitableStream`: ``async with
+        client.chat_async(..., stream=True) as stream`` (closed on leaving the block), or
+        ``await`` it for the ``EventStreamAsync`` (the caller then closes it). Otherwise an
+        awaitable of the ``ChatResponse``."""
         params = {k: v for k, v in locals().items() if k not in ("self", "stream")}
+        if stream:
+            return AwaitableStream(self._chat_async(params, stream))
+        return self._chat_async(params, stream)
+
+    async def _chat_async(self, params: dict[str, Any], stream: bool) -> Any:
         request, config = self._prepare(params, stream)
         if stream:
             frames, codec = NDJSONDecoder(self.max_line_size), ChatStreamCodec()

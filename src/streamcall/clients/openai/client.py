@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from streamcall.clients._awaitable import AwaitableStream
 from streamcall.clients._base import BaseClient
 from streamcall.clients._codec import build_chat_body
 from streamcall.clients.openai.codec import ChatStreamCodec, decode_chat_completion
@@ -207,7 +208,7 @@ class Completions:
             return self._client._stream(params)
         return self._client._complete(params)
 
-    async def create_async(
+    def create_async(
         self,
         *,
         model: str,
@@ -240,19 +241,23 @@ class Completions:
         timeout_ms: int | None = None,
         retries: int | RetryPolicy | None = None,
     ) -> Any:
-        """The same as :meth:`create`, awaited: an ``EventStreamAsync`` or a ``ChatCompletion``."""
+        """:meth:`create`, async. With ``stream=True`` an :class:`AwaitableStream`: ``async
+        with ...create_async(..., stream=True) as stream`` (closed on leaving the block), or
+        ``await`` it for the ``EventStreamAsync`` (the caller then closes it). Otherwise an
+        awaitable of the ``ChatCompletion``."""
         params = _params(locals())
         if stream:
-            return await self._client._stream_async(params)
-        return await self._client._complete_async(params)
+            return AwaitableStream(self._client._stream_async(params))
+        return self._client._complete_async(params)
 
 
 class AsyncCompletions(Completions):
-    """``AsyncOpenAI().chat.completions``: ``create`` is a coroutine."""
+    """``AsyncOpenAI().chat.completions``: ``create`` is awaited, as in the SDK."""
 
-    async def create(self, **kwargs: Any) -> Any:
-        """``await client.chat.completions.create(...)``; see :meth:`Completions.create`."""
-        return await self.create_async(**kwargs)
+    def create(self, **kwargs: Any) -> Any:
+        """``await client.chat.completions.create(...)`` (or ``async with`` it when
+        streaming); see :meth:`create_async`."""
+        return self.create_async(**kwargs)
 
 
 class Responses:
@@ -324,7 +329,7 @@ class Responses:
             )
         return decode_response(transport.read(request, config))
 
-    async def create_async(
+    def create_async(
         self,
         *,
         model: str,
@@ -347,8 +352,16 @@ class Responses:
         timeout_ms: int | None = None,
         retries: int | RetryPolicy | None = None,
     ) -> Any:
-        """The same as :meth:`create`, awaited."""
+        """:meth:`create`, async. With ``stream=True`` an :class:`AwaitableStream`: ``async
+        with ...create_async(..., stream=True) as stream`` (closed on leaving the block), or
+        ``await`` it for the ``EventStreamAsync`` (the caller then closes it). Otherwise an
+        awaitable of the ``Response``."""
         params = _params(locals())  # first: nothing but the arguments is local yet
+        if stream:
+            return AwaitableStream(self._create_async(params, stream))
+        return self._create_async(params, stream)
+
+    async def _create_async(self, params: dict[str, Any], stream: bool) -> Any:
         from streamcall.clients.openai.responses_codec import (
             ResponsesStreamCodec,
             decode_response,
