@@ -8,12 +8,22 @@ on every choice; and, with the Asynchronous Filter on, annotation chunks whose c
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
 from hypothesis import example
 
 from tests.conformance.answer import Answer
-from tests.conformance.harness import conformance_property, error_property, run_and_check
-from tests.conformance.writers.openai_chat import OpenAIChatWriter
+from tests.conformance.harness import (
+    check,
+    conformance_property,
+    error_property,
+    run_and_check,
+    run_call,
+)
+from tests.conformance.writers.openai_chat import OpenAIChatWriter, answer_from_fixture
 from tests.replay import Chunking, ReplayServer
+from tests.wire_fixtures import WireFixture, fixtures
 
 WRITER = OpenAIChatWriter("azure", ("official", "azure", "azure_async_filter"))
 
@@ -58,3 +68,22 @@ def test_requests_reach_the_deployment(server: ReplayServer) -> None:
         "format_book",
         "tag_items",
     ]
+
+
+@pytest.mark.parametrize("fixture", fixtures("openai_chat."), ids=lambda f: f.name)
+def test_azure_shape_of_each_openai_fixture(server: ReplayServer, fixture: WireFixture) -> None:
+    """Each OpenAI Chat fixture's answer, written in Azure's shape, gives azure_call what the
+    fixture itself gives it."""
+    answer = answer_from_fixture(fixture.expected)
+    if fixture.expected["error"] is not None:
+        answer = dataclasses.replace(answer, error_after=len(answer.text))
+    chunking = Chunking.random(seed=len(fixture.body), max_size=11)
+    from_fixture = run_call(server, "azure", fixture.body, chunking)
+    from_writer = run_call(server, "azure", WRITER.write(answer, "azure"), chunking)
+    for name in ("text", "thinking", "yielded_tools", "tool_calls", "finish_reasons"):
+        assert getattr(from_writer, name) == getattr(from_fixture, name), name
+    for name in ("input_tokens", "output_tokens", "cached_tokens", "id", "model", "cost"):
+        assert getattr(from_writer, name) == getattr(from_fixture, name), name
+    assert type(from_writer.error) is type(from_fixture.error)
+    if fixture.expected["error"] is None:
+        check(from_writer, WRITER.expected(answer, "azure"))
