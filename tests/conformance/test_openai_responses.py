@@ -218,7 +218,7 @@ def test_official_sdk_accumulates_the_same(
     if answer.finish == "length":
         # The SDK is wrong here: a stream that ends in ``response.incomplete`` (the output
         # token limit) is complete, but get_final_response() only knows response.completed.
-        with pytest.raises(RuntimeError, match="Didn't receive a `response.completed` event"):
+        with pytest.raises(RuntimeError, match=r"Didn't receive a `response\.completed` event"):
             sdk_final_response(url)
         return
     final = sdk_final_response(url)

@@ -286,6 +286,9 @@ class GeminiWriter:
         param = recovered.message_param
         assert param["role"] == "model", param
         parts = param["parts"]
+        # Gemini rejects a turn with an empty text part ("Unable to submit request because it
+        # has an empty text parameter"), and streams one now and then (the ``trailer`` chunk).
+        assert {"text": ""} not in parts, f"an empty text part would be sent back: {parts}"
         said = "".join(p.get("text", "") for p in parts if not p.get("thought"))
         thought = "".join(p.get("text", "") for p in parts if p.get("thought"))
         assert (said, thought) == (expected.text, expected.thinking), parts
