@@ -21,6 +21,8 @@ Data-only SSE (``data: {...}\\n\\n``), ending with ``data: [DONE]``. Variants (s
   after an error the usage last reported stands.
 - ``whole_calls``: every tool call whole in one chunk (Groq, Ollama's ``/v1``), the finish
   reason on that same chunk, reasoning in ``delta.reasoning``.
+- ``no_index``: whole calls, one per chunk, with no ``index`` at all (Gemini's
+  OpenAI-compatible endpoint); told apart by ``id``.
 - ``interleaved``: two or more tool calls whose fragments interleave (every call starts, then
   the arguments of each in turn, or round-robin); keyed by ``index``.
 - ``crlf``: ``official`` framed by a server stack that ends lines with CRLF and writes
@@ -76,7 +78,7 @@ OPENAI_MODELS: dict[str, tuple[str, str] | None] = {
 
 DEEPSEEK_VARIANTS = ("deepseek", "deepseek_hit_miss")
 AZURE_VARIANTS = ("azure", "azure_async_filter")
-USAGE_ON_FINISH = ("usage_in_finish", "llama_cpp", *DEEPSEEK_VARIANTS)
+USAGE_ON_FINISH = ("usage_in_finish", "llama_cpp", "no_index", *DEEPSEEK_VARIANTS)
 
 
 def split_anywhere(text: str, rng: random.Random, max_parts: int = 8) -> list[str]:
@@ -132,6 +134,7 @@ class OpenAIChatWriter:
             "vllm",
             "vllm_continuous",
             "whole_calls",
+            "no_index",
             "interleaved",
             "crlf",
         ),
@@ -366,6 +369,13 @@ class OpenAIChatWriter:
         if variant == "whole_calls":
             whole = [start(i, c, arguments_text(c, rng)) for i, c in enumerate(calls)]
             return [chunk({"tool_calls": whole}, finish)]
+        if variant == "no_index":
+            out = []
+            for call in calls:
+                whole = start(0, call, arguments_text(call, rng))
+                del whole["index"]
+                out.append(chunk({"tool_calls": [whole]}))
+            return out
         pieces = [split_anywhere(arguments_text(c, rng), rng) for c in calls]
         out: list[str] = []
         if variant == "llama_cpp":  # id, type and name repeated on every fragment
