@@ -12,6 +12,8 @@ spaced, non-ASCII raw, no ``type``), usage on the chunk that carries the finish 
 - ``magistral``: reasoning models: thinking as content lists
   ``[{"type": "thinking", "thinking": [{"type": "text", "text": ...}]}]``, text as
   ``[{"type": "text", ...}]`` lists or plain strings.
+- ``object_arguments``: ``official`` with each call's ``arguments`` as a JSON object rather
+  than a string (the schema and the official SDK allow both).
 - ``cached_details``: usage with ``prompt_tokens_details.cached_tokens``.
 - ``num_cached``: usage with ``num_cached_tokens``.
 
@@ -60,7 +62,14 @@ class MistralWriter:
     """Writes Mistral chat stream bodies (see the module docstring)."""
 
     provider = "mistral"
-    variants = ("official", "separate_calls", "magistral", "cached_details", "num_cached")
+    variants = (
+        "official",
+        "separate_calls",
+        "object_arguments",
+        "magistral",
+        "cached_details",
+        "num_cached",
+    )
     content_type = "text/event-stream"
     errors = True
 
@@ -118,12 +127,16 @@ class MistralWriter:
                 events.append(chunk({"content": text}))
         calls = [e.value for e in written if e.kind == "tool"]
         usage = None if failed or answer.usage is None else _usage(answer.usage, variant)
-        finish_with_calls = variant == "official" and calls and not failed
+        finish_with_calls = variant in ("official", "object_arguments") and calls and not failed
         if calls and variant == "separate_calls":
             for call in calls:
                 events.append(chunk({"content": None, "tool_calls": [_whole(call, None)]}))
         elif calls:
-            delta = {"content": None, "tool_calls": [_whole(c, i) for i, c in enumerate(calls)]}
+            whole = [_whole(c, i) for i, c in enumerate(calls)]
+            if variant == "object_arguments":
+                for entry, call in zip(whole, calls, strict=True):
+                    entry["function"]["arguments"] = call.arguments
+            delta = {"content": None, "tool_calls": whole}
             if finish_with_calls:
                 events.append(chunk(delta, answer.finish, usage))
             else:
