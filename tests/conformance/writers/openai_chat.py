@@ -27,6 +27,8 @@ Data-only SSE (``data: {...}\\n\\n``), ending with ``data: [DONE]``. Variants (s
   the arguments of each in turn, or round-robin); keyed by ``index``.
 - ``crlf``: ``official`` framed by a server stack that ends lines with CRLF and writes
   ``data:`` without the optional space (both allowed by the SSE rules).
+- ``multiline``: ``official`` with every payload pretty-printed over several ``data:`` lines
+  (the SSE rules join them with newlines, which JSON allows between tokens).
 - ``azure``: Azure OpenAI: a first chunk with ``choices: []``, empty ``id``/``model`` and
   ``prompt_filter_results``; ``content_filter_results`` on every choice.
 - ``azure_async_filter``: ``azure`` with the Asynchronous Filter on: annotation chunks (empty
@@ -137,6 +139,7 @@ class OpenAIChatWriter:
             "no_index",
             "interleaved",
             "crlf",
+            "multiline",
         ),
         models: dict[str, tuple[str, str] | None] | None = None,
     ) -> None:
@@ -180,6 +183,7 @@ class OpenAIChatWriter:
             answer = dataclasses.replace(answer, usage=None)
         usage_tail = variant in (
             "official",
+            "multiline",
             "keepalive",
             "vllm",
             "whole_calls",
@@ -190,6 +194,7 @@ class OpenAIChatWriter:
         usage_tail = usage_tail or azure
         usage_key = answer.usage is not None and variant in (
             "official",
+            "multiline",
             "crlf",
             "keepalive",
             "interleaved",
@@ -342,6 +347,8 @@ class OpenAIChatWriter:
                     out.append(_sse(_annotation(offset)))
                     offset += 7
             events = out
+        if variant == "multiline":
+            events = [_multiline(event) for event in events]
         text = "".join(events)
         if variant == "crlf":  # JSON text never holds a raw CR or LF
             text = re.sub(r"^data: ", "data:", text, flags=re.MULTILINE).replace("\n", "\r\n")
@@ -477,6 +484,14 @@ _AZURE_PROMPT_FILTER = {
     "object": "",
     "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": _FILTERED}],
 }
+
+
+def _multiline(event: str) -> str:
+    if not event.startswith("data: {"):
+        return event
+    payload = json.loads(event[len("data: ") :])
+    lines = json.dumps(payload, ensure_ascii=False, indent=1).split("\n")
+    return "".join(f"data: {line}\n" for line in lines) + "\n"
 
 
 def _so_far(usage: Usage, done: int, total: int) -> Usage:
