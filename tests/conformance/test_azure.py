@@ -27,9 +27,9 @@ from tests.wire_fixtures import WireFixture, fixtures
 
 WRITER = OpenAIChatWriter("azure", ("official", "azure", "azure_async_filter"))
 
-# Library bug (found by this property): an Asynchronous Filter annotation chunk (a choice with
-# no "delta") fails the whole stream with StreamDecodeError ("Object missing required field
-# `delta`"), even though the text before it arrived. The explicit example is the smallest case.
+# Regression (found by this property): an Asynchronous Filter annotation chunk (a choice with
+# no "delta") failed the whole stream with StreamDecodeError ("Object missing required field
+# `delta`") after the text before it had arrived. The explicit examples are the smallest cases.
 test_azure_conformance = example(
     case=(Answer(text=("Hi",)), "azure_async_filter"),
     chunking=Chunking.whole(),
@@ -43,8 +43,8 @@ test_azure_errors = example(
 
 
 def test_asynchronous_filter_annotations(server: ReplayServer) -> None:
-    """The Azure bug above, as a plain test: one text chunk, annotations after it and after
-    the finish chunk; the stream must end normally with the text and the finish reason."""
+    """The Azure regression above, as a plain test: one text chunk, annotations after it and
+    after the finish chunk; the stream must end normally with the text and the finish reason."""
     run_and_check(server, WRITER, Answer(text=("Hi",)), "azure_async_filter", Chunking.whole())
 
 
