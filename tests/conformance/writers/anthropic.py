@@ -13,7 +13,8 @@ cumulative usage) and ``message_stop``. An error after ``k`` content events is
 Variants (none changes what a client must recover):
 
 - ``plain``: no ``ping`` events;
-- ``pings``: ``ping`` events at arbitrary places (after ``message_start``, between deltas);
+- ``pings``: ``ping`` events at arbitrary places (after ``message_start``, between deltas,
+  between blocks);
 - ``escaped``: every non-ASCII character written as a ``\\uXXXX`` escape (surrogate pairs for
   emoji), in the payloads and inside the streamed argument JSON, whose cuts may then fall inside
   an escape sequence.
@@ -155,6 +156,7 @@ def write(answer: Answer, variant: str) -> bytes:
         out.event(_delta(index, {"type": "thinking_delta", "thinking": ""}))
         out.event(_delta(index, {"type": "signature_delta", "signature": answer.signature or ""}))
         out.event({"type": "content_block_stop", "index": index})
+        maybe_ping()
         index += 1
     if answer.text:
         out.event(
@@ -173,6 +175,7 @@ def write(answer: Answer, variant: str) -> bytes:
                 if spent():
                     return error()
         out.event({"type": "content_block_stop", "index": index})
+        maybe_ping()
         index += 1
     for call in answer.tool_calls:
         out.event(
@@ -195,6 +198,7 @@ def write(answer: Answer, variant: str) -> bytes:
                 out.event(_delta(index, {"type": "input_json_delta", "partial_json": piece}))
                 maybe_ping()
         out.event({"type": "content_block_stop", "index": index})
+        maybe_ping()
         index += 1
         if budget is not None:
             budget -= 1

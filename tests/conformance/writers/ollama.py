@@ -15,7 +15,8 @@ Variants (none changes what a client must recover):
 - ``apart``: one line per tool call.
 
 Answer extras: ``ids`` (whether the server sends tool-call ids: recent servers do, older ones
-do not, and then streamcall derives a stable id).
+do not, and then streamcall derives a stable id), ``index`` (whether ``function.index`` is
+sent: older servers send neither).
 """
 
 from __future__ import annotations
@@ -52,9 +53,11 @@ def _created_at(n: int) -> str:
     return f"2026-02-25T14:03:11.{482913164 + 10000 * n:09d}Z"
 
 
-def tool_call_json(call: ToolCall, index: int, with_id: bool) -> dict[str, Any]:
-    """One tool call as the server sends it."""
+def tool_call_json(call: ToolCall, index: int, with_id: bool, with_index: bool) -> dict[str, Any]:
+    """One tool call as the server sends it (older servers send neither id nor index)."""
     function = {"index": index, "name": call.name, "arguments": call.arguments}
+    if not with_index:
+        del function["index"]
     return {"id": call.id, "function": function} if with_id else {"function": function}
 
 
@@ -97,8 +100,8 @@ def write(answer: Answer, variant: str) -> bytes:
             budget -= 1
             if spent():
                 return error()
-    with_ids = answer.extra.get("ids", True)
-    calls = [tool_call_json(c, i, with_ids) for i, c in enumerate(answer.tool_calls)]
+    with_ids, with_index = answer.extra.get("ids", True), answer.extra.get("index", True)
+    calls = [tool_call_json(c, i, with_ids, with_index) for i, c in enumerate(answer.tool_calls)]
     if variant == "together" and calls:
         if budget is not None and budget < len(calls):
             line({"content": "", "tool_calls": calls[:budget]})
@@ -167,10 +170,11 @@ class OllamaWriter:
 
     def strategy(self) -> st.SearchStrategy[Answer]:
         """Any answer Ollama can give: counts always on the done line, no cached or reasoning
-        counts; tool-call ids sent or not."""
+        counts; tool-call ids (and indexes) sent or not."""
         return st.builds(
             _with_extras,
             answers(cached=False, reasoning_tokens=False),
+            st.booleans(),
             st.booleans(),
             st.builds(Usage, st.integers(0, 9000), st.integers(0, 9000)),
         )
@@ -226,6 +230,6 @@ class OllamaWriter:
         ]
 
 
-def _with_extras(answer: Answer, ids: bool, fallback: Usage) -> Answer:
+def _with_extras(answer: Answer, ids: bool, index: bool, fallback: Usage) -> Answer:
     usage = answer.usage if answer.usage is not None else fallback
-    return replace(answer, usage=usage, extra={"ids": ids})
+    return replace(answer, usage=usage, extra={"ids": ids, "index": index or ids})
