@@ -8,7 +8,8 @@ object and no id), ``finishReason`` on the last chunk only, and the cumulative
 ``usageMetadata`` on every chunk (``promptTokenCount`` includes ``cachedContentTokenCount``;
 ``candidatesTokenCount`` excludes ``thoughtsTokenCount``; zero counts are omitted, as proto3 JSON
 does), then ``modelVersion`` and ``responseId``. The thought signature rides on the first
-function call part, else on the first text part after the thoughts, else on an empty text part.
+function call part, else on the last text part, else on an empty text part of its own (as the
+Gemini docs describe).
 An error after ``k`` content events is a chunk ``{"error": {"code": 503, ...}}``.
 
 Variants (none changes what a client must recover):
@@ -72,7 +73,8 @@ def _parts(answer: Answer) -> list[tuple[dict[str, Any], str]]:
     ]
     if answer.signature is not None:
         target = next((p for p, kind in parts if kind == "call"), None)
-        target = target or next((p for p, kind in parts if kind == "text"), None)
+        texts = [p for p, kind in parts if kind == "text"]
+        target = target or (texts[-1] if texts else None)
         if target is None:
             target = {"text": ""}
             parts.append((target, "signature"))
@@ -205,7 +207,7 @@ def signature_sent(answer: Answer) -> bool:
     if answer.tool_calls:
         carrier = len(answer.thinking) + len(answer.text)  # the first call
     elif answer.text:
-        carrier = len(answer.thinking)  # the first text piece
+        carrier = len(answer.thinking) + len(answer.text) - 1  # the last text piece
     else:
         return False  # an empty text part after every content event: never before an error
     return answer.error_after > carrier
