@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from streamcall.clients._wire_model import WireModel
 
 __all__ = [
@@ -102,9 +104,12 @@ class ChoiceDelta(WireModel):
 
 class ChunkChoice(WireModel):
     """One choice of a chunk; ``finish_reason`` is ``stop``, ``length``, ``tool_calls``,
-    ``content_filter``, ``function_call``, or a value added later (kept as a string)."""
+    ``content_filter``, ``function_call``, or a value added later (kept as a string).
 
-    delta: ChoiceDelta
+    ``delta`` may be absent: Azure's asynchronous content filter sends choices that carry only
+    ``content_filter_results``; they add nothing to the message."""
+
+    delta: ChoiceDelta = msgspec.field(default_factory=ChoiceDelta)
     index: int = 0
     finish_reason: str | None = None
     logprobs: Any = None

@@ -83,10 +83,12 @@ def call_id(response_id: str | None, call: FunctionCall) -> str:
 
 
 def _usage_report(usage: UsageMetadata) -> UsageReport:
+    # Gemini writes proto3 JSON, which omits a count that is zero: inside usageMetadata an
+    # absent count is 0, not unknown (an answer of only a function call has no candidates).
     return UsageReport(
-        input_tokens=usage.prompt_token_count,
-        cached_tokens=usage.cached_content_token_count or 0,  # absent: nothing was cached
-        output_tokens=usage.candidates_token_count,
+        input_tokens=usage.prompt_token_count or 0,
+        cached_tokens=usage.cached_content_token_count or 0,
+        output_tokens=usage.candidates_token_count or 0,
         total_tokens=usage.total_token_count,
         reasoning_tokens=usage.thoughts_token_count,
         output_includes_reasoning=False,
@@ -140,11 +142,17 @@ class GeminiCallResponseChunk(BaseCallResponseChunk[GenerateContentResponse], gc
 
 
 def _merge_parts(parts: list[Part]) -> list[dict[str, Any]]:
-    """Parts to send back: adjacent texts of one kind joined; signatures and calls kept."""
+    """Parts to send back: adjacent texts of one kind joined; signatures and calls kept.
+
+    An empty text part that carries nothing else is dropped: Gemini streams them now and then
+    (after a function call, say) and rejects a turn that sends one back.
+    """
     out: list[dict[str, Any]] = []
     for part in parts:
         data = part.model_dump()
         data.pop("raw", None)
+        if not part.text and data.keys() <= {"text", "thought"}:
+            continue
         last = out[-1] if out else None
         mergeable = (
             part.text is not None

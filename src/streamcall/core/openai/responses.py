@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import msgspec
+
 from streamcall.clients.openai.responses_codec import TERMINAL
 from streamcall.clients.openai.responses_models import (
     OutputItem,
@@ -236,29 +238,38 @@ class OpenAIResponsesStream(
         return text, thinking, tuple(parts)
 
     def _build_response(self) -> OpenAIResponsesCallResponse:
-        # The terminal event carries the whole response; before it, rebuild what is known.
+        # The terminal event carries the whole response; before it, rebuild what is known. A
+        # terminal response whose output is empty although the stream delivered content
+        # (``response.failed`` after text deltas) keeps its status, usage and error, and gets
+        # the output rebuilt from what streamed: nothing received is lost.
         event: ResponseStreamEvent
+        acc = self._acc
+        delivered = bool(acc.text or acc.thinking or acc.tool_calls)
         for event in reversed(self._raw_events()):
             if event.type in TERMINAL and event.response is not None:
-                return OpenAIResponsesCallResponse(event.response, self._context)
-        acc = self._acc
-        output = (
-            [
-                OutputItem(
-                    type="message",
-                    role="assistant",
-                    content=[{"type": "output_text", "text": acc.text}],
-                )
-            ]
-            if acc.text
-            else []
+                if event.response.output or not delivered:
+                    return OpenAIResponsesCallResponse(event.response, self._context)
+                rebuilt = msgspec.structs.replace(event.response, output=self._streamed_output())
+                return OpenAIResponsesCallResponse(rebuilt, self._context)
+        partial = Response(
+            id=acc.id or "", model=acc.model or self._context.model, output=self._streamed_output()
         )
+        return OpenAIResponsesCallResponse(partial, self._context)
+
+    def _streamed_output(self) -> list[OutputItem]:
+        acc = self._acc
+        output: list[OutputItem] = []
+        if acc.thinking:
+            summary = [{"type": "summary_text", "text": acc.thinking}]
+            output.append(OutputItem(type="reasoning", summary=summary))
+        if acc.text:
+            content = [{"type": "output_text", "text": acc.text}]
+            output.append(OutputItem(type="message", role="assistant", content=content))
         output += [
             OutputItem(type="function_call", call_id=c.id, name=c.name, arguments=c.arguments_json)
             for c in acc.tool_calls
         ]
-        partial = Response(id=acc.id or "", model=acc.model or self._context.model, output=output)
-        return OpenAIResponsesCallResponse(partial, self._context)
+        return output
 
 
 class _Delivered:
