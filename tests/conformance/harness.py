@@ -56,6 +56,7 @@ __all__ = [
     "error_property",
     "examples",
     "list_cost",
+    "run_and_check",
     "run_call",
     "tool_args",
     "with_error",
@@ -68,7 +69,7 @@ NDJSON = "application/x-ndjson"
 # -- providers ------------------------------------------------------------------------------
 
 
-def _client(module: str, name: str, **kwargs: Any) -> Callable[[str], Any]:
+def _client(module: str, name: str, **kwargs: Any) -> Callable[..., Any]:
     """A factory ``url -> client`` (the client module is imported on first use)."""
 
     def make(url: str, **more: Any) -> Any:
