@@ -283,7 +283,8 @@ class Writer(Protocol):
     Optional (looked up with ``getattr``):
         variants_for(answer) -> tuple[str, ...]: the variants that can express this answer
             (default: all ``variants``).
-        errors: bool, whether the provider can signal an in-stream error (default true).
+        errors: bool, whether the provider can signal an in-stream error (default true;
+            :func:`error_property` refuses a writer that says false).
         check_extra(recovered, expected, answer, variant): provider-specific assertions
             (the message formats, say), run after :func:`check`.
         content_type: overrides the provider's ``Content-Type``.
@@ -800,6 +801,7 @@ def error_property(
 ) -> Callable[..., None]:
     """As :func:`conformance_property`, with every answer ending in an in-stream error after
     ``k`` content events: everything before it is kept and the typed error is raised."""
+    assert getattr(writer, "errors", True), f"{writer.provider} writes no in-stream errors"
     return conformance_property(
         writer,
         max_examples=max_examples,
