@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 DEMO_PROMPT := Recommend a fantasy book, in two sentences.
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit conformance-deep bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ unit: $(VENV)/.installed-dev
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# The generative conformance suite with ten times the examples `make test` runs.
+conformance-deep: $(VENV)/.installed-dev
+	STREAMCALL_CONFORMANCE=deep $(BIN)/pytest tests/conformance
 
 # Peers whose dependencies conflict with ours (Mirascope v1 needs mistralai<2): their own venv.
 .venv-peers/.installed:

@@ -114,9 +114,7 @@ _TRICKY = st.sampled_from(
 piece = st.one_of(st.text(_ALPHABET, min_size=1, max_size=12), _TRICKY)
 pieces = st.lists(piece, min_size=0, max_size=8).map(tuple)
 
-_word = st.text(
-    st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=16
-)
+_word = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=16)
 
 
 def _arguments_for(name: str) -> st.SearchStrategy[dict[str, Any]]:
@@ -179,9 +177,11 @@ def answers(
     """
     text = draw(pieces)
     think = draw(pieces) if thinking else ()
-    sig = draw(st.text("abcdefABCDEF0123456789+/=", min_size=8, max_size=40)) if (
-        signature and think
-    ) else None
+    sig = (
+        draw(st.text("abcdefABCDEF0123456789+/=", min_size=8, max_size=40))
+        if (signature and think)
+        else None
+    )
     n_tools = draw(st.integers(0, max_tools)) if tools else 0
     calls = tuple(draw(tool_call(i)) for i in range(n_tools))
     if len({c.id for c in calls}) != len(calls):
