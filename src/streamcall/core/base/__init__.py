@@ -6,7 +6,7 @@ from streamcall.core.base._accumulate import Usage
 from streamcall.core.base.call_response import BaseCallResponse
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
 from streamcall.core.base.cost import CostMetadata
-from streamcall.core.base.messages import BaseMessageParam, prompt_template
+from streamcall.core.base.messages import BaseMessageParam, Messages, prompt_template
 from streamcall.core.base.stream import BaseStream, stream_factory
 from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig, Metadata
 
@@ -19,6 +19,7 @@ __all__ = [
     "BaseStream",
     "BaseTool",
     "CostMetadata",
+    "Messages",
     "Metadata",
     "Usage",
     "prompt_template",

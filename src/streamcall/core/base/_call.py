@@ -13,8 +13,9 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
+from streamcall.core.base._sdk_clients import adopt_client
 from streamcall.core.base.call_response import BaseCallResponse, CallContext
-from streamcall.core.base.messages import BaseMessageParam, render_template
+from streamcall.core.base.messages import BaseMessageParam, as_messages, render_template
 from streamcall.core.base.stream import BaseStream
 from streamcall.core.base.types import Metadata
 
@@ -107,10 +108,8 @@ def prepare_call(
     """The call's context (and the client named by a dynamic config, if any)."""
     template: str | None = getattr(fn, "_prompt_template", None)
     dynamic: dict[str, Any] | None = None
-    if isinstance(returned, str):
-        messages: list[Any] = [BaseMessageParam(role="user", content=returned)]
-    elif isinstance(returned, list | tuple):
-        messages = list(returned)
+    if isinstance(returned, str | BaseMessageParam | list | tuple):
+        messages: list[Any] = as_messages(returned)
     elif returned is None or isinstance(returned, Mapping):
         dynamic = dict(returned or {})
         unknown = set(dynamic) - _CONFIG_KEYS
@@ -131,8 +130,8 @@ def prepare_call(
             )
     else:
         raise TypeError(
-            f"{fn.__name__} must return a prompt string, a list of messages or a config dict, "
-            f"got {type(returned).__name__}"
+            f"{fn.__name__} must return a prompt string, a message, a list of messages or a "
+            f"config dict, got {type(returned).__name__}"
         )
     if not messages:
         raise ValueError(f"{fn.__name__} produced no messages")
@@ -233,7 +232,10 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
                     call_params=call_params,
                     tool_base=spec.tool_base,
                 )
-                the_client = config_client or client or spec.default_client()
+                the_client = (
+                    adopt_client(config_client or client, spec.provider)
+                    or spec.default_client()
+                )
                 forced = None
                 if response_model is not None:
                     forced = _add_response_model(context, response_model, json_mode, spec)

@@ -1,32 +1,147 @@
 """Provider-neutral messages and prompt templates.
 
-A decorated function may return a prompt string (one user message), a list of messages, or a
-dynamic config; ``@prompt_template("...")`` turns a template into messages. Templates use
-``{placeholders}`` filled from the function's arguments (and ``computed_fields``), and may split
-into roles with lines ``SYSTEM:``, ``USER:``, ``ASSISTANT:``. The template is split into roles
-first and each part filled afterwards (Mirascope v1's order): a value can never add a message
-or change a role.
+A decorated function may return a prompt string (one user message), a message
+(``Messages.System("...")``), a list of messages, or a dynamic config;
+``@prompt_template("...")`` turns a template into messages. Templates use ``{placeholders}``
+filled from the function's arguments (and ``computed_fields``), and split into roles with the
+keywords ``SYSTEM:``, ``USER:``, ``ASSISTANT:`` (at the start of a line or after a space, as in
+Mirascope v1); ``MESSAGES: {history}`` inserts the list of messages ``history`` at that point.
+The template is split into role sections first and each part filled afterwards (Mirascope v1's
+order): a value can never add a message or change a role.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import msgspec
 
-__all__ = ["BaseMessageParam", "prompt_template", "render_template"]
+if TYPE_CHECKING:
+    from pydantic import GetCoreSchemaHandler
+    from pydantic_core import CoreSchema
+
+__all__ = ["BaseMessageParam", "Messages", "prompt_template", "render_template"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-_ROLE_LINE = re.compile(r"^[ \t]*(SYSTEM|USER|ASSISTANT|TOOL)[ \t]*:[ \t]*", re.M)
+# A role keyword opens a section at the start of a line or after a space or tab; the text before
+# the first keyword (if any) is a user message.
+_ROLE_LINE = re.compile(
+    r"(?:^[ \t]*|(?<=[ \t]))(SYSTEM|USER|ASSISTANT|TOOL|MESSAGES)[ \t]*:[ \t]*", re.M
+)
 
 
 class BaseMessageParam(msgspec.Struct, kw_only=True):
-    """A message in neutral form: ``role`` and ``content`` (text, or a list of parts)."""
+    """A message in neutral form: ``role`` and ``content`` (text, or a list of parts).
+
+    Usable as a pydantic field type (``history: list[BaseMessageParam] = []``): pydantic
+    validates instances and ``{"role": ..., "content": ...}`` dicts, and dumps each message as
+    such a dict. pydantic is imported only when a model that uses it is built.
+    """
 
     role: str
     content: str | list[Any]
+
+    def model_dump(self) -> dict[str, Any]:
+        """The message as a plain dict (``role`` and ``content``)."""
+        return {"role": self.role, "content": self.content}
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        from pydantic_core import core_schema as cs
+
+        fields = cs.typed_dict_schema(
+            {
+                "role": cs.typed_dict_field(cs.str_schema()),
+                "content": cs.typed_dict_field(
+                    cs.union_schema([cs.str_schema(), cs.list_schema(cs.any_schema())])
+                ),
+            }
+        )
+        from_dict = cs.chain_schema(
+            [fields, cs.no_info_plain_validator_function(lambda data: cls(**data))]
+        )
+        return cs.json_or_python_schema(
+            json_schema=from_dict,
+            python_schema=cs.union_schema([cs.is_instance_schema(cls), from_dict]),
+            serialization=cs.plain_serializer_function_ser_schema(_dump_message),
+        )
+
+
+def _dump_message(message: Any) -> Any:
+    if isinstance(message, BaseMessageParam):
+        return {"role": message.role, "content": message.content}
+    return message
+
+
+def _content(content: str | Sequence[Any]) -> str | list[Any]:
+    """Message content as ``Messages.*`` takes it: text, or parts (strings become text parts)."""
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, Sequence):
+        raise TypeError(
+            f"message content must be a string or a sequence of parts, got {type(content).__name__}"
+        )
+    parts: list[Any] = []
+    for part in content:
+        if isinstance(part, str):
+            parts.append({"type": "text", "text": part})
+        elif isinstance(part, Mapping):
+            parts.append(dict(part))
+        else:
+            raise TypeError(f"a content part must be a string or a dict, got {type(part).__name__}")
+    return parts
+
+
+class Messages:
+    """Build messages by role, as Mirascope v1's ``Messages``: ``Messages.System("...")``.
+
+    A decorated function may return one of these or a list of them. ``Messages.Type`` is the
+    annotation for what such a function returns.
+    """
+
+    Type: TypeAlias = str | Sequence[Any] | list[BaseMessageParam | Any] | BaseMessageParam
+
+    @classmethod
+    def System(cls, content: str | Sequence[Any]) -> BaseMessageParam:
+        """A system message."""
+        return BaseMessageParam(role="system", content=_content(content))
+
+    @classmethod
+    def User(cls, content: str | Sequence[Any]) -> BaseMessageParam:
+        """A user message."""
+        return BaseMessageParam(role="user", content=_content(content))
+
+    @classmethod
+    def Assistant(cls, content: str | Sequence[Any]) -> BaseMessageParam:
+        """An assistant message."""
+        return BaseMessageParam(role="assistant", content=_content(content))
+
+
+def is_message(value: object) -> bool:
+    """Whether ``value`` is a message (not text or a content part): a ``BaseMessageParam``, a
+    dict, a provider message model, or a list of items (an OpenAI Responses ``message_param``)."""
+    return isinstance(value, BaseMessageParam | Mapping | msgspec.Struct | list) or callable(
+        getattr(value, "model_dump", None)
+    )
+
+
+def as_messages(returned: Any) -> list[Any]:
+    """What a decorated function returned, as messages (Mirascope v1's rules).
+
+    A string is one user message; a message is a list of one; a list whose items are all
+    messages is kept as it is; any other sequence (strings, content parts) is one user
+    message with those parts.
+    """
+    if isinstance(returned, str):
+        return [BaseMessageParam(role="user", content=returned)]
+    if isinstance(returned, BaseMessageParam):
+        return [returned]
+    items = list(returned)
+    if all(is_message(item) for item in items):
+        return items
+    return [Messages.User(items)]
 
 
 def prompt_template(template: str | None = None) -> Callable[[F], F]:
@@ -39,12 +154,14 @@ def prompt_template(template: str | None = None) -> Callable[[F], F]:
     return decorator
 
 
-def render_template(template: str, values: dict[str, Any]) -> list[BaseMessageParam]:
-    """Messages from a template: split on role lines, then fill each message's placeholders.
+def render_template(template: str, values: dict[str, Any]) -> list[Any]:
+    """Messages from a template: split on role keywords, then fill each message's placeholders.
 
     The roles and the number of messages come from the template text alone: the template is
     split into role sections before any value is filled in, so a value that contains a line
-    such as ``SYSTEM: ...`` stays text inside its own message, verbatim.
+    such as ``SYSTEM: ...`` stays text inside its own message, verbatim. A ``MESSAGES:``
+    section names a list of messages (``MESSAGES: {history}`` or ``{self.history}``) that is
+    inserted there as it is.
     """
     import inspect
 
@@ -53,10 +170,44 @@ def render_template(template: str, values: dict[str, Any]) -> list[BaseMessagePa
     if len(parts) == 1 or parts[0].strip():
         sections.append(("user", parts[0]))
     sections.extend(zip((role.lower() for role in parts[1::2]), parts[2::2], strict=True))
-    return [
-        BaseMessageParam(role=role, content=_fill(inspect.cleandoc(text), values))
-        for role, text in sections
-    ]
+    messages: list[Any] = []
+    for role, text in sections:
+        if role == "messages":
+            messages.extend(_history(text, values))
+        else:
+            section = inspect.cleandoc(text).rstrip(" \t")
+            messages.append(BaseMessageParam(role=role, content=_fill(section, values)))
+    return messages
+
+
+def _history(text: str, values: dict[str, Any]) -> list[Any]:
+    """The list of messages a ``MESSAGES:`` section names (its first placeholder)."""
+    from string import Formatter
+
+    names = [name for _, name, _, _ in Formatter().parse(text) if name]
+    if not names:
+        raise ValueError(
+            "MESSAGES: must be followed by a placeholder naming a list of messages, "
+            "e.g. 'MESSAGES: {history}'"
+        )
+    name = names[0]
+    first, *attributes = name.split(".")
+    if first not in values:
+        raise ValueError(f"prompt template needs a value for {first!r}")
+    value = values[first]
+    for attribute in attributes:
+        value = getattr(value, attribute)
+    if not isinstance(value, list):
+        raise ValueError(
+            f"MESSAGES keyword used with attribute `{name}`, which is not a `list` of messages."
+        )
+    for item in value:
+        if not is_message(item):
+            raise TypeError(
+                f"MESSAGES: {{{name}}} must hold messages (BaseMessageParam, message dicts or "
+                f"a provider's message params), got {type(item).__name__}"
+            )
+    return list(value)
 
 
 def _fill(text: str, values: dict[str, Any]) -> str:
