@@ -22,6 +22,7 @@ from streamcall.core.base._accumulate import (
 from streamcall.core.base._call import ChatSpecBase, wire_message
 from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
+from streamcall.core.base.messages import text_of
 from streamcall.core.base.stream import BaseStream
 from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
 from streamcall.errors import StreamDecodeError
@@ -304,7 +305,8 @@ class AnthropicSpec(ChatSpecBase):
             role = wire.get("role") if isinstance(wire, Mapping) else getattr(wire, "role", None)
             if role == "system":
                 content = wire["content"] if isinstance(wire, Mapping) else wire.content
-                system.append(content if isinstance(content, str) else tool_output_text(content))
+                text = text_of(content)
+                system.append(text if text is not None else tool_output_text(content))
             else:
                 messages.append(wire)
         if json_mode:

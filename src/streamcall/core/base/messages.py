@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
     from pydantic_core import CoreSchema
 
-__all__ = ["BaseMessageParam", "Messages", "prompt_template", "render_template"]
+__all__ = ["BaseMessageParam", "Messages", "prompt_template", "render_template", "text_of"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 # A role keyword opens a section at the start of a line or after a space or tab; the text before
@@ -92,6 +92,20 @@ def _content(content: str | Sequence[Any]) -> str | list[Any]:
         else:
             raise TypeError(f"a content part must be a string or a dict, got {type(part).__name__}")
     return parts
+
+
+def text_of(content: Any) -> str | None:
+    """The text of message content: a string, or the joined text of a list of text parts
+    (``{"type": "text", "text": ...}``, as ``Messages.User(["a", "b"])`` makes); ``None`` when
+    the content holds anything else."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list) and all(
+        isinstance(p, Mapping) and p.get("type") == "text" and isinstance(p.get("text"), str)
+        for p in content
+    ):
+        return "\n".join(p["text"] for p in content)
+    return None
 
 
 class Messages:

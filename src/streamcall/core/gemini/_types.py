@@ -23,6 +23,7 @@ from streamcall.core.base._accumulate import (
 from streamcall.core.base._call import ChatSpecBase, wire_message
 from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
+from streamcall.core.base.messages import text_of
 from streamcall.core.base.stream import BaseStream
 from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
 
@@ -257,8 +258,15 @@ def _to_content(message: Any) -> dict[str, Any] | None:
     content = wire.get("content") if isinstance(wire, Mapping) else getattr(wire, "content", None)
     if role == "system":
         return None
-    parts = [{"text": content}] if isinstance(content, str) else list(content or [])
+    parts = [{"text": content}] if isinstance(content, str) else [_part(p) for p in content or []]
     return {"role": "model" if role == "assistant" else "user", "parts": parts}
+
+
+def _part(part: Any) -> Any:
+    """A content part as Gemini takes it (a neutral text part becomes ``{"text": ...}``)."""
+    if isinstance(part, Mapping) and part.get("type") == "text" and "text" in part:
+        return {"text": part["text"]}
+    return part
 
 
 class GeminiSpec(ChatSpecBase):
@@ -291,7 +299,8 @@ class GeminiSpec(ChatSpecBase):
         contents = [c for m in context.messages if (c := _to_content(m)) is not None]
         config: dict[str, Any] = dict(context.call_params)
         if system:
-            config["systemInstruction"] = {"parts": [{"text": "\n\n".join(map(str, system))}]}
+            text = "\n\n".join(t if (t := text_of(c)) is not None else str(c) for c in system)
+            config["systemInstruction"] = {"parts": [{"text": text}]}
         if context.tool_types:
             declarations = [t.tool_schema() for t in context.tool_types]  # type: ignore[attr-defined]
             config["tools"] = [{"functionDeclarations": declarations}]

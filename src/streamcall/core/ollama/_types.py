@@ -18,6 +18,7 @@ from streamcall.core.base._accumulate import (
 from streamcall.core.base._call import ChatSpecBase
 from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
+from streamcall.core.base.messages import text_of
 from streamcall.core.base.stream import BaseStream
 from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
 
@@ -178,6 +179,14 @@ def _tool_call(call: AssembledToolCall) -> ToolCall:
     )
 
 
+def _text_content(message: Any) -> Any:
+    if isinstance(message, Mapping) and isinstance(message.get("content"), list):
+        text = text_of(message["content"])
+        if text is not None:
+            return {**message, "content": text}
+    return message
+
+
 class OllamaSpec(ChatSpecBase):
     """How the call layer talks to Ollama's native API."""
 
@@ -198,8 +207,10 @@ class OllamaSpec(ChatSpecBase):
         return Ollama()
 
     def call_kwargs(self, context: CallContext, json_mode: bool) -> dict[str, Any]:
-        """As for other chat APIs, with JSON mode as ``format: "json"``."""
+        """As for other chat APIs, with JSON mode as ``format: "json"``; content given as text
+        parts is sent as one string (Ollama's message content is a string)."""
         kwargs = super().call_kwargs(context, json_mode=False)
+        kwargs["messages"] = [_text_content(m) for m in kwargs["messages"]]
         if json_mode:
             kwargs.setdefault("format", "json")
         return kwargs

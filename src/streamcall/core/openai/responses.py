@@ -319,6 +319,21 @@ def _unstreamed(
     return "".join(text for item, text in items if item.id not in ids)
 
 
+def _input_item(item: Any) -> Any:
+    """A message as a Responses input item: neutral text parts become ``input_text`` (or
+    ``output_text`` in an assistant message)."""
+    if not (isinstance(item, Mapping) and isinstance(item.get("content"), list)):
+        return item
+    kind = "output_text" if item.get("role") == "assistant" else "input_text"
+    content = [
+        {"type": kind, "text": p["text"]}
+        if isinstance(p, Mapping) and p.get("type") == "text" and "text" in p
+        else p
+        for p in item["content"]
+    ]
+    return {**item, "content": content}
+
+
 class OpenAIResponsesSpec(ChatSpecBase):
     """How the call layer talks to the Responses API."""
 
@@ -346,7 +361,7 @@ class OpenAIResponsesSpec(ChatSpecBase):
             if isinstance(message, list):
                 items.extend(message)
             else:
-                items.append(wire_message(message))
+                items.append(_input_item(wire_message(message)))
         kwargs: dict[str, Any] = {"model": context.model, "input": items, **context.call_params}
         if context.tool_types:
             kwargs["tools"] = [
