@@ -1,25 +1,60 @@
 """Tools: pydantic models whose fields are the arguments the model fills in.
 
 Define one by subclassing a provider's tool class (``MistralTool``...) or :class:`BaseTool` and
-implementing ``call()``, or pass a plain typed function (its docstring is the description, its
-``Args:`` section describes the parameters), or any pydantic model. The call layer converts each
-into the provider's tool class, sends its JSON schema, and builds an instance from every tool
-call the model makes; ``tool.call()`` runs it.
+implementing ``call()``, or pass a plain typed function, or any pydantic model. The call layer
+converts each into the provider's tool class, sends its JSON schema, and builds an instance from
+every tool call the model makes; ``tool.call()`` runs it.
+
+What is sent is what Mirascope v1 sends for the same tool: a class's description is its
+docstring (``inspect.cleandoc``); a function's is its docstring read by ``docstring-parser``
+(Google, NumPy or Sphinx style) without the parameter and example sections, and each
+parameter's description goes into the schema's property; a tool without a docstring gets
+:data:`DEFAULT_TOOL_DOCSTRING`. The schema has pydantic's titles removed by Mirascope's rule
+(a title is kept only where it is not the property name), so the JSON is the same byte for byte.
 """
 
 from __future__ import annotations
 
 import inspect
-import re
 from collections.abc import Callable
 from typing import Any, ClassVar, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, create_model
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
+from pydantic_core.core_schema import CoreSchema
 
-__all__ = ["BaseTool", "FunctionTool", "to_tool_type"]
+__all__ = ["DEFAULT_TOOL_DOCSTRING", "BaseTool", "FunctionTool", "to_tool_type"]
 
-_ARGS_SECTION = re.compile(r"^\s*(Args|Arguments|Parameters):\s*$", re.M)
-_ARG_LINE = re.compile(r"^\s+(\w+)(?:\s*\([^)]*\))?\s*:\s*(.+)$")
+DEFAULT_TOOL_DOCSTRING = (
+    "Correctly formatted and typed parameters extracted from the completion. "
+    "Must include required parameters and may exclude optional parameters unless present in "
+    "the text."
+)
+"""The description of a tool without a docstring (Mirascope v1's text, so models see the same)."""
+
+
+class _SchemaWithoutTitles(GenerateJsonSchema):
+    """pydantic's JSON schema without the titles it adds, by Mirascope v1's rule: the top
+    level loses its title and description; a node with ``type``, ``$ref`` or ``properties``
+    loses its title unless the title differs (ignoring case) from the key it is under."""
+
+    def _strip(self, key: str | None, obj: Any) -> Any:
+        if isinstance(obj, dict):
+            if "type" in obj or "$ref" in obj or "properties" in obj:
+                title = obj.pop("title", None)
+                if key and title and key.lower() != title.lower():
+                    obj["title"] = title
+            for name, value in list(obj.items()):
+                obj[name] = self._strip(name, value)
+        elif isinstance(obj, list):
+            return [self._strip(None, item) for item in obj]
+        return obj
+
+    def generate(self, schema: CoreSchema, mode: JsonSchemaMode = "validation") -> JsonSchemaValue:
+        json_schema = super().generate(schema, mode=mode)
+        json_schema.pop("title", None)
+        json_schema.pop("description", None)
+        return self._strip(None, json_schema)  # type: ignore[no-any-return]
 
 
 class BaseTool(BaseModel):
@@ -56,20 +91,15 @@ class BaseTool(BaseModel):
 
     @classmethod
     def _description(cls) -> str:
-        doc = cls.__tool_description__ or cls.__doc__
-        if doc and doc is not BaseTool.__doc__ and not doc.startswith("!!! abstract"):
-            return inspect.cleandoc(doc)
-        return f"Call the {cls._name()} tool."
+        """The class's own docstring, cleaned (a subclass without one does not inherit it),
+        else :data:`DEFAULT_TOOL_DOCSTRING`, as Mirascope v1 describes a tool."""
+        doc = cls.__tool_description__ or cls.__dict__.get("__doc__")
+        return inspect.cleandoc(doc) if doc else DEFAULT_TOOL_DOCSTRING
 
     @classmethod
     def parameters_schema(cls) -> dict[str, Any]:
-        """The JSON schema of the arguments (no titles, no private fields)."""
-        schema = cls.model_json_schema()
-        schema.pop("title", None)
-        schema.pop("description", None)
-        for prop in schema.get("properties", {}).values():
-            if isinstance(prop, dict):
-                prop.pop("title", None)
+        """The JSON schema of the arguments (titles removed as Mirascope v1 removes them)."""
+        schema = cls.model_json_schema(schema_generator=_SchemaWithoutTitles)
         schema.setdefault("properties", {})
         schema.setdefault("type", "object")
         return schema
@@ -118,14 +148,13 @@ def to_tool_type(tool: Any, base: type[BaseTool]) -> type[BaseTool]:
     """A subclass of ``base`` for a tool class, a pydantic model or a typed function."""
     if isinstance(tool, type) and issubclass(tool, base):
         return tool
-    if isinstance(tool, type) and issubclass(tool, BaseTool):
-        return type(tool.__name__, (tool, base), {"__module__": tool.__module__})
     if isinstance(tool, type) and issubclass(tool, BaseModel):
-        return type(
-            tool.__name__,
-            (tool, base),
-            {"__module__": tool.__module__, "__tool_description__": tool.__doc__},
-        )
+        # The docstring goes along: a new class would otherwise have none (and be described by
+        # the default text instead of the user's docstring).
+        namespace = {"__module__": tool.__module__, "__doc__": tool.__dict__.get("__doc__")}
+        if not issubclass(tool, BaseTool):
+            namespace["__tool_description__"] = tool.__dict__.get("__doc__")
+        return type(tool.__name__, (tool, base), namespace)
     if callable(tool) and not isinstance(tool, type):
         return _from_function(tool, base)
     raise TypeError(
@@ -134,19 +163,17 @@ def to_tool_type(tool: Any, base: type[BaseTool]) -> type[BaseTool]:
 
 
 def _from_function(fn: Callable[..., Any], base: type[BaseTool]) -> type[BaseTool]:
-    hints = get_type_hints(fn)
-    doc = inspect.getdoc(fn) or ""
-    described = _arg_descriptions(doc)
-    fields: dict[str, Any] = {}
     from pydantic import Field
 
+    hints = get_type_hints(fn, include_extras=True)
+    description, described, examples = _read_docstring(fn.__doc__)
+    fields: dict[str, Any] = {}
     for name, param in inspect.signature(fn).parameters.items():
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             raise TypeError(f"tool function {fn.__name__} cannot take *args or **kwargs")
         annotation = hints.get(name, Any)
         default = ... if param.default is param.empty else param.default
         fields[name] = (annotation, Field(default, description=described.get(name)))
-    summary = _ARGS_SECTION.split(doc)[0].strip() if doc else ""
     model: type[BaseTool] = create_model(
         fn.__name__,
         __base__=base,
@@ -154,20 +181,37 @@ def _from_function(fn: Callable[..., Any], base: type[BaseTool]) -> type[BaseToo
         **fields,
     )
     model.__tool_fn__ = staticmethod(fn)
-    model.__tool_description__ = summary or None
+    model.__tool_description__ = description
     model.__tool_name__ = fn.__name__
+    if examples:
+        model.model_config["json_schema_extra"] = {"examples": examples}
     return model
 
 
-def _arg_descriptions(doc: str) -> dict[str, str]:
-    parts = _ARGS_SECTION.split(doc, maxsplit=1)
-    if len(parts) < 3:
-        return {}
-    out: dict[str, str] = {}
-    for line in parts[2].splitlines():
-        match = _ARG_LINE.match(line)
-        if match:
-            out[match.group(1)] = match.group(2).strip()
-        elif line.strip() and not line.startswith((" ", "\t")):
-            break
-    return out
+def _read_docstring(doc: str | None) -> tuple[str | None, dict[str, str], list[Any]]:
+    """A function's docstring as Mirascope v1 reads it: the description (short and long
+    description, returns and raises; without parameters and examples), each parameter's
+    description, and the examples that are JSON (Mirascope puts them in the schema)."""
+    if not doc:
+        return None, {}, []
+    from docstring_parser import Docstring, DocstringMeta, compose, parse
+
+    parsed = parse(doc)
+    described = {p.arg_name: p.description for p in parsed.params if p.description}
+    examples: list[Any] = []
+    for example in parsed.examples or []:
+        if example.description:
+            try:
+                import msgspec
+
+                examples.append(msgspec.json.decode(example.description))
+            except msgspec.DecodeError:
+                pass  # Mirascope fails on an example that is not JSON; a code example is kept out
+    cleaned = Docstring(style=parsed.style)
+    cleaned.short_description = parsed.short_description
+    cleaned.blank_after_short_description = parsed.blank_after_short_description
+    cleaned.long_description = parsed.long_description
+    cleaned.blank_after_long_description = parsed.blank_after_long_description
+    meta: list[DocstringMeta] = [*parsed.many_returns, *parsed.raises]
+    cleaned.meta = meta
+    return inspect.cleandoc(compose(cleaned)) or None, described, examples
