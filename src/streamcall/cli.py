@@ -14,7 +14,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 __all__ = ["DEFAULT_MODELS", "main"]
 
@@ -180,7 +180,7 @@ def chat(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     messages.append({"role": "user", "content": args.prompt})
     params = call_params(provider, args.max_tokens, args.temperature)
 
-    @llm.call(provider=provider, model=model, stream=True, call_params=params)
+    @llm.call(provider=cast("llm.Provider", provider), model=model, stream=True, call_params=params)
     def ask() -> list[dict[str, str]]:
         return messages
 

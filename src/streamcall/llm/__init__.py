@@ -5,6 +5,9 @@ The same function runs on any provider; switch at run time with :func:`override`
 :class:`CallResponseChunk`; ``finish_reasons`` are the common ones (``stop``, ``length``,
 ``tool_calls``, ``content_filter``, ``error``; ``provider_finish_reasons`` keeps the raw values)
 and ``usage`` is a common :class:`~streamcall.core.base.Usage`.
+
+As in Mirascope v1, ``llm.Tool`` (the base of every tool a stream yields), ``llm.CostMetadata``,
+``llm.calculate_cost`` and ``llm.Provider`` are here too.
 """
 
 from __future__ import annotations
@@ -15,21 +18,42 @@ import functools
 import importlib
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, cast, overload
 
 from streamcall.core.base._accumulate import Usage
 from streamcall.core.base.call_response import BaseCallResponse
+from streamcall.core.base.cost import CostMetadata, calculate_cost
 from streamcall.core.base.stream import BaseStream
+from streamcall.core.base.types import LocalProvider, Provider
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from streamcall.core.base._typing import Decorator
+    from streamcall.core.base.structured import StructuredStream
+    from streamcall.core.base.tool import BaseTool
+
+    Tool = BaseTool
 
 __all__ = [
     "PROVIDERS",
     "CallResponse",
     "CallResponseChunk",
+    "CostMetadata",
+    "LocalProvider",
+    "Provider",
     "Stream",
+    "Tool",
+    "calculate_cost",
     "call",
     "context",
     "override",
 ]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_ModelT = TypeVar("_ModelT", bound="BaseModel")
+_OutputT = TypeVar("_OutputT")
 
 PROVIDERS: dict[str, tuple[str, str]] = {
     "mistral": ("streamcall.core.mistral", "mistral_call"),
@@ -160,11 +184,38 @@ class _Common:
         """Messages returning tool results (the provider's format)."""
         return self._inner.tool_message_params(tools_and_outputs)  # type: ignore[no-any-return]
 
-    def __getattr__(self, name: str) -> Any:
-        # Anything else (input_tokens, id, tool_calls, ...) comes from the provider object.
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(self._inner, name)
+    @property
+    def input_tokens(self) -> int | None:
+        """Input tokens, as the provider counts them."""
+        return self._inner.input_tokens  # type: ignore[no-any-return]
+
+    @property
+    def cached_tokens(self) -> int | None:
+        """Input tokens read from the provider's cache."""
+        return self._inner.cached_tokens  # type: ignore[no-any-return]
+
+    @property
+    def output_tokens(self) -> int | None:
+        """Output tokens."""
+        return self._inner.output_tokens  # type: ignore[no-any-return]
+
+    @property
+    def cost_metadata(self) -> CostMetadata:
+        """What the cost is computed from."""
+        return self._inner.cost_metadata  # type: ignore[no-any-return]
+
+    @property
+    def id(self) -> str | None:
+        """The provider's id of the answer."""
+        return self._inner.id  # type: ignore[no-any-return]
+
+    if not TYPE_CHECKING:  # typed attributes above; a typo stays an error for type checkers
+
+        def __getattr__(self, name: str) -> Any:
+            # Anything else (tool_calls, messages, ...) comes from the provider object.
+            if name.startswith("__"):
+                raise AttributeError(name)
+            return getattr(self._inner, name)
 
 
 class Stream(_Common):
@@ -180,16 +231,26 @@ class Stream(_Common):
         """The provider's own stream object."""
         return self._inner
 
-    def __iter__(self) -> Iterator[tuple[CallResponseChunk, Any]]:
+    def __iter__(self) -> Iterator[tuple[CallResponseChunk, Tool | None]]:
         for chunk, tool in self._inner:
             yield CallResponseChunk(chunk), tool
 
-    async def _aiter(self) -> AsyncIterator[tuple[CallResponseChunk, Any]]:
+    async def _aiter(self) -> AsyncIterator[tuple[CallResponseChunk, Tool | None]]:
         async for chunk, tool in self._inner:
             yield CallResponseChunk(chunk), tool
 
-    def __aiter__(self) -> AsyncIterator[tuple[CallResponseChunk, Any]]:
+    def __aiter__(self) -> AsyncIterator[tuple[CallResponseChunk, Tool | None]]:
         return self._aiter()
+
+    @property
+    def start_time(self) -> float:
+        """When iteration began (ms since the epoch)."""
+        return self._inner.start_time
+
+    @property
+    def end_time(self) -> float:
+        """When the stream ended (ms since the epoch)."""
+        return self._inner.end_time
 
     def construct_call_response(self) -> CallResponse:
         """A whole response from what the stream carried."""
@@ -238,8 +299,98 @@ def _wrap(result: Any) -> Any:
     return result  # a response model instance, a parsed output, a structured stream
 
 
+@overload
 def call(
-    provider: str,
+    provider: Provider,
+    model: str,
+    *,
+    stream: Literal[False] = False,
+    tools: list[Any] | None = None,
+    response_model: None = None,
+    output_parser: None = None,
+    json_mode: bool = False,
+    client: Any = None,
+    call_params: Mapping[str, Any] | None = None,
+) -> Decorator[CallResponse]: ...
+
+
+@overload
+def call(
+    provider: Provider,
+    model: str,
+    *,
+    stream: Literal[True],
+    tools: list[Any] | None = None,
+    response_model: None = None,
+    output_parser: None = None,
+    json_mode: bool = False,
+    client: Any = None,
+    call_params: Mapping[str, Any] | None = None,
+) -> Decorator[Stream]: ...
+
+
+@overload
+def call(
+    provider: Provider,
+    model: str,
+    *,
+    stream: Literal[False] = False,
+    tools: list[Any] | None = None,
+    response_model: type[_ModelT],
+    output_parser: None = None,
+    json_mode: bool = False,
+    client: Any = None,
+    call_params: Mapping[str, Any] | None = None,
+) -> Decorator[_ModelT]: ...
+
+
+@overload
+def call(
+    provider: Provider,
+    model: str,
+    *,
+    stream: Literal[True],
+    tools: list[Any] | None = None,
+    response_model: type[_ModelT],
+    output_parser: None = None,
+    json_mode: bool = False,
+    client: Any = None,
+    call_params: Mapping[str, Any] | None = None,
+) -> Decorator[StructuredStream[_ModelT]]: ...
+
+
+@overload
+def call(
+    provider: Provider,
+    model: str,
+    *,
+    stream: Literal[False] = False,
+    tools: list[Any] | None = None,
+    response_model: None = None,
+    output_parser: Callable[[Any], _OutputT],
+    json_mode: bool = False,
+    client: Any = None,
+    call_params: Mapping[str, Any] | None = None,
+) -> Decorator[_OutputT]: ...
+
+
+@overload
+def call(
+    provider: Provider,
+    model: str,
+    *,
+    stream: bool,
+    tools: list[Any] | None = None,
+    response_model: None = None,
+    output_parser: None = None,
+    json_mode: bool = False,
+    client: Any = None,
+    call_params: Mapping[str, Any] | None = None,
+) -> Decorator[Stream | CallResponse]: ...
+
+
+def call(
+    provider: Provider,
     model: str,
     *,
     stream: bool = False,
@@ -249,7 +400,7 @@ def call(
     json_mode: bool = False,
     client: Any = None,
     call_params: Mapping[str, Any] | None = None,
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+) -> Any:
     """Turn a function into a call on ``provider`` (switchable with :func:`override` or
     :func:`context`); see the provider decorators for the arguments."""
     _provider_decorator(provider)  # an unknown provider fails at decoration time
@@ -301,14 +452,25 @@ def _is_async(fn: Callable[..., Any]) -> bool:
 
 
 def override(
-    fn: Callable[..., Any],
+    fn: Callable[_P, _R],
     *,
-    provider: str | None = None,
+    provider: Provider | None = None,
     model: str | None = None,
     call_params: Mapping[str, Any] | None = None,
     client: Any = None,
+) -> Callable[_P, _R]:
+    """A copy of an ``@llm.call`` function that runs on another provider / model / params
+    (the same parameters and result types)."""
+    return cast("Callable[_P, _R]", _override(fn, provider, model, call_params, client))
+
+
+def _override(
+    fn: Callable[..., Any],
+    provider: str | None,
+    model: str | None,
+    call_params: Mapping[str, Any] | None,
+    client: Any,
 ) -> Callable[..., Any]:
-    """A copy of an ``@llm.call`` function that runs on another provider / model / params."""
     settings: _Settings | None = getattr(fn, "_llm_settings", None)
     if settings is None:
         raise TypeError(f"{getattr(fn, '__name__', fn)!r} is not an @llm.call function")
@@ -349,7 +511,7 @@ def override(
 @contextlib.contextmanager
 def context(
     *,
-    provider: str,
+    provider: Provider,
     model: str,
     call_params: Mapping[str, Any] | None = None,
     client: Any = None,
@@ -361,3 +523,12 @@ def context(
         yield
     finally:
         _CONTEXT.reset(token)
+
+
+def __getattr__(name: str) -> Any:
+    # Tool is BaseTool, a pydantic model: imported on first use.
+    if name == "Tool":
+        from streamcall.core.base.tool import BaseTool
+
+        return BaseTool
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,6 +1,6 @@
 """Anthropic calls: ``@anthropic_call("claude-sonnet-4-5", stream=True)`` (Messages API)."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from streamcall.core.anthropic._types import (
     AnthropicCallParams,
@@ -11,17 +11,30 @@ from streamcall.core.anthropic._types import (
     AnthropicStream,
 )
 from streamcall.core.base._call import make_call_decorator
+from streamcall.core.base._typing import CallDecorator
 
-anthropic_call = make_call_decorator(AnthropicSpec())
+anthropic_call: CallDecorator[AnthropicStream, AnthropicCallResponse, AnthropicCallParams] = (
+    make_call_decorator(AnthropicSpec())
+)
+call = anthropic_call
+"""``anthropic.call``, as in ``from streamcall.core import anthropic``."""
+
+AnthropicMessageParam: TypeAlias = dict[str, Any]
+"""A message as the Anthropic client accepts: ``{"role": ..., "content": ...}`` dicts."""
+AsyncAnthropicDynamicConfig: TypeAlias = AnthropicDynamicConfig
+"""The dynamic config of an ``async def`` function (the same keys)."""
 
 __all__ = [
     "AnthropicCallParams",
     "AnthropicCallResponse",
     "AnthropicCallResponseChunk",
     "AnthropicDynamicConfig",
+    "AnthropicMessageParam",
     "AnthropicStream",
     "AnthropicTool",
+    "AsyncAnthropicDynamicConfig",
     "anthropic_call",
+    "call",
 ]
 
 if TYPE_CHECKING:

@@ -5,9 +5,10 @@ Costs come from the OpenAI price table, by the model the deployment reports.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from streamcall.core.base._call import make_call_decorator
+from streamcall.core.base._typing import CallDecorator
 from streamcall.core.base.call_response import BaseCallResponse
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
 from streamcall.core.base.stream import BaseStream
@@ -25,13 +26,16 @@ if TYPE_CHECKING:
     from streamcall.core.base.tool import BaseTool
 
 __all__ = [
+    "AsyncAzureDynamicConfig",
     "AzureCallParams",
     "AzureCallResponse",
     "AzureCallResponseChunk",
     "AzureDynamicConfig",
+    "AzureMessageParam",
     "AzureStream",
     "AzureTool",
     "azure_call",
+    "call",
 ]
 
 
@@ -83,7 +87,16 @@ class AzureSpec(OpenAISpec):
         return AzureOpenAI()
 
 
-azure_call = make_call_decorator(AzureSpec())
+azure_call: CallDecorator[AzureStream, AzureCallResponse, AzureCallParams] = make_call_decorator(
+    AzureSpec()
+)
+call = azure_call
+"""``azure.call``, as in ``from streamcall.core import azure``."""
+
+AzureMessageParam: TypeAlias = dict[str, Any]
+"""A message as the Azure OpenAI client accepts: ``{"role": ..., "content": ...}`` dicts."""
+AsyncAzureDynamicConfig: TypeAlias = AzureDynamicConfig
+"""The dynamic config of an ``async def`` function (the same keys)."""
 
 
 def __getattr__(name: str) -> Any:

@@ -8,7 +8,13 @@ from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
 from streamcall.core.base.cost import CostMetadata
 from streamcall.core.base.messages import BaseMessageParam, Messages, prompt_template
 from streamcall.core.base.stream import BaseStream, stream_factory
-from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig, Metadata
+from streamcall.core.base.types import (
+    BaseCallParams,
+    BaseDynamicConfig,
+    LocalProvider,
+    Metadata,
+    Provider,
+)
 
 __all__ = [
     "BaseCallParams",
@@ -18,17 +24,22 @@ __all__ = [
     "BaseMessageParam",
     "BaseStream",
     "BaseTool",
+    "BaseToolKit",
     "CostMetadata",
+    "LocalProvider",
     "Messages",
     "Metadata",
+    "Provider",
     "Usage",
     "prompt_template",
     "stream_factory",
+    "toolkit_tool",
 ]
 
 
 if TYPE_CHECKING:
     from streamcall.core.base.tool import BaseTool
+    from streamcall.core.base.toolkit import BaseToolKit, toolkit_tool
 
 
 def __getattr__(name: str) -> Any:
@@ -38,4 +49,8 @@ def __getattr__(name: str) -> Any:
         from streamcall.core.base.tool import BaseTool
 
         return BaseTool
+    if name in ("BaseToolKit", "toolkit_tool"):
+        from streamcall.core.base import toolkit
+
+        return getattr(toolkit, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

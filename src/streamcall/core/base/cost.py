@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 if TYPE_CHECKING:
     from streamcall.core.base._accumulate import Usage
@@ -33,10 +33,15 @@ class ModelPrice:
 
 @dataclass(slots=True)
 class CostMetadata:
-    """What a cost is computed from: the model, its price entry, and the token counts."""
+    """What a cost is computed from: the model, its price entry, and the token counts.
 
-    provider: str
-    model: str | None
+    ``provider`` and ``model`` may be left out when they are given to :func:`calculate_cost`
+    (``calculate_cost("mistral", "mistral-small", CostMetadata(input_tokens=...))``, as in
+    Mirascope v1).
+    """
+
+    provider: str = ""
+    model: str | None = None
     price_model: str | None = None
     input_tokens: int | None = None
     cached_tokens: int | None = None
@@ -110,12 +115,33 @@ def price_for(provider: str, model: str | None) -> tuple[str, ModelPrice] | None
     return None
 
 
-def calculate_cost(metadata: CostMetadata) -> float | None:
+@overload
+def calculate_cost(metadata: CostMetadata, /) -> float | None: ...
+
+
+@overload
+def calculate_cost(
+    provider: str, model: str, metadata: CostMetadata | None = None
+) -> float | None: ...
+
+
+def calculate_cost(
+    provider: str | CostMetadata, model: str | None = None, metadata: CostMetadata | None = None
+) -> float | None:
     """USD for the tokens in ``metadata``; ``None`` when the model or the counts are unknown.
+
+    Call it with one ``CostMetadata`` that names its provider and model, or as Mirascope v1
+    does: ``calculate_cost(provider, model, metadata)`` (the metadata's own provider and model
+    are then replaced; no metadata means no tokens: ``None``).
 
     Billed counts, where the provider reports them, are what is charged; otherwise input
     tokens (cached ones at the cached rate) and output tokens.
     """
+    if isinstance(provider, CostMetadata):
+        metadata = provider
+    else:
+        metadata = metadata or CostMetadata()
+        metadata.provider, metadata.model = provider, model
     found = price_for(metadata.provider, metadata.model)
     if found is None:
         return None

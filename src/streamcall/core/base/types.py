@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, Literal, TypeAlias, TypedDict
 
-__all__ = ["BaseCallParams", "BaseDynamicConfig", "Metadata"]
+__all__ = ["BaseCallParams", "BaseDynamicConfig", "LocalProvider", "Metadata", "Provider"]
+
+Provider: TypeAlias = Literal[
+    "anthropic",
+    "azure",
+    "cohere",
+    "gemini",
+    "local",
+    "mistral",
+    "ollama",
+    "openai",
+    "openai-responses",
+]
+"""The providers ``llm.call(provider=...)`` takes (``llm.PROVIDERS``)."""
+
+LocalProvider: TypeAlias = Literal["local", "ollama"]
+"""The providers that run on this machine (no API key)."""
 
 
 class BaseCallParams(TypedDict, total=False):

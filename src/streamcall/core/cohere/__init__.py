@@ -1,8 +1,15 @@
 """Cohere calls: ``@cohere_call("command-r-plus", stream=True)`` (v2 chat, tools stream too)."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
+from streamcall.clients.cohere.models import (
+    AssistantChatMessageV2,
+    SystemChatMessageV2,
+    ToolChatMessageV2,
+    UserChatMessageV2,
+)
 from streamcall.core.base._call import make_call_decorator
+from streamcall.core.base._typing import CallDecorator
 from streamcall.core.cohere._types import (
     CohereCallParams,
     CohereCallResponse,
@@ -12,15 +19,29 @@ from streamcall.core.cohere._types import (
     CohereStream,
 )
 
-cohere_call = make_call_decorator(CohereSpec())
+cohere_call: CallDecorator[CohereStream, CohereCallResponse, CohereCallParams] = (
+    make_call_decorator(CohereSpec())
+)
+call = cohere_call
+"""``cohere.call``, as in ``from streamcall.core import cohere``."""
+
+CohereMessageParam: TypeAlias = (
+    AssistantChatMessageV2 | SystemChatMessageV2 | ToolChatMessageV2 | UserChatMessageV2
+)
+"""A message as the Cohere v2 client accepts (message models; dicts work too)."""
+AsyncCohereDynamicConfig: TypeAlias = CohereDynamicConfig
+"""The dynamic config of an ``async def`` function (the same keys)."""
 
 __all__ = [
+    "AsyncCohereDynamicConfig",
     "CohereCallParams",
     "CohereCallResponse",
     "CohereCallResponseChunk",
     "CohereDynamicConfig",
+    "CohereMessageParam",
     "CohereStream",
     "CohereTool",
+    "call",
     "cohere_call",
 ]
 

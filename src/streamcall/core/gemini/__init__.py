@@ -1,8 +1,9 @@
 """Gemini calls: ``@gemini_call("gemini-2.5-flash", stream=True)`` (Google AI Studio)."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from streamcall.core.base._call import make_call_decorator
+from streamcall.core.base._typing import CallDecorator
 from streamcall.core.gemini._types import (
     GeminiCallParams,
     GeminiCallResponse,
@@ -12,15 +13,24 @@ from streamcall.core.gemini._types import (
     GeminiStream,
 )
 
-gemini_call = make_call_decorator(GeminiSpec())
+gemini_call: CallDecorator[GeminiStream, GeminiCallResponse, GeminiCallParams] = (
+    make_call_decorator(GeminiSpec())
+)
+call = gemini_call
+"""``gemini.call``, as in ``from streamcall.core import gemini``."""
+
+GeminiMessageParam: TypeAlias = dict[str, Any]
+"""A message as the Gemini client accepts: ``{"role": ..., "parts": [...]}`` dicts."""
 
 __all__ = [
     "GeminiCallParams",
     "GeminiCallResponse",
     "GeminiCallResponseChunk",
     "GeminiDynamicConfig",
+    "GeminiMessageParam",
     "GeminiStream",
     "GeminiTool",
+    "call",
     "gemini_call",
 ]
 

@@ -14,11 +14,12 @@ a tool; ``response_model`` (a forced tool) is generated under a JSON-schema gram
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, cast
 
 from streamcall.clients.local import DEFAULT_MODEL
 from streamcall.core.base._accumulate import Usage
 from streamcall.core.base._call import make_call_decorator
+from streamcall.core.base._typing import OptionalModelCallDecorator
 from streamcall.core.base.call_response import BaseCallResponse
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
 from streamcall.core.base.stream import BaseStream
@@ -42,8 +43,10 @@ __all__ = [
     "LocalCallResponse",
     "LocalCallResponseChunk",
     "LocalDynamicConfig",
+    "LocalMessageParam",
     "LocalStream",
     "LocalTool",
+    "call",
     "local_call",
 ]
 
@@ -137,7 +140,7 @@ class LocalSpec(OpenAISpec):
 _local_call = make_call_decorator(LocalSpec())
 
 
-def local_call(model: str | None = None, **options: Any) -> Callable[..., Any]:
+def _local(model: str | None = None, **options: Any) -> Callable[..., Any]:
     """Turn a function into a call to a model running in this process.
 
     Args:
@@ -148,6 +151,17 @@ def local_call(model: str | None = None, **options: Any) -> Callable[..., Any]:
     """
     decorator: Callable[..., Any] = _local_call(model or DEFAULT_MODEL, **options)
     return decorator
+
+
+_local.__name__ = _local.__qualname__ = "local_call"
+local_call = cast(
+    "OptionalModelCallDecorator[LocalStream, LocalCallResponse, LocalCallParams]", _local
+)
+call = local_call
+"""``local.call``, as in ``from streamcall.core import local``."""
+
+LocalMessageParam: TypeAlias = dict[str, Any]
+"""A message as the local model accepts: ``{"role": ..., "content": ...}`` dicts."""
 
 
 def __getattr__(name: str) -> Any:

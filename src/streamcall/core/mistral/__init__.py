@@ -1,8 +1,15 @@
 """Mistral calls: ``@mistral_call("mistral-large-latest", stream=True)``."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
+from streamcall.clients.mistral.models import (
+    AssistantMessage,
+    SystemMessage,
+    ToolMessage,
+    UserMessage,
+)
 from streamcall.core.base._call import make_call_decorator
+from streamcall.core.base._typing import CallDecorator
 from streamcall.core.mistral._types import (
     MistralCallParams,
     MistralCallResponse,
@@ -12,15 +19,24 @@ from streamcall.core.mistral._types import (
     MistralStream,
 )
 
-mistral_call = make_call_decorator(MistralSpec())
+mistral_call: CallDecorator[MistralStream, MistralCallResponse, MistralCallParams] = (
+    make_call_decorator(MistralSpec())
+)
+call = mistral_call
+"""``mistral.call``, as in ``from streamcall.core import mistral``."""
+
+MistralMessageParam: TypeAlias = AssistantMessage | SystemMessage | ToolMessage | UserMessage
+"""A message as the Mistral client accepts (message models; dicts work too)."""
 
 __all__ = [
     "MistralCallParams",
     "MistralCallResponse",
     "MistralCallResponseChunk",
     "MistralDynamicConfig",
+    "MistralMessageParam",
     "MistralStream",
     "MistralTool",
+    "call",
     "mistral_call",
 ]
 

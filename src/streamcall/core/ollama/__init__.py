@@ -1,8 +1,9 @@
 """Ollama calls: ``@ollama_call("llama3.2", stream=True)`` (native ``/api/chat``)."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from streamcall.core.base._call import make_call_decorator
+from streamcall.core.base._typing import CallDecorator
 from streamcall.core.ollama._types import (
     OllamaCallParams,
     OllamaCallResponse,
@@ -12,15 +13,27 @@ from streamcall.core.ollama._types import (
     OllamaStream,
 )
 
-ollama_call = make_call_decorator(OllamaSpec())
+ollama_call: CallDecorator[OllamaStream, OllamaCallResponse, OllamaCallParams] = (
+    make_call_decorator(OllamaSpec())
+)
+call = ollama_call
+"""``ollama.call``, as in ``from streamcall.core import ollama``."""
+
+OllamaMessageParam: TypeAlias = dict[str, Any]
+"""A message as the Ollama client accepts: ``{"role": ..., "content": ...}`` dicts."""
+AsyncOllamaDynamicConfig: TypeAlias = OllamaDynamicConfig
+"""The dynamic config of an ``async def`` function (the same keys)."""
 
 __all__ = [
+    "AsyncOllamaDynamicConfig",
     "OllamaCallParams",
     "OllamaCallResponse",
     "OllamaCallResponseChunk",
     "OllamaDynamicConfig",
+    "OllamaMessageParam",
     "OllamaStream",
     "OllamaTool",
+    "call",
     "ollama_call",
 ]
 

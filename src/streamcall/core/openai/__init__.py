@@ -4,9 +4,10 @@
 Chat Completions works with OpenAI-compatible servers through ``client=OpenAI(base_url=...)``.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from streamcall.core.base._call import make_call_decorator
+from streamcall.core.base._typing import CallDecorator
 from streamcall.core.openai._types import (
     OpenAICallParams,
     OpenAICallResponse,
@@ -22,18 +23,30 @@ from streamcall.core.openai.responses import (
     openai_responses_call,
 )
 
-openai_call = make_call_decorator(OpenAISpec())
+openai_call: CallDecorator[OpenAIStream, OpenAICallResponse, OpenAICallParams] = (
+    make_call_decorator(OpenAISpec())
+)
+call = openai_call
+"""``openai.call``, as in ``from streamcall.core import openai``."""
+
+OpenAIMessageParam: TypeAlias = dict[str, Any]
+"""A message as the OpenAI client accepts: ``{"role": ..., "content": ...}`` dicts."""
+AsyncOpenAIDynamicConfig: TypeAlias = OpenAIDynamicConfig
+"""The dynamic config of an ``async def`` function (the same keys)."""
 
 __all__ = [
+    "AsyncOpenAIDynamicConfig",
     "OpenAICallParams",
     "OpenAICallResponse",
     "OpenAICallResponseChunk",
     "OpenAIDynamicConfig",
+    "OpenAIMessageParam",
     "OpenAIResponsesCallResponse",
     "OpenAIResponsesCallResponseChunk",
     "OpenAIResponsesStream",
     "OpenAIStream",
     "OpenAITool",
+    "call",
     "openai_call",
     "openai_responses_call",
 ]

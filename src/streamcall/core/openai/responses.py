@@ -28,6 +28,7 @@ from streamcall.core.base._accumulate import (
     tool_output_text,
 )
 from streamcall.core.base._call import ChatSpecBase, make_call_decorator, wire_message
+from streamcall.core.base._typing import CallDecorator
 from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.stream import BaseStream
@@ -389,4 +390,6 @@ class OpenAIResponsesSpec(ChatSpecBase):
         return await client.responses.create_async(**call_kwargs)
 
 
-openai_responses_call = make_call_decorator(OpenAIResponsesSpec())
+openai_responses_call: CallDecorator[
+    OpenAIResponsesStream, OpenAIResponsesCallResponse, Mapping[str, Any]
+] = make_call_decorator(OpenAIResponsesSpec())
