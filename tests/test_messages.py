@@ -19,16 +19,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel
+from pydantic import BaseModel, create_model
 
 from streamcall.clients.anthropic import Anthropic
 from streamcall.clients.azure import AzureOpenAI
 from streamcall.clients.cohere import ClientV2
+from streamcall.clients.cohere.models import (
+    AssistantChatMessageV2,
+    SystemChatMessageV2,
+    ToolChatMessageV2,
+    UserChatMessageV2,
+)
 from streamcall.clients.gemini import Gemini
 from streamcall.clients.mistral import Mistral
+from streamcall.clients.mistral.models import (
+    AssistantMessage,
+    SystemMessage,
+    ToolMessage,
+    UserMessage,
+)
 from streamcall.clients.ollama import Ollama
 from streamcall.clients.openai import OpenAI
 from streamcall.core import prompt_template
@@ -522,6 +535,77 @@ def test_a_tool_round_trip_through_the_history(server: ReplayServer) -> None:
     assert wire[1]["tool_calls"]
     assert [m["role"] for m in wire[2:-1]] == ["tool"] * len(calls)
     assert wire[-1] == {"role": "user", "content": "And tomorrow?"}
+
+
+# The history a Mirascope v1 agent declares: `list[BaseMessageParam | <Provider>MessageParam]`.
+CHAT_HISTORY = BaseMessageParam | dict[str, Any]
+HISTORY_TYPES: dict[str, Any] = {
+    "mistral": BaseMessageParam | AssistantMessage | SystemMessage | ToolMessage | UserMessage,
+    "cohere": BaseMessageParam
+    | AssistantChatMessageV2
+    | SystemChatMessageV2
+    | ToolChatMessageV2
+    | UserChatMessageV2,
+    "responses": BaseMessageParam | dict[str, Any] | list[dict[str, Any]],
+}
+
+
+@pytest.mark.parametrize("provider", ALL)
+def test_a_typed_history_survives_json_between_turns(server: ReplayServer, provider: str) -> None:
+    # The agent is saved as JSON and loaded again between turns: the next request is the same.
+    typed = create_model(  # type: ignore[call-overload]
+        f"{provider.title()}Librarian",
+        __base__=Librarian,
+        history=(list[HISTORY_TYPES.get(provider, CHAT_HISTORY)], []),  # type: ignore[misc]
+    )
+    kept, saved = typed(), typed()
+    for question in ["Recommend a fantasy book.", "Another one?", "Thanks!"]:
+        expected = kept.turn(provider, server, question)
+        assert saved.turn(provider, server, question) == expected
+        saved = typed.model_validate_json(saved.model_dump_json())
+        assert saved.model_dump() == kept.model_dump()
+    assert len(saved.history) == 6
+    reloaded_answer = saved.history[1]
+    if provider == "mistral":
+        assert isinstance(reloaded_answer, AssistantMessage | BaseMessageParam)
+    assert typed.model_validate(saved.model_dump()) == saved
+
+
+def test_a_typed_history_keeps_tool_calls(server: ReplayServer) -> None:
+    class Agent(BaseModel):
+        history: list[
+            BaseMessageParam | AssistantMessage | SystemMessage | ToolMessage | UserMessage
+        ] = []
+
+    p = PROVIDERS["mistral"]
+    url = server.route(p.reply(p.tools), p.reply())
+
+    def get_weather(city: str) -> str:
+        """The weather in a city."""
+        return f"Sunny in {city}"
+
+    def format_book(title: str, author: str) -> str:
+        """Format a book."""
+        return f"{title} by {author}"
+
+    @p.call(p.model, stream=True, tools=[get_weather, format_book], client=p.client(url))
+    @prompt_template("MESSAGES: {self.history}\nUSER: {question}")
+    def ask(self: Agent, question: str) -> None: ...
+
+    agent = Agent()
+    stream = ask(agent, "What is the weather in Paris?")
+    calls = [(tool, tool.call()) for _, tool in stream if tool is not None]
+    agent.history += [Messages.User("What is the weather in Paris?"), stream.message_param]
+    agent.history += stream.tool_message_params(calls)
+    restored = Agent.model_validate_json(agent.model_dump_json())
+    assert restored == agent
+    assert isinstance(restored.history[1], AssistantMessage)
+    assert restored.history[1].tool_calls
+    assert all(isinstance(m, ToolMessage) for m in restored.history[2:])
+    list(ask(restored, "And tomorrow?"))
+    wire = server.requests(url)[1].json()["messages"]
+    assert wire[:-1] == [msgspec.to_builtins(m) for m in agent.history]
+    assert [m["role"] for m in wire] == ["user", "assistant"] + ["tool"] * len(calls) + ["user"]
 
 
 # -- values in the history never change the template's own roles -----------------------------

@@ -32,3 +32,29 @@ class WireModel(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     def model_dump_json(self) -> str:
         """The model as a JSON string."""
         return msgspec.json.encode(self).decode()
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        """Lets a wire model be a pydantic field type (an agent's ``history: list[...]``):
+        validated from an instance or a dict, dumped as a dict. pydantic is imported only
+        when a pydantic model that uses it is built, never by the clients themselves."""
+        from pydantic_core import core_schema as cs
+
+        def from_data(data: Any) -> Any:
+            try:
+                return msgspec.convert(data, cls)
+            except msgspec.ValidationError as exc:
+                raise ValueError(f"not a valid {cls.__name__}: {exc}") from None
+
+        from_dict = cs.chain_schema(
+            [cs.dict_schema(), cs.no_info_plain_validator_function(from_data)]
+        )
+        return cs.json_or_python_schema(
+            json_schema=from_dict,
+            python_schema=cs.union_schema([cs.is_instance_schema(cls), from_dict]),
+            serialization=cs.plain_serializer_function_ser_schema(_to_builtins),
+        )
+
+
+def _to_builtins(value: Any) -> Any:
+    return msgspec.to_builtins(value) if isinstance(value, msgspec.Struct) else value

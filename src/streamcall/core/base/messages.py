@@ -57,7 +57,11 @@ class BaseMessageParam(msgspec.Struct, kw_only=True):
                 "content": cs.typed_dict_field(
                     cs.union_schema([cs.str_schema(), cs.list_schema(cs.any_schema())])
                 ),
-            }
+            },
+            # A dict with more keys (a provider message with tool calls) is not a
+            # BaseMessageParam: in `list[BaseMessageParam | MistralMessageParam]` it goes to
+            # the provider type instead of losing its other keys.
+            extra_behavior="forbid",
         )
         from_dict = cs.chain_schema(
             [fields, cs.no_info_plain_validator_function(lambda data: cls(**data))]
@@ -72,6 +76,8 @@ class BaseMessageParam(msgspec.Struct, kw_only=True):
 def _dump_message(message: Any) -> Any:
     if isinstance(message, BaseMessageParam):
         return {"role": message.role, "content": message.content}
+    if isinstance(message, msgspec.Struct):
+        return msgspec.to_builtins(message)
     return message
 
 
