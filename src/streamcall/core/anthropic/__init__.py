@@ -16,7 +16,7 @@ from streamcall.core.base._typing import CallDecorator
 anthropic_call: CallDecorator[AnthropicStream, AnthropicCallResponse, AnthropicCallParams] = (
     make_call_decorator(AnthropicSpec())
 )
-call = anthropic_call
+call: CallDecorator[AnthropicStream, AnthropicCallResponse, AnthropicCallParams] = anthropic_call
 """``anthropic.call``, as in ``from streamcall.core import anthropic``."""
 
 AnthropicMessageParam: TypeAlias = dict[str, Any]

@@ -90,7 +90,7 @@ class AzureSpec(OpenAISpec):
 azure_call: CallDecorator[AzureStream, AzureCallResponse, AzureCallParams] = make_call_decorator(
     AzureSpec()
 )
-call = azure_call
+call: CallDecorator[AzureStream, AzureCallResponse, AzureCallParams] = azure_call
 """``azure.call``, as in ``from streamcall.core import azure``."""
 
 AzureMessageParam: TypeAlias = dict[str, Any]

@@ -22,7 +22,7 @@ from streamcall.core.cohere._types import (
 cohere_call: CallDecorator[CohereStream, CohereCallResponse, CohereCallParams] = (
     make_call_decorator(CohereSpec())
 )
-call = cohere_call
+call: CallDecorator[CohereStream, CohereCallResponse, CohereCallParams] = cohere_call
 """``cohere.call``, as in ``from streamcall.core import cohere``."""
 
 CohereMessageParam: TypeAlias = (

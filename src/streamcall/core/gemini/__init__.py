@@ -16,7 +16,7 @@ from streamcall.core.gemini._types import (
 gemini_call: CallDecorator[GeminiStream, GeminiCallResponse, GeminiCallParams] = (
     make_call_decorator(GeminiSpec())
 )
-call = gemini_call
+call: CallDecorator[GeminiStream, GeminiCallResponse, GeminiCallParams] = gemini_call
 """``gemini.call``, as in ``from streamcall.core import gemini``."""
 
 GeminiMessageParam: TypeAlias = dict[str, Any]

@@ -22,7 +22,7 @@ from streamcall.core.mistral._types import (
 mistral_call: CallDecorator[MistralStream, MistralCallResponse, MistralCallParams] = (
     make_call_decorator(MistralSpec())
 )
-call = mistral_call
+call: CallDecorator[MistralStream, MistralCallResponse, MistralCallParams] = mistral_call
 """``mistral.call``, as in ``from streamcall.core import mistral``."""
 
 MistralMessageParam: TypeAlias = AssistantMessage | SystemMessage | ToolMessage | UserMessage

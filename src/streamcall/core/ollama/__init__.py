@@ -16,7 +16,7 @@ from streamcall.core.ollama._types import (
 ollama_call: CallDecorator[OllamaStream, OllamaCallResponse, OllamaCallParams] = (
     make_call_decorator(OllamaSpec())
 )
-call = ollama_call
+call: CallDecorator[OllamaStream, OllamaCallResponse, OllamaCallParams] = ollama_call
 """``ollama.call``, as in ``from streamcall.core import ollama``."""
 
 OllamaMessageParam: TypeAlias = dict[str, Any]

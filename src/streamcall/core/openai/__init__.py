@@ -26,7 +26,7 @@ from streamcall.core.openai.responses import (
 openai_call: CallDecorator[OpenAIStream, OpenAICallResponse, OpenAICallParams] = (
     make_call_decorator(OpenAISpec())
 )
-call = openai_call
+call: CallDecorator[OpenAIStream, OpenAICallResponse, OpenAICallParams] = openai_call
 """``openai.call``, as in ``from streamcall.core import openai``."""
 
 OpenAIMessageParam: TypeAlias = dict[str, Any]
