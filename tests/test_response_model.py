@@ -124,7 +124,7 @@ def test_streamed_partials_from_tool_argument_fragments(server: ReplayServer) ->
     assert len(partials) > 3
     assert partials[-1].year == 1967
     assert any(getattr(p, "year", None) is None for p in partials)
-    final = stream.constructed_response_model()
+    final = stream.constructed_response_model
     assert final.author == "Gabriel García Márquez"
     assert stream.stream.cost is not None
     sent = server.requests(url)[0].json()
@@ -169,7 +169,7 @@ async def test_streamed_json_mode_async(server: ReplayServer) -> None:
     titles = [p.title async for p in stream]
     assert titles[0] == "Du"
     assert titles[-1] == "Dune"
-    assert stream.constructed_response_model() == Book(
+    assert stream.constructed_response_model == Book(
         title="Dune", author="Frank Herbert", year=1965
     )
     await client.aclose()
@@ -178,5 +178,5 @@ async def test_streamed_json_mode_async(server: ReplayServer) -> None:
 def test_bad_response_model_arguments() -> None:
     with pytest.raises(TypeError, match="pydantic model class"):
         mistral_call("m", response_model=dict)
-    with pytest.raises(ValueError, match="not both"):
-        mistral_call("m", response_model=Book, output_parser=str)
+    with pytest.raises(ValueError, match="Cannot use `output_parser` with `stream=True`"):
+        mistral_call("m", stream=True, response_model=Book, output_parser=str)

@@ -494,4 +494,4 @@ def test_response_model_forced_call_only_in_completed(server: ReplayServer) -> N
     structured = recommend()
     partials = list(structured)
     assert partials, "the late call must produce the instance"
-    assert structured.constructed_response_model() == Book(**BOOK.arguments)
+    assert structured.constructed_response_model == Book(**BOOK.arguments)

@@ -377,4 +377,4 @@ def test_a_response_model_that_does_not_fit_is_a_response_model_error(
     assert partials[-1].title == "Emma"
     assert info.value.errors[0]["loc"] == ("year",)
     with pytest.raises(ResponseModelError):
-        stream.constructed_response_model()
+        _ = stream.constructed_response_model

@@ -12,18 +12,24 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
+from pydantic import BaseModel, Field
 
 from streamcall.clients.mistral import Mistral
+from streamcall.clients.openai import OpenAI
 from streamcall.core.anthropic.tool import AnthropicTool
+from streamcall.core.base._accumulate import parse_partial_json
+from streamcall.core.base.structured import _partial_instance, _partial_json, partial_model
 from streamcall.core.base.tool import DEFAULT_TOOL_DOCSTRING, to_tool_type
 from streamcall.core.cohere.tool import CohereTool
 from streamcall.core.gemini.tool import GeminiTool
 from streamcall.core.mistral import mistral_call
 from streamcall.core.mistral.tool import MistralTool
+from streamcall.core.openai import openai_call
 from streamcall.core.openai.tool import OpenAITool
+from streamcall.errors import ResponseModelError
 from tests import tool_docstring_cases as cases
 from tests.replay import ReplayServer, Reply, sse_body
 
@@ -185,3 +191,228 @@ def test_tools_are_not_imported_by_a_plain_import() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout
     assert out.strip() == "[]"
+
+
+# --- streamed response models ---------------------------------------------------------------
+
+
+class Writer(BaseModel):
+    name: str
+    born: int
+
+
+class Novel(BaseModel):
+    """A novel."""
+
+    title: str
+    author: Writer
+    tags: list[str]
+    characters: list[Writer] = []
+    genre: Literal["fiction", "non-fiction"]
+    nickname: str | None = None
+
+
+NOVEL = {
+    "title": "Cien años de soledad",
+    "author": {"name": "Gabriel García Márquez", "born": 1927},
+    "tags": ["magic", "family"],
+    "characters": [{"name": "Úrsula", "born": 1850}, {"name": "José", "born": 1845}],
+    "genre": "fiction",
+    "nickname": None,
+}
+
+
+def _openai_chunk(delta: dict[str, Any] | None, finish: str | None = None) -> str:
+    return json.dumps(
+        {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "gpt-4.1-mini",
+            "choices": [{"index": 0, "delta": delta or {}, "finish_reason": finish}],
+        },
+        ensure_ascii=False,
+    )
+
+
+def _argument_stream(arguments: str, size: int = 7) -> bytes:
+    pieces = [arguments[i : i + size] for i in range(0, len(arguments), size)]
+    first = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "Novel"}}
+    first["function"]["arguments"] = ""
+    return sse_body(
+        [_openai_chunk({"role": "assistant", "tool_calls": [first]})]
+        + [
+            _openai_chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
+            for piece in pieces
+        ]
+        + [_openai_chunk({}, "tool_calls")]
+    )
+
+
+def _text_stream(text: str, size: int = 5) -> bytes:
+    return sse_body(
+        [_openai_chunk({"content": text[i : i + size]}) for i in range(0, len(text), size)]
+        + [_openai_chunk({}, "stop")]
+    )
+
+
+def _check_partials(items: list[Any]) -> None:
+    *partials, final = items
+    assert type(final) is Novel
+    assert final == Novel.model_validate(NOVEL)
+    assert partials, "partials before the whole model"
+    for partial in partials:
+        assert isinstance(partial, Novel)  # Partial<Novel> is a subclass, as in Mirascope
+        assert type(partial).__name__ == "PartialNovel"
+        assert set(type(partial).model_fields) == set(Novel.model_fields)
+        for name in Novel.model_fields:
+            getattr(partial, name)  # never raises
+        if partial.author is not None:
+            assert partial.author.name is None or isinstance(partial.author.name, str)
+            assert partial.author.born is None or isinstance(partial.author.born, int)
+        for character in partial.characters or []:
+            assert character is None or {"name", "born"} <= set(type(character).model_fields)
+        assert partial.genre in (None, "fiction")  # a half-streamed Literal stays None
+    assert partials[0].title is None  # `{`: every field there, all None
+    assert any(p.author is not None and p.author.born is None for p in partials)
+    assert any(p.title and p.title != NOVEL["title"] for p in partials)  # strings grow
+
+
+@pytest.mark.parametrize("size", [1, 3, 7])
+def test_streamed_partials_have_every_field(server: ReplayServer, size: int) -> None:
+    url = server.route(Reply(body=_argument_stream(json.dumps(NOVEL, ensure_ascii=False), size)))
+
+    @openai_call(
+        "gpt-4.1-mini", stream=True, response_model=Novel, client=OpenAI(api_key="k", base_url=url)
+    )
+    def extract() -> str:
+        return "The novel?"
+
+    stream = extract()
+    items = list(stream)
+    _check_partials(items)
+    assert stream.constructed_response_model is items[-1]
+    assert stream.constructed_response_model._response.content == ""  # type: ignore[attr-defined]
+    assert stream.stream.finish_reasons == ["tool_calls"]
+
+
+@pytest.mark.anyio
+async def test_streamed_json_mode_partials_async_with_prose_before(server: ReplayServer) -> None:
+    text = "Here it is: " + json.dumps(NOVEL, ensure_ascii=False)
+    url = server.route(Reply(body=_text_stream(text)))
+    client = OpenAI(api_key="k", base_url=url)
+
+    @openai_call("gpt-4.1-mini", stream=True, response_model=Novel, json_mode=True, client=client)
+    async def extract() -> str:
+        return "The novel?"
+
+    stream = await extract()
+    items = [item async for item in stream]
+    _check_partials(items)
+    assert stream.constructed_response_model == Novel.model_validate(NOVEL)
+    await client.aclose()
+
+
+def test_json_mode_answer_that_does_not_fit_raises_at_the_end(server: ReplayServer) -> None:
+    url = server.route(Reply(body=_text_stream('{"title": "Emma"}')))
+
+    @mistral_call(
+        "mistral-small-latest",
+        stream=True,
+        response_model=Novel,
+        json_mode=True,
+        client=Mistral(api_key="k", server_url=url),
+    )
+    def extract() -> str:
+        return "The novel?"
+
+    stream = extract()
+    seen: list[Any] = []
+    with pytest.raises(ResponseModelError, match="does not fit Novel"):
+        for item in stream:
+            seen.append(item)
+    assert seen[-1].title == "Emma"
+    assert seen[-1].author is None
+
+
+def test_partial_model_keeps_descriptions_and_makes_everything_optional() -> None:
+    class Shelf(BaseModel):
+        label: str = Field(description="The label.", min_length=3)
+        novels: list[Novel]
+        by_genre: dict[str, list[Writer]] = {}
+
+    partial = partial_model(Shelf)
+    assert partial_model(Shelf) is partial  # built once
+    empty = partial()
+    assert (empty.label, empty.novels, empty.by_genre) == (None, None, None)  # type: ignore[attr-defined]
+    assert partial.model_fields["label"].description == "The label."
+    got = _partial_instance(
+        partial, {"label": "Sc", "novels": [{"title": "Du"}], "by_genre": {"x": [{}]}}
+    )
+    assert got.label is None  # type: ignore[attr-defined]  # too short yet: left out
+    assert got.novels[0].title == "Du"  # type: ignore[attr-defined]
+    assert got.novels[0].author is None  # type: ignore[attr-defined]
+    assert got.by_genre["x"][0].name is None  # type: ignore[attr-defined]
+
+
+def test_partial_json_reads_more_than_the_fallback() -> None:
+    # pydantic-core's partial JSON reads a half-sent escape; the closing-brackets parser cannot.
+    assert parse_partial_json('{"title": "Caf\\u00e') is None
+    assert _partial_json('{"title": "Caf\\u00e') == {"title": "Caf"}
+    assert _partial_json('{"ti') == {}
+    assert _partial_json('{"title": "Dune", "year": 19') == {"title": "Dune", "year": 19}
+
+
+# --- output_parser ----------------------------------------------------------------------------
+
+
+def test_output_parser_with_stream_is_refused_when_decorating() -> None:
+    for kwargs in ({}, {"response_model": Novel}):
+        with pytest.raises(ValueError, match=r"Cannot use `output_parser` with `stream=True`\."):
+            mistral_call("m", stream=True, output_parser=str, **kwargs)
+
+
+def test_output_parser_gets_the_response_model_instance(server: ReplayServer) -> None:
+    arguments = json.dumps(NOVEL, ensure_ascii=False)
+    body = json.dumps(
+        {
+            "id": "r",
+            "model": "mistral-small-latest",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {
+                        "role": "assistant",
+                        "content": "",
+                        "tool_calls": [
+                            {"id": "t1", "function": {"name": "Novel", "arguments": arguments}}
+                        ],
+                    },
+                    "finish_reason": "tool_calls",
+                }
+            ],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 5, "total_tokens": 10},
+        }
+    ).encode()
+    url = server.route(
+        Reply(body=body, content_type="application/json"),
+        Reply(body=body, content_type="application/json"),
+    )
+    client = Mistral(api_key="k", server_url=url)
+
+    @mistral_call(
+        "mistral-small-latest",
+        response_model=Novel,
+        output_parser=lambda novel: novel.title.upper(),
+        client=client,
+    )
+    def title() -> str:
+        return "The novel?"
+
+    assert title() == "CIEN AÑOS DE SOLEDAD"
+
+    @mistral_call("mistral-small-latest", output_parser=lambda r: r.finish_reasons, client=client)
+    def raw() -> str:
+        return "The novel?"
+
+    assert raw() == ["tool_calls"]

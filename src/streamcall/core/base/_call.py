@@ -204,6 +204,8 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         if not isinstance(model, str) or not model:
             raise ValueError(f"model must be a non-empty string, got {model!r}")
+        if output_parser is not None and stream:
+            raise ValueError("Cannot use `output_parser` with `stream=True`.")  # Mirascope's words
         if response_model is not None:
             from pydantic import BaseModel
 
@@ -211,10 +213,6 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
                 raise TypeError(
                     f"response_model must be a pydantic model class: {response_model!r}"
                 )
-            if output_parser is not None:
-                raise ValueError("use either response_model or output_parser, not both")
-        if output_parser is not None and stream:
-            raise ValueError("output_parser applies to whole responses: use stream=False")
         if tools:
             from streamcall.core.base.tool import to_tool_type
 
@@ -248,7 +246,8 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
                 if response_model is not None:
                     from streamcall.core.base.structured import extract_model
 
-                    return extract_model(response, response_model, json_mode)
+                    instance = extract_model(response, response_model, json_mode)
+                    return output_parser(instance) if output_parser is not None else instance
                 return output_parser(response) if output_parser is not None else response
 
             def streamed(stream: BaseStream[Any, Any, Any]) -> Any:
@@ -302,7 +301,9 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
             ``_response`` is the whole response), or with ``stream=True`` a
             ``StructuredStream`` of partial instances. The model is made to call a tool named
             after it, or with ``json_mode=True`` asked for JSON.
-        output_parser: A function applied to the whole response (``stream=False`` only).
+        output_parser: A function applied to the whole response, or with ``response_model`` to
+            its instance; the call returns what it returns. Not with ``stream=True`` (a
+            ``ValueError`` when decorating, as in Mirascope v1).
         json_mode: Ask the model for a JSON object.
         client: A provider client (how tests point a call at a local server).
         call_params: Provider parameters (temperature, max_tokens, ...).

@@ -1,16 +1,25 @@
 """``response_model``: turn an answer into a pydantic model instance, whole or streamed.
 
 By default the model is offered a tool whose arguments are the response model's fields and is
-made to call it; with ``json_mode=True`` it is asked for a JSON object instead. A streamed call
-yields partial instances (``model_construct`` of the JSON received so far) and validates the
-final one at the end.
+made to call it; with ``json_mode=True`` it is asked for a JSON object instead.
+
+A streamed call yields partial instances, as Mirascope v1's partial models do: each is an
+instance of ``Partial<Model>`` (a subclass of the response model in which every field, nested
+models and list items included, is optional with default ``None``), validated from the JSON
+received so far, so ``partial.author`` is ``None`` until it arrives and never raises. A value
+that does not validate yet (half a ``Literal``, a constrained field) stays ``None`` until it
+does. The last item is the validated whole model, which ``stream.constructed_response_model``
+(a property, as in Mirascope) also gives.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+import types
+import typing
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar, get_args, get_origin
 
 import msgspec
 
@@ -20,7 +29,7 @@ from streamcall.core.base.call_response import BaseCallResponse
 from streamcall.core.base.stream import BaseStream
 from streamcall.errors import ResponseModelError, ToolArgumentsError, ToolCallError
 
-__all__ = ["StructuredStream", "extract_model", "json_instruction"]
+__all__ = ["StructuredStream", "extract_model", "json_instruction", "partial_model"]
 
 ModelT = TypeVar("ModelT")
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$")
@@ -53,10 +62,19 @@ def _parse_json_text(text: str, response_model: type[Any]) -> Any:
     try:
         return msgspec.json.decode(cleaned)
     except msgspec.DecodeError:
-        raise ResponseModelError(
-            f"The answer is not the JSON object {response_model.__name__} needs",
-            content=text,
-        ) from None
+        pass
+    # Prose around the object ("Here it is: {...}"): from the first "{" to the last "}", as
+    # Mirascope reads a streamed JSON answer.
+    start, end = cleaned.find("{"), cleaned.rfind("}")
+    if 0 <= start < end:
+        try:
+            return msgspec.json.decode(cleaned[start : end + 1])
+        except msgspec.DecodeError:
+            pass
+    raise ResponseModelError(
+        f"The answer is not the JSON object {response_model.__name__} needs",
+        content=text,
+    )
 
 
 def extract_model(
@@ -68,7 +86,7 @@ def extract_model(
         data = _parse_json_text(text, response_model)
     else:
         tool = _response_tool(response, response_model)
-        text = msgspec.json.encode(tool.args).decode()
+        text = tool.model_dump_json()  # nested models too
         data = tool.args
     instance = _validate(response_model, data, text)
     object.__setattr__(instance, "_response", response)
@@ -103,11 +121,135 @@ def _misfit(response_model: type[Any], exc: ToolArgumentsError) -> ResponseModel
     )
 
 
-class StructuredStream(Generic[ModelT]):
-    """A streamed call with a ``response_model``: iterate partial instances.
+_PARTIALS: dict[type[Any], type[Any]] = {}
+_PARTIALS_LOCK = threading.RLock()
 
-    ``stream`` is the underlying provider stream (usage, cost, content...);
-    :meth:`constructed_response_model` validates the final instance.
+
+def _optional(annotation: Any) -> Any:
+    """``annotation | None``, with pydantic models inside it made partial (list items too)."""
+    from pydantic import BaseModel
+
+    origin = get_origin(annotation)
+    if origin is None:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return partial_model(annotation) | None
+        return annotation | None if isinstance(annotation, type) else typing.Optional[annotation]  # noqa: UP045
+    if origin is Literal or origin is typing.Annotated:
+        return typing.Optional[annotation]  # noqa: UP045
+    args = tuple(_optional(arg) if arg is not Ellipsis else arg for arg in get_args(annotation))
+    try:
+        if origin is typing.Union or origin is types.UnionType:
+            rebuilt: Any = typing.Union[args]  # noqa: UP007
+        else:
+            rebuilt = (
+                annotation.copy_with(args)
+                if hasattr(annotation, "copy_with")
+                else origin[args if len(args) > 1 else args[0]]
+            )
+    except TypeError:
+        rebuilt = annotation
+    return typing.Optional[rebuilt]  # noqa: UP045
+
+
+def partial_model(model: type[ModelT]) -> type[ModelT]:
+    """``Partial<Model>``: a subclass of ``model`` whose every field is optional, default
+    ``None`` (nested models partial too), what a streamed response model's partials are."""
+    with _PARTIALS_LOCK:
+        if model in _PARTIALS:
+            return _PARTIALS[model]
+        _PARTIALS[model] = model  # a model that contains itself: its inner copies stay whole
+        try:
+            partial = _build_partial(model, nested=True)
+        except Exception:  # e.g. a discriminated union of partial models
+            try:
+                partial = _build_partial(model, nested=False)
+            except Exception:
+                partial = model  # the last resort: partials are then built without validation
+        _PARTIALS[model] = partial
+        return partial
+
+
+def _build_partial(model: type[ModelT], nested: bool) -> type[ModelT]:
+    from pydantic import create_model
+
+    fields: dict[str, Any] = {}
+    for name, info in model.model_fields.items():  # type: ignore[attr-defined]
+        optional = (
+            info._copy() if hasattr(info, "_copy") else info.__class__.merge_field_infos(info)
+        )
+        optional.annotation = (
+            _optional(info.annotation) if nested else typing.Optional[info.annotation]  # noqa: UP045
+        )
+        optional.default = None
+        optional.default_factory = None
+        optional._attributes_set = {
+            **getattr(info, "_attributes_set", {}),
+            "annotation": optional.annotation,
+            "default": None,
+        }
+        optional._attributes_set.pop("default_factory", None)
+        fields[name] = (optional.annotation, optional)
+    partial: type[ModelT] = create_model(  # type: ignore[type-var]
+        f"Partial{model.__name__}",
+        __base__=model,
+        __module__=model.__module__,
+        __doc__=model.__doc__,
+        **fields,
+    )
+    return partial
+
+
+def _drop(data: Any, loc: tuple[Any, ...]) -> bool:
+    """Remove the value at ``loc`` (as deep as ``data`` goes); whether anything was removed."""
+    parent, key = None, None
+    node = data
+    for step in loc:
+        inside = (isinstance(node, dict) and step in node) or (
+            isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
+        )
+        if not inside:
+            break
+        parent, key, node = node, step, node[step]
+    if parent is None:
+        return False
+    if isinstance(parent, dict) or parent[key] is None:
+        del parent[key]
+    else:
+        parent[key] = None
+    return True
+
+
+def _partial_instance(partial_type: type[ModelT], data: dict[str, Any]) -> ModelT:
+    """A partial instance of what arrived: values that do not validate yet are left out."""
+    from pydantic import ValidationError
+
+    for _ in range(20):
+        try:
+            return partial_type.model_validate(data)  # type: ignore[attr-defined, no-any-return]
+        except ValidationError as exc:
+            dropped = [_drop(data, tuple(error["loc"])) for error in exc.errors()]  # each one
+            if not any(dropped):
+                break
+    fields = partial_type.model_fields  # type: ignore[attr-defined]
+    return partial_type.model_construct(**{k: v for k, v in data.items() if k in fields})  # type: ignore[attr-defined, no-any-return]
+
+
+def _partial_json(text: str) -> Any:
+    from pydantic_core import from_json
+
+    try:
+        return from_json(text, allow_partial="trailing-strings")
+    except ValueError:
+        return parse_partial_json(text)
+
+
+class StructuredStream(Generic[ModelT]):
+    """A streamed call with a ``response_model``: iterate partial instances, then the whole one.
+
+    Each partial is a ``Partial<Model>`` instance with every field (``None`` until it arrives);
+    the last item is the validated model. ``stream`` is the underlying provider stream (usage,
+    cost, content...); ``constructed_response_model`` is the validated model (a property, as in
+    Mirascope v1: write it without ``()``).
     """
 
     def __init__(
@@ -117,22 +259,23 @@ class StructuredStream(Generic[ModelT]):
         self.response_model = response_model
         self.json_mode = json_mode
         self._last: Any = None
+        self._constructed: ModelT | None = None
 
     def _partial(self) -> ModelT | None:
         if self.json_mode:
-            text: str | None = _FENCE.sub("", self.stream.content)
+            content: str = self.stream.content
+            start = content.find("{")
+            text: str | None = content[start:] if start >= 0 else None
         else:
             calls = self.stream.tool_calls
             text = calls[-1].arguments_json if calls else self.stream._acc.tools.open_arguments()
         if not text:
             return None
-        data = parse_partial_json(text)
+        data = _partial_json(text)
         if not isinstance(data, dict) or data == self._last:
             return None
         self._last = data
-        fields = self.response_model.model_fields  # type: ignore[attr-defined]
-        known = {k: v for k, v in data.items() if k in fields}
-        return self.response_model.model_construct(**known)  # type: ignore[attr-defined, no-any-return]
+        return _partial_instance(partial_model(self.response_model), json_copy(data))
 
     def __iter__(self) -> Iterator[ModelT]:
         try:
@@ -142,6 +285,7 @@ class StructuredStream(Generic[ModelT]):
                     yield partial
         except ToolCallError as exc:
             self._raise_misfit(exc)
+        yield self.constructed_response_model
 
     async def _aiter(self) -> AsyncIterator[ModelT]:
         try:
@@ -151,6 +295,7 @@ class StructuredStream(Generic[ModelT]):
                     yield partial
         except ToolCallError as exc:
             self._raise_misfit(exc)
+        yield self.constructed_response_model
 
     def _raise_misfit(self, first: ToolCallError) -> None:
         """Arguments that do not fit the response model are a ``ResponseModelError``; calls of
@@ -166,8 +311,26 @@ class StructuredStream(Generic[ModelT]):
     def __aiter__(self) -> AsyncIterator[ModelT]:
         return self._aiter()
 
+    @property
     def constructed_response_model(self) -> ModelT:
-        """The validated final instance (after the stream has been consumed)."""
-        return extract_model(
-            self.stream.construct_call_response(), self.response_model, self.json_mode
-        )
+        """The validated whole model (its ``_response`` is the whole response), once the stream
+        has been consumed; a property, as in Mirascope v1 (it was a method: drop the ``()``).
+        Raises :class:`~streamcall.errors.ResponseModelError` when the answer does not fit."""
+        if self._constructed is None:
+            self._constructed = extract_model(
+                self.stream.construct_call_response(), self.response_model, self.json_mode
+            )
+        return self._constructed
+
+
+def json_copy(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of parsed JSON deep enough to prune (dicts and lists copied, leaves shared)."""
+
+    def copy(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: copy(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [copy(v) for v in value]
+        return value
+
+    return copy(data)  # type: ignore[no-any-return]
