@@ -21,7 +21,12 @@ from streamcall.clients.mistral import Mistral
 from streamcall.clients.openai import OpenAI
 from streamcall.core.anthropic.tool import AnthropicTool
 from streamcall.core.base._accumulate import parse_partial_json
-from streamcall.core.base.structured import _partial_instance, _partial_json, partial_model
+from streamcall.core.base.structured import (
+    _partial_instance,
+    _partial_json,
+    json_copy,
+    partial_model,
+)
 from streamcall.core.base.tool import DEFAULT_TOOL_DOCSTRING, to_tool_type
 from streamcall.core.cohere.tool import CohereTool
 from streamcall.core.gemini.tool import GeminiTool
@@ -416,3 +421,31 @@ def test_output_parser_gets_the_response_model_instance(server: ReplayServer) ->
         return "The novel?"
 
     assert raw() == ["tool_calls"]
+
+
+@pytest.mark.skipif(not MIRASCOPE_PYTHON.exists(), reason="Mirascope v1's environment is not here")
+def test_partials_are_mirascopes_for_every_prefix() -> None:
+    """Every prefix of a streamed object gives the partial Mirascope v1 gives; where Mirascope
+    raises (half a Literal), streamcall leaves that field None and goes on."""
+    done = subprocess.run(
+        [str(MIRASCOPE_PYTHON), str(ROOT / "tests" / "tool_docstring_cases.py"), "--partials"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+        cwd=ROOT,
+    )
+    expected = json.loads(done.stdout)
+    namespace: dict[str, Any] = {}
+    exec(compile(cases.PARTIAL_SOURCE, "partial_cases", "exec", dont_inherit=True), namespace)
+    partial = partial_model(namespace["Novel"])
+    raised = 0
+    for end, mirascope in enumerate(expected, start=1):
+        prefix = cases.PARTIAL_JSON[:end]
+        ours = _partial_instance(partial, json_copy(_partial_json(prefix))).model_dump()
+        if isinstance(mirascope, str):
+            raised += 1
+            assert ours["genre"] is None, prefix
+        else:
+            assert ours == mirascope, prefix
+    assert 0 < raised < len(expected) // 4

@@ -204,7 +204,57 @@ def _mirascope_schemas() -> dict[str, Any]:
     return out
 
 
+PARTIAL_SOURCE = """
+from typing import Literal
+
+from pydantic import BaseModel
+
+
+class Writer(BaseModel):
+    name: str
+    born: int
+
+
+class Novel(BaseModel):
+    title: str
+    author: Writer
+    tags: list[str]
+    characters: list[Writer] = []
+    genre: Literal["fiction", "non-fiction"]
+"""
+
+PARTIAL_JSON = (
+    '{"title": "Cien a\u00f1os", "author": {"name": "Gabriel Garc\u00eda", "born": 1927}, '
+    '"tags": ["magic", "family"], "characters": [{"name": "\u00darsula", "born": 1850}, '
+    '{"name": "Jos\u00e9"}], "genre": "fiction"}'
+)
+
+
+def _mirascope_partials() -> list[Any]:
+    """Mirascope's partial model for every prefix of ``PARTIAL_JSON``: its ``model_dump()``,
+    or the name of the error it raises."""
+    import warnings
+
+    warnings.simplefilter("ignore")
+    from mirascope.core.base._utils import extract_tool_return
+
+    namespace: dict[str, Any] = {}
+    exec(compile(PARTIAL_SOURCE, "partial_cases", "exec", dont_inherit=True), namespace)
+    out: list[Any] = []
+    for end in range(1, len(PARTIAL_JSON) + 1):
+        try:
+            partial = extract_tool_return(namespace["Novel"], PARTIAL_JSON[:end], True, {})
+            out.append(partial.model_dump())
+        except Exception as exc:
+            out.append(type(exc).__name__)
+    return out
+
+
 if __name__ == "__main__":
     import json
+    import sys
 
-    print(json.dumps(_mirascope_schemas(), indent=1, sort_keys=True))
+    if sys.argv[1:] == ["--partials"]:
+        print(json.dumps(_mirascope_partials()))
+    else:
+        print(json.dumps(_mirascope_schemas(), indent=1, sort_keys=True))
