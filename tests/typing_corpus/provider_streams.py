@@ -157,3 +157,10 @@ for ac, at in a("q"):
 for gc, gt in g("q"):
     assert_type(gc, gemini.GeminiCallResponseChunk)
     assert_type(gt, gemini.GeminiTool | None)
+for zc, zt in az("q"):
+    assert_type(zc, azure.AzureCallResponseChunk)
+    assert_type(zt, azure.AzureTool | None)
+for lc, lt in lo("q"):
+    assert_type(lc, local.LocalCallResponseChunk)
+    assert_type(lt, local.LocalTool | None)
+assert_type(az("q").construct_call_response(), azure.AzureCallResponse)

@@ -5,6 +5,7 @@ Costs come from the OpenAI price table, by the model the deployment reports.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from streamcall.core.base._call import make_call_decorator
@@ -65,6 +66,14 @@ class AzureStream(OpenAIStream):
     _provider: ClassVar[str] = "azure"
     _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]] = AzureCallResponseChunk
     call_response_type: ClassVar[type[BaseCallResponse[Any]]] = AzureCallResponse
+
+    if TYPE_CHECKING:  # the Azure types, for type checkers
+
+        def __iter__(self) -> Iterator[tuple[AzureCallResponseChunk, AzureTool | None]]: ...
+
+        def __aiter__(self) -> AsyncIterator[tuple[AzureCallResponseChunk, AzureTool | None]]: ...
+
+        def construct_call_response(self) -> AzureCallResponse: ...
 
 
 class AzureSpec(OpenAISpec):

@@ -13,7 +13,7 @@ a tool; ``response_model`` (a forced tool) is generated under a JSON-schema gram
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, cast
 
 from streamcall.clients.local import DEFAULT_MODEL
@@ -93,6 +93,14 @@ class LocalStream(OpenAIStream):
     _provider: ClassVar[str] = "local"
     _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]] = LocalCallResponseChunk
     call_response_type: ClassVar[type[BaseCallResponse[Any]]] = LocalCallResponse
+
+    if TYPE_CHECKING:  # the Local types, for type checkers
+
+        def __iter__(self) -> Iterator[tuple[LocalCallResponseChunk, LocalTool | None]]: ...
+
+        def __aiter__(self) -> AsyncIterator[tuple[LocalCallResponseChunk, LocalTool | None]]: ...
+
+        def construct_call_response(self) -> LocalCallResponse: ...
 
     @property
     def cost(self) -> float | None:
