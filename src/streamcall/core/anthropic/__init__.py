@@ -1,5 +1,7 @@
 """Anthropic calls: ``@anthropic_call("claude-sonnet-4-5", stream=True)`` (Messages API)."""
 
+from __future__ import annotations
+
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from streamcall.core.anthropic._types import (
@@ -11,7 +13,6 @@ from streamcall.core.anthropic._types import (
     AnthropicStream,
 )
 from streamcall.core.base._call import make_call_decorator
-from streamcall.core.base._typing import CallDecorator
 
 anthropic_call: CallDecorator[AnthropicStream, AnthropicCallResponse, AnthropicCallParams] = (
     make_call_decorator(AnthropicSpec())
@@ -39,6 +40,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from streamcall.core.anthropic.tool import AnthropicTool
+    from streamcall.core.base._typing import CallDecorator
 
 
 def __getattr__(name: str) -> Any:

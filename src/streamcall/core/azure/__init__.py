@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from streamcall.core.base._call import make_call_decorator
-from streamcall.core.base._typing import CallDecorator
 from streamcall.core.base.call_response import BaseCallResponse
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
 from streamcall.core.base.stream import BaseStream
@@ -24,6 +23,7 @@ from streamcall.core.openai._types import (
 
 if TYPE_CHECKING:
     from streamcall.core.azure.tool import AzureTool
+    from streamcall.core.base._typing import CallDecorator
     from streamcall.core.base.tool import BaseTool
 
 __all__ = [

@@ -1,5 +1,7 @@
 """Cohere calls: ``@cohere_call("command-r-plus", stream=True)`` (v2 chat, tools stream too)."""
 
+from __future__ import annotations
+
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from streamcall.clients.cohere.models import (
@@ -9,7 +11,6 @@ from streamcall.clients.cohere.models import (
     UserChatMessageV2,
 )
 from streamcall.core.base._call import make_call_decorator
-from streamcall.core.base._typing import CallDecorator
 from streamcall.core.cohere._types import (
     CohereCallParams,
     CohereCallResponse,
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from streamcall.core.base._typing import CallDecorator
     from streamcall.core.cohere.tool import CohereTool
 
 

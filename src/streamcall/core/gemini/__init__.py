@@ -1,9 +1,10 @@
 """Gemini calls: ``@gemini_call("gemini-2.5-flash", stream=True)`` (Google AI Studio)."""
 
+from __future__ import annotations
+
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from streamcall.core.base._call import make_call_decorator
-from streamcall.core.base._typing import CallDecorator
 from streamcall.core.gemini._types import (
     GeminiCallParams,
     GeminiCallResponse,
@@ -35,6 +36,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from streamcall.core.base._typing import CallDecorator
     from streamcall.core.gemini.tool import GeminiTool
 
 

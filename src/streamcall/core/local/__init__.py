@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, cast
 from streamcall.clients.local import DEFAULT_MODEL
 from streamcall.core.base._accumulate import Usage
 from streamcall.core.base._call import make_call_decorator
-from streamcall.core.base._typing import OptionalModelCallDecorator
 from streamcall.core.base.call_response import BaseCallResponse
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
 from streamcall.core.base.stream import BaseStream
@@ -34,6 +33,7 @@ from streamcall.core.openai._types import (
 )
 
 if TYPE_CHECKING:
+    from streamcall.core.base._typing import OptionalModelCallDecorator
     from streamcall.core.base.tool import BaseTool
     from streamcall.core.local.tool import LocalTool
 

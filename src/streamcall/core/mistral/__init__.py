@@ -1,5 +1,7 @@
 """Mistral calls: ``@mistral_call("mistral-large-latest", stream=True)``."""
 
+from __future__ import annotations
+
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from streamcall.clients.mistral.models import (
@@ -9,7 +11,6 @@ from streamcall.clients.mistral.models import (
     UserMessage,
 )
 from streamcall.core.base._call import make_call_decorator
-from streamcall.core.base._typing import CallDecorator
 from streamcall.core.mistral._types import (
     MistralCallParams,
     MistralCallResponse,
@@ -42,6 +43,7 @@ __all__ = [
 
 
 if TYPE_CHECKING:
+    from streamcall.core.base._typing import CallDecorator
     from streamcall.core.mistral.tool import MistralTool
 
 

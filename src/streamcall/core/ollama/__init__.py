@@ -1,9 +1,10 @@
 """Ollama calls: ``@ollama_call("llama3.2", stream=True)`` (native ``/api/chat``)."""
 
+from __future__ import annotations
+
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from streamcall.core.base._call import make_call_decorator
-from streamcall.core.base._typing import CallDecorator
 from streamcall.core.ollama._types import (
     OllamaCallParams,
     OllamaCallResponse,
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from streamcall.core.base._typing import CallDecorator
     from streamcall.core.ollama.tool import OllamaTool
 
 

@@ -4,10 +4,11 @@
 Chat Completions works with OpenAI-compatible servers through ``client=OpenAI(base_url=...)``.
 """
 
+from __future__ import annotations
+
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from streamcall.core.base._call import make_call_decorator
-from streamcall.core.base._typing import CallDecorator
 from streamcall.core.openai._types import (
     OpenAICallParams,
     OpenAICallResponse,
@@ -52,6 +53,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from streamcall.core.base._typing import CallDecorator
     from streamcall.core.openai.tool import OpenAITool
 
 
