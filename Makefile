@@ -33,7 +33,8 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
-unit: $(VENV)/.installed-dev
+# tests/test_mirascope_corpus.py runs Mirascope v1 programs on both libraries: it needs this venv.
+unit: $(VENV)/.installed-dev .venv-mirascope/.installed
 	$(BIN)/pytest
 
 test: lint typecheck unit
@@ -46,6 +47,13 @@ conformance-deep: $(VENV)/.installed-dev
 .venv-peers/.installed:
 	$(PYTHON) -m venv .venv-peers
 	.venv-peers/bin/python -m pip install --quiet "mirascope[mistral]==1.25.7" "litellm==1.74.0" orjson httpx2
+	touch $@
+
+# Mirascope v1 itself, for the corpus of its users' programs (tests/mirascope_corpus/): its own
+# venv, as it needs mistralai<2.
+.venv-mirascope/.installed:
+	$(PYTHON) -m venv .venv-mirascope
+	.venv-mirascope/bin/python -m pip install --quiet "mirascope[mistral,openai,anthropic,cohere,gemini]==1.25.7"
 	touch $@
 
 bench: $(VENV)/.installed-dev .venv-peers/.installed
