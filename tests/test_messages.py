@@ -317,6 +317,34 @@ def test_a_system_message_of_text_parts(server: ReplayServer, provider: str) -> 
         }
 
 
+@pytest.mark.anyio
+@pytest.mark.parametrize("provider", ["mistral", "openai", "anthropic", "gemini"])
+async def test_async_functions_return_messages_and_use_messages(
+    server: ReplayServer, provider: str
+) -> None:
+    p = PROVIDERS[provider]
+    url = server.route(p.reply(), p.reply())
+    client = p.client(url)
+
+    @p.call(p.model, stream=True, client=client)
+    async def returned(question: str) -> Messages.Type:
+        return conversation(question)
+
+    @p.call(p.model, stream=True, client=client)
+    @prompt_template(LIBRARIAN)
+    async def templated(question: str, history: list[Any]) -> None: ...
+
+    async for _ in await returned("Another one?"):
+        pass
+    history = conversation("")[1:3]
+    async for _ in await templated("Another one?", history):
+        pass
+    await client.aclose()
+    first, second = (r.json() for r in server.requests(url))
+    assert WIRE_SHAPES[provider](first) == EXPECTED_SHAPES[provider]
+    assert WIRE_SHAPES[provider](second) == EXPECTED_SHAPES[provider]
+
+
 # -- MESSAGES: in templates ------------------------------------------------------------------
 
 LIBRARIAN = """
