@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import assert_type
+from typing import Any, assert_type
 
 from pydantic import BaseModel
 
@@ -50,6 +50,12 @@ assert_type(stream.cost, float | None)
 assert_type(stream.usage, Usage | None)
 assert_type(stream.input_tokens, int | None)
 assert_type(recommend_whole("fantasy"), llm.CallResponse)
+whole = recommend_whole("fantasy")
+assert_type(whole.tool, BaseTool | None)
+assert_type(whole.tools, list[BaseTool] | None)
+assert_type(whole.content, str)
+assert_type(stream.call_params, dict[str, Any])
+assert_type(stream.end_time, float)
 assert_type(extract("..."), Book)
 assert_type(extract_stream("..."), StructuredStream[Book])
 

@@ -24,7 +24,7 @@ from streamcall.core.base._accumulate import Usage
 from streamcall.core.base.call_response import BaseCallResponse
 from streamcall.core.base.cost import CostMetadata, calculate_cost
 from streamcall.core.base.stream import BaseStream
-from streamcall.core.base.types import LocalProvider, Provider
+from streamcall.core.base.types import LocalProvider, Metadata, Provider
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -209,6 +209,61 @@ class _Common:
         """The provider's id of the answer."""
         return self._inner.id  # type: ignore[no-any-return]
 
+    @property
+    def start_time(self) -> float:
+        """When the call began (ms since the epoch)."""
+        return self._inner.start_time  # type: ignore[no-any-return]
+
+    @property
+    def end_time(self) -> float:
+        """When the call ended (ms since the epoch)."""
+        return self._inner.end_time  # type: ignore[no-any-return]
+
+    @property
+    def messages(self) -> list[Any]:
+        """The messages sent."""
+        return self._inner.messages  # type: ignore[no-any-return]
+
+    @property
+    def user_message_param(self) -> Any:
+        """The last user message sent, if any."""
+        return self._inner.user_message_param
+
+    @property
+    def call_params(self) -> dict[str, Any]:
+        """The provider parameters the call used."""
+        return self._inner.call_params  # type: ignore[no-any-return]
+
+    @property
+    def call_kwargs(self) -> dict[str, Any]:
+        """Everything passed to the provider client."""
+        return self._inner.call_kwargs  # type: ignore[no-any-return]
+
+    @property
+    def metadata(self) -> Metadata:
+        """The call's metadata."""
+        return self._inner.metadata  # type: ignore[no-any-return]
+
+    @property
+    def tool_types(self) -> list[type[Tool]] | None:
+        """The tool classes the call offered."""
+        return self._inner.tool_types  # type: ignore[no-any-return]
+
+    @property
+    def prompt_template(self) -> str | None:
+        """The template the prompt came from, if any."""
+        return self._inner.prompt_template  # type: ignore[no-any-return]
+
+    @property
+    def fn_args(self) -> dict[str, Any]:
+        """The arguments the decorated function was called with."""
+        return self._inner.fn_args  # type: ignore[no-any-return]
+
+    @property
+    def dynamic_config(self) -> dict[str, Any] | None:
+        """What the decorated function returned, when it was a config."""
+        return self._inner.dynamic_config  # type: ignore[no-any-return]
+
     if not TYPE_CHECKING:  # typed attributes above; a typo stays an error for type checkers
 
         def __getattr__(self, name: str) -> Any:
@@ -241,16 +296,6 @@ class Stream(_Common):
 
     def __aiter__(self) -> AsyncIterator[tuple[CallResponseChunk, Tool | None]]:
         return self._aiter()
-
-    @property
-    def start_time(self) -> float:
-        """When iteration began (ms since the epoch)."""
-        return self._inner.start_time
-
-    @property
-    def end_time(self) -> float:
-        """When the stream ended (ms since the epoch)."""
-        return self._inner.end_time
 
     def construct_call_response(self) -> CallResponse:
         """A whole response from what the stream carried."""
@@ -289,6 +334,16 @@ class CallResponse(_Common):
     def response(self) -> BaseCallResponse[Any]:
         """The provider's own response object."""
         return self._inner
+
+    @property
+    def tools(self) -> list[Tool] | None:
+        """The tools the model called (``None`` when it called none)."""
+        return self._inner.tools
+
+    @property
+    def tool(self) -> Tool | None:
+        """The first tool the model called, if any."""
+        return self._inner.tool
 
 
 def _wrap(result: Any) -> Any:
