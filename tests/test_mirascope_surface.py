@@ -377,3 +377,18 @@ def test_toolkit_definition_errors() -> None:
             def tool(self) -> str:
                 """A tool."""
                 return ""
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "streamcall",
+        "streamcall.core",
+        "streamcall.llm",
+        *(f"streamcall.core.{p}" for p in PROVIDER_NAMES),
+    ],
+)
+def test_star_imports_resolve_every_exported_name(module: str) -> None:
+    namespace: dict[str, Any] = {}
+    exec(f"from {module} import *", namespace)
+    assert set(importlib.import_module(module).__all__) <= set(namespace)
