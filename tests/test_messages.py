@@ -345,6 +345,25 @@ async def test_async_functions_return_messages_and_use_messages(
     assert WIRE_SHAPES[provider](second) == EXPECTED_SHAPES[provider]
 
 
+@pytest.mark.parametrize("provider", ["mistral", "openai", "anthropic", "gemini"])
+def test_llm_call_sends_a_neutral_history_to_any_provider(
+    server: ReplayServer, provider: str
+) -> None:
+    from streamcall import llm
+
+    @llm.call(provider="mistral", model="mistral-small-latest", stream=True)
+    @prompt_template(LIBRARIAN)
+    def librarian(question: str, history: list[BaseMessageParam]) -> None: ...
+
+    p = PROVIDERS[provider]
+    url = server.route(p.reply())
+    with llm.context(provider=provider, model=p.model, client=p.client(url)):
+        stream = librarian("Another one?", conversation("")[1:3])
+    assert "".join(chunk.content for chunk, _ in stream)
+    body: dict[str, Any] = server.requests(url)[0].json()
+    assert WIRE_SHAPES[provider](body) == EXPECTED_SHAPES[provider]
+
+
 # -- MESSAGES: in templates ------------------------------------------------------------------
 
 LIBRARIAN = """
