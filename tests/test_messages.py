@@ -439,6 +439,28 @@ def test_messages_placeholder_rules() -> None:
         render_template("MESSAGES: {history}", {})
 
 
+def test_role_keywords_mid_line_follow_mirascope() -> None:
+    # Mirascope v1 opens a section at `SYSTEM:` / `USER:` / `ASSISTANT:` / `MESSAGES:` anywhere;
+    # streamcall does so at a line start or after a space or tab. `TOOL:` (which Mirascope does
+    # not know) and `USER :` with a space only at a line start.
+    assert render_template("SYSTEM: Be brief. USER: {q}", {"q": "hi"}) == [
+        Messages.System("Be brief."),
+        Messages.User("hi"),
+    ]
+    assert render_template("Use the TOOL: search. Mind the USER : field.", {}) == [
+        Messages.User("Use the TOOL: search. Mind the USER : field.")
+    ]
+    assert render_template("TOOL: result\nUSER : thanks", {}) == [
+        BaseMessageParam(role="tool", content="result"),
+        Messages.User("thanks"),
+    ]
+    # Values are filled after the split: a keyword inside a value is text.
+    assert render_template("SYSTEM: {a} USER: {b}", {"a": "x USER: y", "b": "MESSAGES: {h}"}) == [
+        Messages.System("x USER: y"),
+        Messages.User("MESSAGES: {h}"),
+    ]
+
+
 def test_messages_placeholder_from_a_computed_field(server: ReplayServer) -> None:
     @prompt_template("MESSAGES: {past}\nUSER: {question}")
     def chat(question: str) -> dict[str, Any]:

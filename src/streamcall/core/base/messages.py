@@ -25,10 +25,13 @@ if TYPE_CHECKING:
 __all__ = ["BaseMessageParam", "Messages", "prompt_template", "render_template", "text_of"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-# A role keyword opens a section at the start of a line or after a space or tab; the text before
-# the first keyword (if any) is a user message.
+# A role keyword opens a section at the start of a line, or after a space or tab as in
+# Mirascope v1 (there `KEYWORD:` exactly, and not TOOL, which Mirascope does not know); the
+# text before the first keyword (if any) is a user message.
 _ROLE_LINE = re.compile(
-    r"(?:^[ \t]*|(?<=[ \t]))(SYSTEM|USER|ASSISTANT|TOOL|MESSAGES)[ \t]*:[ \t]*", re.M
+    r"(?:^[ \t]*(SYSTEM|USER|ASSISTANT|TOOL|MESSAGES)[ \t]*"
+    r"|(?<=[ \t])(SYSTEM|USER|ASSISTANT|MESSAGES)):[ \t]*",
+    re.M,
 )
 
 
@@ -185,11 +188,14 @@ def render_template(template: str, values: dict[str, Any]) -> list[Any]:
     """
     import inspect
 
-    parts = _ROLE_LINE.split(inspect.cleandoc(template))
+    text = inspect.cleandoc(template)
+    matches = list(_ROLE_LINE.finditer(text))
     sections: list[tuple[str, str]] = []
-    if len(parts) == 1 or parts[0].strip():
-        sections.append(("user", parts[0]))
-    sections.extend(zip((role.lower() for role in parts[1::2]), parts[2::2], strict=True))
+    if not matches or text[: matches[0].start()].strip():
+        sections.append(("user", text[: matches[0].start()] if matches else text))
+    ends = [m.start() for m in matches[1:]] + [len(text)]
+    for match, end in zip(matches, ends, strict=False):  # no keyword: no section here
+        sections.append(((match.group(1) or match.group(2)).lower(), text[match.end() : end]))
     messages: list[Any] = []
     for role, text in sections:
         if role == "messages":
