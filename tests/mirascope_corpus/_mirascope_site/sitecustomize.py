@@ -36,3 +36,25 @@ def _freeze_at_exit() -> None:
 import atexit  # noqa: E402
 
 atexit.register(_freeze_at_exit)
+
+
+# Mirascope v1's `gemini` module is built on google-generativeai, whose default transport is
+# gRPC to Google. A model built while GEMINI_BASE_URL is set uses the REST transport to that URL.
+try:
+    import google.generativeai as _genai
+except ImportError:  # pragma: no cover
+    _genai = None
+
+if _genai is not None:
+    _original_model_init = _genai.GenerativeModel.__init__
+
+    def _model_init(self, *args, **kwargs):
+        if os.environ.get("GEMINI_BASE_URL"):
+            _genai.configure(
+                api_key=os.environ.get("GEMINI_API_KEY"),
+                transport="rest",
+                client_options={"api_endpoint": os.environ["GEMINI_BASE_URL"]},
+            )
+        _original_model_init(self, *args, **kwargs)
+
+    _genai.GenerativeModel.__init__ = _model_init
