@@ -619,6 +619,48 @@ HISTORY_TYPES: dict[str, Any] = {
 }
 
 
+@pytest.mark.parametrize("provider", ["mistral", "openai", "anthropic", "gemini"])
+def test_the_documented_agent_shape(server: ReplayServer, provider: str) -> None:
+    # As Mirascope v1's agent docs write it: the call is a method of the pydantic model.
+    p = PROVIDERS[provider]
+    url = server.route(p.reply(), p.reply())
+    client = p.client(url)
+
+    class Agent(BaseModel):
+        history: list[BaseMessageParam | dict[str, Any] | Any] = []
+
+        @p.call(p.model, stream=True, client=client)
+        @prompt_template(
+            """
+            SYSTEM: You are a librarian.
+            MESSAGES: {self.history}
+            USER: {query}
+            """
+        )
+        def _call(self, query: str) -> None: ...
+
+        def run(self, query: str) -> str:
+            stream = self._call(query)
+            answer = "".join(chunk.content for chunk, _ in stream)
+            self.history += [Messages.User(query), stream.message_param]
+            return answer
+
+    agent = Agent()
+    assert agent.run("Recommend a fantasy book.")
+    assert agent.run("Another one?")
+    first, second = (r.json() for r in server.requests(url))
+    assert sent_messages(provider, first)[-1] == {
+        "role": "user",
+        "content": "Recommend a fantasy book.",
+    }
+    turn = sent_messages(provider, second)
+    assert turn[0] == {"role": "system", "content": "You are a librarian."}
+    assert turn[1] == {"role": "user", "content": "Recommend a fantasy book."}
+    assert turn[2]["role"] in {"assistant", "model"}
+    assert turn[-1] == {"role": "user", "content": "Another one?"}
+    client.close()  # the class holds it in a reference cycle: close it, do not wait for the GC
+
+
 @pytest.mark.parametrize("provider", ALL)
 def test_a_typed_history_survives_json_between_turns(server: ReplayServer, provider: str) -> None:
     # The agent is saved as JSON and loaded again between turns: the next request is the same.
