@@ -144,9 +144,17 @@ def test_fixture_through_the_call_layer(
         (c["id"], c["name"], c["arguments"]) for c in expected["tool_calls"]
     ]
     assert stream.finish_reasons == [expected["finish_reason"]]
-    assert stream.input_tokens == usage["input_tokens"]
-    assert stream.output_tokens == usage["output_tokens"]
+    # Billed units are the input and output tokens (as Mirascope v1 reports them); the
+    # processed counts are kept alongside.
+    assert stream.input_tokens == usage["billed_input_tokens"]
+    assert stream.output_tokens == usage["billed_output_tokens"]
     assert stream.cached_tokens == usage["cached_tokens"]
+    common = stream.common_usage
+    assert common is not None
+    assert (common.processed_input_tokens, common.processed_output_tokens) == (
+        usage["input_tokens"],
+        usage["output_tokens"],
+    )
     assert stream.id == expected["response_id"]
     billed = usage["raw"]["billed_units"]
     cost = (billed["input_tokens"] * PLUS_PRICE[0] + billed["output_tokens"] * PLUS_PRICE[1]) / 1e6

@@ -81,13 +81,18 @@ def test_writer_recovers_what_the_fixture_says(
         assert got.tool_calls_json == [c["arguments_json"] for c in e["tool_calls"]]
         assert got.finish_reasons == [e["finish_reason"]]
         u = e["usage"]
+        # Input and output tokens are the billed units (as Mirascope v1 reports them); the
+        # processed counts (the fixture's input_tokens / output_tokens) are kept alongside.
         assert (got.input_tokens, got.output_tokens, got.cached_tokens) == (
-            u["input_tokens"],
-            u["output_tokens"],
+            u["billed_input_tokens"],
+            u["billed_output_tokens"],
             u["cached_tokens"],
         )
-        billed = (got.common_usage.billed_input_tokens, got.common_usage.billed_output_tokens)
+        common = got.common_usage
+        billed = (common.billed_input_tokens, common.billed_output_tokens)
         assert billed == (u["billed_input_tokens"], u["billed_output_tokens"])
+        processed = (common.processed_input_tokens, common.processed_output_tokens)
+        assert processed == (u["input_tokens"], u["output_tokens"])
         assert got.id == e["response_id"]
         assert got.stream.tool_plan == e.get("tool_plan", "")
     if not e["citations"]:

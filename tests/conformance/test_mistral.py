@@ -81,7 +81,8 @@ def test_writer_reproduces_the_fixture(server: ReplayServer, fixture: WireFixtur
         usage["input_tokens"],
         usage["output_tokens"],
     )
-    assert from_fixture.cached_tokens == usage["cached_tokens"]
+    # Usage without a cache figure reports 0 cached tokens (as Mirascope v1 does).
+    assert from_fixture.cached_tokens == (usage["cached_tokens"] or 0)
     assert (from_fixture.id, from_fixture.model) == (e["response_id"], e["model"])
 
 

@@ -258,8 +258,10 @@ class CohereWriter:
             thinking=thinking,
             tool_calls=tools,
             finish_reasons=[FINISH_REASON[answer.finish]],
-            input_tokens=usage.input_tokens,
-            output_tokens=usage.output_tokens,
+            # Input and output tokens are the billed units, as Mirascope v1 reports them (and
+            # as Cohere charges); the processed `tokens` are checked in check_extra.
+            input_tokens=billed_in,
+            output_tokens=billed_out,
             cached_tokens=usage.cached_tokens,
             reasoning_tokens=None,
             cost=list_cost(*PRICE, billed_in, billed_out),  # billed units are what is charged
@@ -280,6 +282,9 @@ class CohereWriter:
             billed = answer.extra.get("billed", (0, 0))
             usage = recovered.common_usage
             assert (usage.billed_input_tokens, usage.billed_output_tokens) == billed
+            processed = (usage.processed_input_tokens, usage.processed_output_tokens)
+            want_processed = (answer.usage.input_tokens, answer.usage.output_tokens)
+            assert processed == want_processed, (processed, want_processed)
         texts = [arguments_text(a) for _, _, a in expected.tool_calls]
         assert recovered.tool_calls_json == texts, recovered.tool_calls_json
         plan = plan_sent(answer)

@@ -189,7 +189,10 @@ class MistralWriter:
             finish_reasons=[answer.finish],
             input_tokens=None if usage is None else usage.input_tokens,
             output_tokens=None if usage is None else usage.output_tokens,
-            cached_tokens=usage.cached_tokens if usage is not None and variant in CACHED else None,
+            # Usage without a cache figure reports 0 cached tokens (as Mirascope v1 does).
+            cached_tokens=None
+            if usage is None
+            else (usage.cached_tokens if variant in CACHED else 0),
             reasoning_tokens=None,
             cost=cost,
         )

@@ -205,7 +205,7 @@ class OllamaWriter:
             finish_reasons=[DONE_REASON[answer.finish]],
             input_tokens=usage.input_tokens,
             output_tokens=usage.output_tokens,
-            cached_tokens=None,  # Ollama reports no cache hits
+            cached_tokens=0,  # Ollama reports no cache figure: 0, as Mirascope v1 reports it
             reasoning_tokens=None,
             ids_in_messages=False,  # its messages name tools, they carry no ids
             cost=None,  # a model served by Ollama has no price

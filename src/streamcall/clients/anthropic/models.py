@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 
-class Usage(WireModel):
+class Usage(WireModel, repr_omit_defaults=True):
     """Token usage. ``input_tokens`` excludes cache reads and writes."""
 
     input_tokens: int | None = None

@@ -45,7 +45,7 @@ __all__ = [
 # -- usage ------------------------------------------------------------------------------------
 
 
-class BilledUnits(WireModel):
+class BilledUnits(WireModel, repr_omit_defaults=True):
     """What is charged."""
 
     input_tokens: float | None = None
@@ -54,14 +54,14 @@ class BilledUnits(WireModel):
     classifications: float | None = None
 
 
-class UsageTokens(WireModel):
+class UsageTokens(WireModel, repr_omit_defaults=True):
     """What the model processed (the prompt template and system tokens included)."""
 
     input_tokens: float | None = None
     output_tokens: float | None = None
 
 
-class Usage(WireModel):
+class Usage(WireModel, repr_omit_defaults=True):
     """Usage on ``message-end`` (and on a whole response)."""
 
     billed_units: BilledUnits | None = None

@@ -64,7 +64,7 @@ class Candidate(_Camel):
     citation_metadata: dict[str, Any] | None = None
 
 
-class UsageMetadata(_Camel):
+class UsageMetadata(_Camel, repr_omit_defaults=True):
     """Cumulative usage: prompt (cached included), candidates (thinking excluded), thoughts."""
 
     prompt_token_count: int | None = None

@@ -266,13 +266,13 @@ class ResponseFormat(WireModel):
 # -- responses --------------------------------------------------------------------------------
 
 
-class PromptTokensDetails(WireModel):
+class PromptTokensDetails(WireModel, repr_omit_defaults=True):
     """Breakdown of prompt tokens."""
 
     cached_tokens: int | None = None
 
 
-class UsageInfo(WireModel):
+class UsageInfo(WireModel, repr_omit_defaults=True):
     """Token usage. Mistral sends it on the chunk that carries ``finish_reason``."""
 
     prompt_tokens: int | None = None

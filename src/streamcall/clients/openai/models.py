@@ -33,14 +33,14 @@ __all__ = [
 ]
 
 
-class PromptTokensDetails(WireModel):
+class PromptTokensDetails(WireModel, repr_omit_defaults=True):
     """Breakdown of prompt tokens."""
 
     cached_tokens: int | None = None
     audio_tokens: int | None = None
 
 
-class CompletionTokensDetails(WireModel):
+class CompletionTokensDetails(WireModel, repr_omit_defaults=True):
     """Breakdown of completion tokens."""
 
     reasoning_tokens: int | None = None
@@ -49,7 +49,7 @@ class CompletionTokensDetails(WireModel):
     rejected_prediction_tokens: int | None = None
 
 
-class CompletionUsage(WireModel):
+class CompletionUsage(WireModel, repr_omit_defaults=True):
     """Token usage; ``prompt_tokens`` includes cached tokens, ``completion_tokens`` reasoning."""
 
     prompt_tokens: int | None = None

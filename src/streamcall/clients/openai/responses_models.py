@@ -28,19 +28,19 @@ __all__ = [
 ]
 
 
-class InputTokensDetails(WireModel):
+class InputTokensDetails(WireModel, repr_omit_defaults=True):
     """Breakdown of input tokens."""
 
     cached_tokens: int | None = None
 
 
-class OutputTokensDetails(WireModel):
+class OutputTokensDetails(WireModel, repr_omit_defaults=True):
     """Breakdown of output tokens."""
 
     reasoning_tokens: int | None = None
 
 
-class ResponseUsage(WireModel):
+class ResponseUsage(WireModel, repr_omit_defaults=True):
     """Usage of a whole response (on the terminal event)."""
 
     input_tokens: int | None = None

@@ -74,7 +74,11 @@ class AnthropicDynamicConfig(BaseDynamicConfig, total=False):
 def _usage_report(usage: AnthropicUsage, with_output: bool) -> UsageReport:
     return UsageReport(
         input_tokens=usage.input_tokens,
-        cached_tokens=usage.cache_read_input_tokens,
+        # 0 when the input count comes without a cache figure; a message_delta with only
+        # output tokens leaves message_start's figure alone.
+        cached_tokens=usage.cache_read_input_tokens
+        if usage.cache_read_input_tokens is not None or usage.input_tokens is None
+        else 0,
         output_tokens=usage.output_tokens if with_output else None,
         cache_write_tokens=usage.cache_creation_input_tokens,
         input_includes_cached=False,

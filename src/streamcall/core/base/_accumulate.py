@@ -7,7 +7,7 @@ response so far. Nothing here knows a provider.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import msgspec
@@ -33,6 +33,9 @@ __all__ = [
 class Usage:
     """Token usage in a provider-neutral shape (``None``: the provider did not say).
 
+    ``cached_tokens`` is ``0``, not ``None``, when the provider reports usage without a cache
+    figure (as Mirascope v1 reports it).
+
     ``billed_*`` are set where the provider bills other counts than it processed (Cohere).
     ``input_tokens`` is the provider's own count: it includes ``cached_tokens`` unless
     ``input_includes_cached`` is false (Anthropic, whose cache reads and writes are separate);
@@ -50,6 +53,25 @@ class Usage:
     cache_write_tokens: int | None = None
     input_includes_cached: bool = True
     output_includes_reasoning: bool = True
+
+    def __repr__(self) -> str:
+        """The counts the provider reported, e.g. ``Usage(input_tokens=12, output_tokens=30,
+        cached_tokens=0)``: no ``None`` counts, billed counts only where they differ from
+        input / output, and a flag only where it is not the default."""
+        names = [f.name for f in fields(self)]
+        counts, flags = [], []
+        for name in [*_REPR_FIRST, *(n for n in names if n not in _REPR_FIRST)]:
+            value = getattr(self, name)
+            if isinstance(value, bool):
+                if not value:
+                    flags.append(f"{name}=False")
+            elif value is not None and value != getattr(self, _REPR_SAME.get(name, ""), None):
+                counts.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(counts + flags)})"
+
+
+_REPR_FIRST = ("input_tokens", "output_tokens", "cached_tokens")
+_REPR_SAME = {"billed_input_tokens": "input_tokens", "billed_output_tokens": "output_tokens"}
 
 
 class UsageReport(msgspec.Struct, frozen=True, gc=False):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from streamcall.clients.cohere.models import (
@@ -28,8 +29,8 @@ from streamcall.core.base._accumulate import (
     AssembledToolCall,
     ToolCallAssembler,
     ToolCallPart,
+    Usage,
     UsageReport,
-    merge_usage,
     tool_output_text,
 )
 from streamcall.core.base._call import ChatSpecBase
@@ -49,6 +50,7 @@ __all__ = [
     "CohereDynamicConfig",
     "CohereSpec",
     "CohereStream",
+    "CohereTokenUsage",
 ]
 
 FINISH_MAP = {
@@ -91,18 +93,66 @@ def _int(value: float | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _usage_report(usage: CohereUsage) -> UsageReport:
+@dataclass(slots=True, repr=False)
+class CohereTokenUsage(Usage):
+    """Cohere's usage in neutral form.
+
+    ``input_tokens`` / ``output_tokens`` are the billed units (``billed_units``), as Mirascope
+    v1 reports them and as Cohere charges them (also in ``billed_input_tokens`` /
+    ``billed_output_tokens``); when Cohere sends no billed units they are the processed counts.
+    ``processed_input_tokens`` / ``processed_output_tokens`` are the tokens the model processed
+    (Cohere's ``tokens``: the prompt with its template and tool definitions, so usually more
+    than what is billed). ``cached_tokens`` is Cohere's ``cached_tokens`` (``0`` when absent).
+    """
+
+    processed_input_tokens: int | None = None
+    processed_output_tokens: int | None = None
+
+
+def _counts(usage: CohereUsage) -> tuple[int | None, int | None, int | None, int | None]:
+    """(billed in, billed out, processed in, processed out)."""
     tokens = usage.tokens or UsageTokens()
     billed = usage.billed_units or CohereBilledUnits()
-    input_tokens, output_tokens = _int(tokens.input_tokens), _int(tokens.output_tokens)
+    return (
+        _int(billed.input_tokens),
+        _int(billed.output_tokens),
+        _int(tokens.input_tokens),
+        _int(tokens.output_tokens),
+    )
+
+
+def _usage_report(usage: CohereUsage) -> UsageReport:
+    billed_in, billed_out, processed_in, processed_out = _counts(usage)
+    input_tokens = billed_in if billed_in is not None else processed_in
+    output_tokens = billed_out if billed_out is not None else processed_out
     total = None if input_tokens is None or output_tokens is None else input_tokens + output_tokens
+    cached = _int(usage.cached_tokens)
     return UsageReport(
         input_tokens=input_tokens,
-        cached_tokens=_int(usage.cached_tokens),
+        cached_tokens=0 if cached is None else cached,  # usage without a cache figure: 0
         output_tokens=output_tokens,
         total_tokens=total,
-        billed_input_tokens=_int(billed.input_tokens),
-        billed_output_tokens=_int(billed.output_tokens),
+        billed_input_tokens=billed_in,
+        billed_output_tokens=billed_out,
+        # Billed units leave out cached (and template) tokens; processed tokens include them.
+        input_includes_cached=billed_in is None,
+    )
+
+
+def _common_usage(usage: CohereUsage) -> CohereTokenUsage:
+    """Cohere's usage object in neutral form (billed units first, processed tokens kept)."""
+    report = _usage_report(usage)
+    _, _, processed_in, processed_out = _counts(usage)
+    return CohereTokenUsage(
+        input_tokens=report.input_tokens,
+        cached_tokens=report.cached_tokens,
+        output_tokens=report.output_tokens,
+        total_tokens=report.total_tokens,
+        billed_input_tokens=report.billed_input_tokens,
+        billed_output_tokens=report.billed_output_tokens,
+        input_includes_cached=report.input_includes_cached,
+        processed_input_tokens=processed_in,
+        processed_output_tokens=processed_out,
     )
 
 
@@ -155,6 +205,15 @@ class CohereCallResponseChunk(BaseCallResponseChunk[StreamEvent], gc=False):
         delta = self.chunk.delta
         return None if delta is None else delta.usage
 
+    @property
+    def common_usage(self) -> CohereTokenUsage | None:
+        """This event's usage in neutral form (billed units as input and output tokens,
+        processed tokens kept alongside), or ``None``."""
+        usage = self.usage
+        if usage is None or self.facts.usage is None:  # tool_only() copies carry no usage
+            return None
+        return _common_usage(usage)
+
 
 def _tool_calls_of(calls: list[ToolCallV2] | None) -> list[AssembledToolCall]:
     assembler = ToolCallAssembler(sequential=False)
@@ -194,10 +253,7 @@ class CohereCallResponse(BaseCallResponse[ChatResponse]):
             for part in message.content or ()
             if isinstance(part, dict) and part.get("type") == "thinking"
         )
-        usage = None
-        if response.usage is not None:
-            report = _usage_report(response.usage)
-            usage = merge_usage(None, report)
+        usage = None if response.usage is None else _common_usage(response.usage)
         return ResponseFacts(
             content=text,
             thinking=thinking,
@@ -267,9 +323,24 @@ class CohereStream(BaseStream[CohereCallResponseChunk, CohereCallResponse, "Cohe
                     found.append(citation)
         return found
 
+    @property
+    def common_usage(self) -> CohereTokenUsage | None:
+        """Usage in neutral form (on ``message-end``): billed units as input and output tokens,
+        processed tokens kept alongside (see :class:`CohereTokenUsage`)."""
+        usage = self._wire_usage()
+        return None if usage is None else _common_usage(usage)
+
+    def _wire_usage(self) -> CohereUsage | None:
+        """Cohere's usage object from the last event that carried one (``message-end``)."""
+        for entry in reversed(self._history):
+            chunks = [pair[0] for pair in entry] if entry.__class__ is list else [entry]
+            for chunk in reversed(chunks):
+                if chunk is not None and chunk.facts.usage is not None:
+                    return chunk.usage  # type: ignore[no-any-return]
+        return None
+
     def _build_response(self) -> CohereCallResponse:
         acc = self._acc
-        usage = acc.usage
         content: list[Any] = []
         if acc.thinking:
             content.append({"type": "thinking", "thinking": acc.thinking})
@@ -284,18 +355,7 @@ class CohereStream(BaseStream[CohereCallResponseChunk, CohereCallResponse, "Cohe
                 tool_calls=[_tool_call(c) for c in acc.tool_calls] or None,
                 citations=[c.model_dump() for c in self.citations] or None,
             ),
-            usage=None
-            if usage is None
-            else CohereUsage(
-                billed_units=CohereBilledUnits(
-                    input_tokens=usage.billed_input_tokens,
-                    output_tokens=usage.billed_output_tokens,
-                ),
-                tokens=UsageTokens(
-                    input_tokens=usage.input_tokens, output_tokens=usage.output_tokens
-                ),
-                cached_tokens=usage.cached_tokens,
-            ),
+            usage=self._wire_usage(),  # as Cohere sent it
         )
         return CohereCallResponse(response, self._context)
 

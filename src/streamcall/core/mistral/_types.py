@@ -98,9 +98,10 @@ def _split_content(content: str | list[ContentChunk] | None) -> tuple[str, str]:
 def _usage_report(usage: UsageInfo | None) -> UsageReport | None:
     if usage is None:
         return None
+    cached = usage.cached_tokens
     return UsageReport(
         input_tokens=usage.prompt_tokens,
-        cached_tokens=usage.cached_tokens,
+        cached_tokens=0 if cached is None else cached,  # usage without a cache figure: 0
         output_tokens=usage.completion_tokens,
         total_tokens=usage.total_tokens,
     )

@@ -69,7 +69,10 @@ def _usage_report(line: ChatResponse) -> UsageReport | None:
     if line.prompt_eval_count is not None and line.eval_count is not None:
         total = line.prompt_eval_count + line.eval_count
     return UsageReport(
-        input_tokens=line.prompt_eval_count, output_tokens=line.eval_count, total_tokens=total
+        input_tokens=line.prompt_eval_count,
+        cached_tokens=0,  # Ollama reports no cache figure
+        output_tokens=line.eval_count,
+        total_tokens=total,
     )
 
 

@@ -83,9 +83,10 @@ class OpenAIDynamicConfig(BaseDynamicConfig, total=False):
 
 def usage_report(usage: CompletionUsage) -> UsageReport:
     """OpenAI usage in the shared accumulator's terms."""
+    cached = usage.cached_tokens
     return UsageReport(
         input_tokens=usage.prompt_tokens,
-        cached_tokens=usage.cached_tokens,
+        cached_tokens=0 if cached is None else cached,  # usage without a cache figure: 0
         output_tokens=usage.completion_tokens,
         total_tokens=usage.total_tokens,
         reasoning_tokens=usage.reasoning_tokens,

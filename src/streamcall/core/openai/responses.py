@@ -72,7 +72,7 @@ def _usage_report(usage: ResponseUsage) -> UsageReport:
     )
     return UsageReport(
         input_tokens=usage.input_tokens,
-        cached_tokens=cached,
+        cached_tokens=0 if cached is None else cached,  # usage without a cache figure: 0
         output_tokens=usage.output_tokens,
         total_tokens=usage.total_tokens,
         reasoning_tokens=reasoning,
