@@ -307,6 +307,8 @@ async def test_sync_call_with_sdk_client(server: ReplayServer, case: Any, stream
             text = ask("hello").content
         assert text == "Hi"
         check_request(server, url, header, value, path)
+        timeouts = adopt_client(sdk, provider).timeouts  # the SDK's 12 s per read
+        assert (timeouts.first_byte, timeouts.idle) == (12.0, 12.0)
     finally:
         await close_sdk(sdk)
 
@@ -330,6 +332,8 @@ async def test_async_call_with_sdk_client(server: ReplayServer, case: Any, strea
             text = (await ask("hello")).content
         assert text == "Hi"
         check_request(server, url, header, value, path)
+        timeouts = adopt_client(sdk, provider).timeouts  # the SDK's 12 s per read
+        assert (timeouts.first_byte, timeouts.idle) == (12.0, 12.0)
     finally:
         ours = adopt_client(sdk, provider)
         await ours.aclose()
@@ -471,3 +475,19 @@ print(loaded)
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_cohere_v1_client_is_adopted_too(server: ReplayServer) -> None:
+    """Mirascope v1's cohere_call takes ``cohere.Client``: its settings serve our v2 client."""
+    import cohere
+
+    url = route(server, "cohere", True)
+    with httpx.Client(headers=HEADERS) as http:
+        sdk = cohere.Client(api_key="co-test", base_url=url, httpx_client=http)
+
+        @decorator("cohere")("m", stream=True, client=sdk)
+        def ask() -> str:
+            return "hi"
+
+        assert "".join(chunk.content for chunk, _ in ask()) == "Hi"
+    check_request(server, url, "authorization", "Bearer co-test", "/v2/chat")
