@@ -258,10 +258,20 @@ class StructuredStream(Generic[ModelT]):
         self.stream = stream
         self.response_model = response_model
         self.json_mode = json_mode
-        self._last: Any = None
+        self._last_event: Any = None
+        self._last_text: str | None = None
+        self._last_partial: ModelT | None = None
         self._constructed: ModelT | None = None
 
-    def _partial(self) -> ModelT | None:
+    def _partial(self, chunk: Any) -> ModelT | None:
+        """The partial instance after ``chunk``: one per event the provider sent once the
+        object has begun, as Mirascope v1 yields them (a tool's extra pair is no new event)."""
+        event = getattr(chunk, "chunk", None) if chunk is not None else self._last_event
+        if event is None:
+            event = chunk
+        if event is self._last_event:
+            return None
+        self._last_event = event
         if self.json_mode:
             content: str = self.stream.content
             start = content.find("{")
@@ -271,16 +281,19 @@ class StructuredStream(Generic[ModelT]):
             text = calls[-1].arguments_json if calls else self.stream._acc.tools.open_arguments()
         if not text:
             return None
+        if text == self._last_text:
+            return self._last_partial  # nothing new in this event: the same partial again
         data = _partial_json(text)
-        if not isinstance(data, dict) or data == self._last:
+        if not isinstance(data, dict):
             return None
-        self._last = data
-        return _partial_instance(partial_model(self.response_model), json_copy(data))
+        self._last_text = text
+        self._last_partial = _partial_instance(partial_model(self.response_model), data)
+        return self._last_partial
 
     def __iter__(self) -> Iterator[ModelT]:
         try:
-            for _chunk, _tool in self.stream:
-                partial = self._partial()
+            for chunk, _tool in self.stream:
+                partial = self._partial(chunk)
                 if partial is not None:
                     yield partial
         except ToolCallError as exc:
@@ -289,8 +302,8 @@ class StructuredStream(Generic[ModelT]):
 
     async def _aiter(self) -> AsyncIterator[ModelT]:
         try:
-            async for _chunk, _tool in self.stream:
-                partial = self._partial()
+            async for chunk, _tool in self.stream:
+                partial = self._partial(chunk)
                 if partial is not None:
                     yield partial
         except ToolCallError as exc:
@@ -321,16 +334,3 @@ class StructuredStream(Generic[ModelT]):
                 self.stream.construct_call_response(), self.response_model, self.json_mode
             )
         return self._constructed
-
-
-def json_copy(data: dict[str, Any]) -> dict[str, Any]:
-    """A copy of parsed JSON deep enough to prune (dicts and lists copied, leaves shared)."""
-
-    def copy(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: copy(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [copy(v) for v in value]
-        return value
-
-    return copy(data)  # type: ignore[no-any-return]
