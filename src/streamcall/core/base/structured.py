@@ -3,13 +3,14 @@
 By default the model is offered a tool whose arguments are the response model's fields and is
 made to call it; with ``json_mode=True`` it is asked for a JSON object instead.
 
-A streamed call yields partial instances, as Mirascope v1's partial models do: each is an
-instance of ``Partial<Model>`` (a subclass of the response model in which every field, nested
-models and list items included, is optional with default ``None``), validated from the JSON
-received so far, so ``partial.author`` is ``None`` until it arrives and never raises. A value
-that does not validate yet (half a ``Literal``, a constrained field) stays ``None`` until it
-does. The last item is the validated whole model, which ``stream.constructed_response_model``
-(a property, as in Mirascope) also gives.
+A streamed call yields partial instances, as Mirascope v1's partial models do: one per event
+the provider sends once the object has begun (an event that adds nothing gives the same
+partial again), each an instance of ``Partial<Model>`` (a subclass of the response model in
+which every field, nested models and list items included, is optional with default ``None``),
+validated from the JSON received so far, so ``partial.author`` is ``None`` until it arrives and
+never raises. A value that does not validate yet (half a ``Literal``, a constrained field)
+stays ``None`` until it does. The last item is the validated whole model, which
+``stream.constructed_response_model`` (a property, as in Mirascope) also gives.
 """
 
 from __future__ import annotations
