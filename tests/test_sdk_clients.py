@@ -491,3 +491,29 @@ def test_cohere_v1_client_is_adopted_too(server: ReplayServer) -> None:
 
         assert "".join(chunk.content for chunk, _ in ask()) == "Hi"
     check_request(server, url, "authorization", "Bearer co-test", "/v2/chat")
+
+
+def test_genai_aio_client_is_adopted(server: ReplayServer) -> None:
+    url = route(server, "gemini", True)
+    sdk = make_gemini(url, True).aio
+
+    @decorator("gemini")("gemini-x", stream=True, client=sdk)
+    def ask() -> str:
+        return "hi"
+
+    assert "".join(chunk.content for chunk, _ in ask()) == "Hi"
+    check_request(server, url, "x-goog-api-key", "gm-test", None)
+
+
+def test_sdk_default_timeouts_are_not_adopted() -> None:
+    import anthropic
+    import cohere
+
+    from streamcall.transport.timeouts import DEFAULT_TIMEOUTS
+
+    ant = anthropic.Anthropic(api_key="k", base_url="http://127.0.0.1:1")
+    co = cohere.ClientV2(api_key="k", base_url="http://127.0.0.1:1")
+    assert adopt_client(ant, "anthropic").timeouts == DEFAULT_TIMEOUTS
+    assert adopt_client(co, "cohere").timeouts == DEFAULT_TIMEOUTS
+    ant.close()
+    co._client_wrapper.httpx_client.httpx_client.close()

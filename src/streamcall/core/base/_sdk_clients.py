@@ -1,14 +1,14 @@
 """``client=`` with an official SDK client: its settings, our own client.
 
 Mirascope v1 programs pass the provider SDK's client (``mistralai.Mistral``,
-``cohere.ClientV2``, ``openai.OpenAI`` / ``AzureOpenAI``, ``anthropic.Anthropic``,
-``google.genai.Client``, and their async forms). The call layer takes that client's base URL,
-API key (or token), default headers, timeout and retry count, and streams through the matching
-``streamcall.clients`` client instead. The SDK is never imported here: its clients are
-recognised by the module and name of the classes in their MRO, so a program that never uses an
-SDK never pays for one. Each SDK client object gets one adopted client (kept in a weak map), so
-repeated calls reuse one connection pool; the settings are read when the SDK client is first
-used (later changes to it are not seen).
+``cohere.ClientV2`` (and v1's ``cohere.Client``), ``openai.OpenAI`` / ``AzureOpenAI``,
+``anthropic.Anthropic``, ``google.genai.Client`` (and its ``.aio``), and their async forms).
+The call layer takes that client's base URL, API key (or token), default headers, timeout and
+retry count, and streams through the matching ``streamcall.clients`` client instead. The SDK
+is never imported here: its clients are recognised by the module and name of the classes in
+their MRO, so a program that never uses an SDK never pays for one. Each SDK client object gets
+one adopted client (kept in a weak map), so repeated calls reuse one connection pool; the
+settings are read when the SDK client is first used (later changes to it are not seen).
 
 Timeouts: an SDK timeout limits each phase of a request (connect, each read). It becomes our
 ``connect``, ``first_byte`` and ``idle`` limits; the total stays at our default unless a phase
@@ -41,6 +41,7 @@ _KINDS: dict[tuple[str, str], str] = {
     ("cohere", "Client"): "cohere",
     ("cohere", "AsyncClient"): "cohere",
     ("google.genai", "Client"): "gemini",
+    ("google.genai", "AsyncClient"): "gemini",  # genai.Client(...).aio
 }
 _SDK_ROOTS = ("openai", "anthropic", "mistralai", "cohere", "google.genai")
 
@@ -122,7 +123,10 @@ def adopt_client(client: Any, provider: str) -> Any:
             f"{type(client).__qualname__}, a {kind} client: pass a {provider} client"
         )
     with _lock:
-        ours = _adopted.get(client)
+        try:
+            ours = _adopted.get(client)
+        except TypeError:  # an object that cannot be weakly referenced or hashed
+            return _BUILDERS[kind](client)
         if ours is None:
             ours = _BUILDERS[kind](client)
             _adopted[client] = ours
@@ -310,10 +314,14 @@ def _cohere(sdk: Any) -> Any:
     return ClientV2(
         api_key=_str(token),
         base_url=str(wrapper.get_base_url()).rstrip("/"),
-        timeouts=_timeouts(get_timeout() if callable(get_timeout) else None),
+        # 300 s is the Cohere SDK's own default (not adopted, as for the other SDKs).
+        timeouts=_timeouts(get_timeout() if callable(get_timeout) else None, _COHERE_DEFAULT),
         retries=_retries(getattr(wrapper, "_max_retries", None)),
         default_headers=headers,
     )
+
+
+_COHERE_DEFAULT = 300
 
 
 def _gemini(sdk: Any) -> Any:
