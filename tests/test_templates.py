@@ -99,12 +99,22 @@ def test_a_value_before_the_first_role_line_is_one_user_message(value: str) -> N
     assert messages[0].content == value
 
 
-def test_a_leading_user_section_is_kept_even_when_its_value_is_empty() -> None:
-    # Whether a message exists depends on the template, not on the value.
-    for value in ("", "  ", "\n"):
+def test_a_section_that_fills_to_nothing_is_left_out() -> None:
+    # As in Mirascope v1: a section whose text is empty once filled sends no message (an
+    # agent's follow-up turn after tool results); whitespace is content and is kept verbatim.
+    # A value can remove only its own empty section: it never adds one or changes a role.
+    for value in ("  ", "\n"):
         messages = render_template("{context}\nUSER: Summarise it.", {"context": value})
         assert roles(messages) == ["user", "user"]
         assert messages[0].content == value
+    for value in ("", None):
+        messages = render_template("{context}\nUSER: Summarise it.", {"context": value})
+        assert messages == [BaseMessageParam(role="user", content="Summarise it.")]
+        messages = render_template(ROLES_TEMPLATE, {"persona": "librarian", "genre": value})
+        assert roles(messages) == ["system", "user"]
+        assert messages[1].content == "Recommend a  book."
+        messages = render_template("SYSTEM: Be brief.\nUSER: {q}", {"q": value})
+        assert messages == [BaseMessageParam(role="system", content="Be brief.")]
 
 
 def test_template_features_still_work() -> None:
@@ -170,11 +180,14 @@ def sections(template: str) -> list[str]:
 @settings(max_examples=300, deadline=None)
 @given(template=st.sampled_from(TEMPLATES), a=st.text(), b=st.text())
 def test_roles_never_depend_on_the_values(template: str, a: str, b: str) -> None:
-    expected_roles = roles(render_template(template, {"a": "", "b": ""}))
+    # The template's roles, one per section; a section that fills to nothing is left out.
+    template_roles = roles(render_template(template, {"a": "x", "b": "x"}))
+    filled = [s.format(a=a, b=b) for s in sections(template)]
+    assert len(template_roles) == len(filled)
     messages = render_template(template, {"a": a, "b": b})
-    assert roles(messages) == expected_roles
+    assert roles(messages) == [r for r, text in zip(template_roles, filled, strict=True) if text]
     # Each value appears verbatim where its placeholder was.
-    assert [m.content for m in messages] == [s.format(a=a, b=b) for s in sections(template)]
+    assert [m.content for m in messages] == [text for text in filled if text]
 
 
 # The decorator path: what the server receives.

@@ -147,7 +147,9 @@ def prepare_call(
     dynamic_metadata = (dynamic or {}).get("metadata")
     if isinstance(dynamic_metadata, Mapping):
         metadata.update(dynamic_metadata)  # type: ignore[typeddict-item]
-    user = next((m for m in reversed(messages) if _role(m) == "user"), None)
+    # As Mirascope v1: the last message if its role is user, else None (as after tool results
+    # sent as "tool" messages; Anthropic and Gemini send them in a user message).
+    user = messages[-1] if _role(messages[-1]) == "user" else None
     context = CallContext(
         model=model,
         messages=messages,

@@ -180,11 +180,13 @@ def prompt_template(template: str | None = None) -> Callable[[F], F]:
 def render_template(template: str, values: dict[str, Any]) -> list[Any]:
     """Messages from a template: split on role keywords, then fill each message's placeholders.
 
-    The roles and the number of messages come from the template text alone: the template is
-    split into role sections before any value is filled in, so a value that contains a line
-    such as ``SYSTEM: ...`` stays text inside its own message, verbatim. A ``MESSAGES:``
-    section names a list of messages (``MESSAGES: {history}`` or ``{self.history}``) that is
-    inserted there as it is.
+    The roles come from the template text alone: the template is split into role sections
+    before any value is filled in, so a value that contains a line such as ``SYSTEM: ...``
+    stays text inside its own message, verbatim. As in Mirascope v1, a section that is empty
+    once filled is left out (an agent's follow-up turn ``USER: {query}`` with ``query=""``
+    after tool results sends no empty user message), and a ``None`` value fills in as ``""``.
+    A ``MESSAGES:`` section names a list of messages (``MESSAGES: {history}`` or
+    ``{self.history}``) that is inserted there as it is.
     """
     import inspect
 
@@ -201,8 +203,9 @@ def render_template(template: str, values: dict[str, Any]) -> list[Any]:
         if role == "messages":
             messages.extend(_history(text, values))
         else:
-            section = inspect.cleandoc(text).rstrip(" \t")
-            messages.append(BaseMessageParam(role=role, content=_fill(section, values)))
+            content = _fill(inspect.cleandoc(text).rstrip(" \t"), values)
+            if content:
+                messages.append(BaseMessageParam(role=role, content=content))
     return messages
 
 
@@ -238,6 +241,6 @@ def _history(text: str, values: dict[str, Any]) -> list[Any]:
 
 def _fill(text: str, values: dict[str, Any]) -> str:
     try:
-        return text.format(**values)
+        return text.format(**{k: "" if v is None else v for k, v in values.items()})
     except KeyError as exc:
         raise ValueError(f"prompt template needs a value for {exc.args[0]!r}") from None
