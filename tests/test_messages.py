@@ -265,6 +265,9 @@ def test_messages_build_base_message_params() -> None:
         role="user",
         content=[{"type": "text", "text": "a"}, {"type": "text", "text": "b"}],
     )
+    # Printed and repr'd as Mirascope v1's pydantic BaseMessageParam.
+    assert str(Messages.User("hi")) == "role='user' content='hi'"
+    assert repr(Messages.User("hi")) == "BaseMessageParam(role='user', content='hi')"
     with pytest.raises(TypeError, match="content part"):
         Messages.User([1])  # type: ignore[list-item]
 

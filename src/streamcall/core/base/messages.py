@@ -46,6 +46,10 @@ class BaseMessageParam(msgspec.Struct, kw_only=True):
     role: str
     content: str | list[Any]
 
+    def __str__(self) -> str:
+        # As pydantic (and so Mirascope v1) prints it: role='user' content='...'.
+        return f"role={self.role!r} content={self.content!r}"
+
     def model_dump(self) -> dict[str, Any]:
         """The message as a plain dict (``role`` and ``content``)."""
         return {"role": self.role, "content": self.content}
