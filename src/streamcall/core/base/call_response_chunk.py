@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import msgspec
 
@@ -44,6 +44,10 @@ class BaseCallResponseChunk(msgspec.Struct, UsageViews, Generic[ChunkT], gc=Fals
     chunk: ChunkT
     facts: ChunkFacts
 
+    _empty_finish_reasons: ClassVar[bool] = False
+    """Whether a chunk without finish reasons says ``[]`` rather than ``None``: Mirascope v1's
+    chunks list the finish reasons of their choices / candidates (Mistral, OpenAI, Gemini)."""
+
     @classmethod
     def extract(cls, chunk: ChunkT) -> ChunkFacts:
         """The neutral facts of a provider chunk."""
@@ -66,8 +70,18 @@ class BaseCallResponseChunk(msgspec.Struct, UsageViews, Generic[ChunkT], gc=Fals
 
     @property
     def finish_reasons(self) -> list[str] | None:
-        """The provider's own finish reasons, when this chunk carries any."""
-        return self.facts.finish_reasons
+        """The provider's own finish reasons, when this chunk carries any (``[]`` or ``None``
+        on a chunk without, as Mirascope v1's chunk of that provider says)."""
+        reasons = self.facts.finish_reasons
+        if reasons is None and self._empty_finish_reasons:
+            return []
+        return reasons
+
+    @property
+    def common_finish_reasons(self) -> list[str] | None:
+        """Finish reasons in the common set; ``None`` on a chunk without any."""
+        reasons = self.facts.finish_reasons
+        return None if reasons is None else [self._finish_map.get(r, r) for r in reasons]
 
     @property
     def model(self) -> str | None:

@@ -148,9 +148,12 @@ def calculate_cost(
     metadata.price_model, metadata.price = found
     metadata.table_version = price_table_version()
     price = metadata.price
+    # As Mirascope v1 computes it, so that the same counts give the same float: each count
+    # times its price per token, summed input, cached, (cache writes,) output.
+    per_token = _per_token
     if metadata.billed_input_tokens is not None and metadata.billed_output_tokens is not None:
-        billed = metadata.billed_input_tokens * price.input
-        return (billed + metadata.billed_output_tokens * price.output) / 1e6
+        billed = metadata.billed_input_tokens * per_token(price.input)
+        return billed + metadata.billed_output_tokens * per_token(price.output)
     if metadata.input_tokens is None or metadata.output_tokens is None:
         return None
     cached = metadata.cached_tokens or 0
@@ -161,8 +164,17 @@ def calculate_cost(
         uncached = metadata.input_tokens
     written = metadata.cache_write_tokens or 0
     write_rate = price.input if price.cache_write is None else price.cache_write
-    total = uncached * price.input + cached * cached_rate + written * write_rate
+    total = uncached * per_token(price.input) + cached * per_token(cached_rate)
+    if written:
+        total += written * per_token(write_rate)
     output = metadata.output_tokens
     if not metadata.output_includes_reasoning:  # Gemini bills thinking tokens as output
         output += metadata.reasoning_tokens or 0
-    return (total + output * price.output) / 1e6
+    return total + output * per_token(price.output)
+
+
+@cache
+def _per_token(per_million: float) -> float:
+    """USD per token, as its decimal literal reads (``0.1`` -> ``1e-07``, the float that
+    ``0.000_000_1`` is; ``0.1 / 1e6`` rounds twice and is one bit off)."""
+    return float(f"{per_million!r}e-6")

@@ -120,6 +120,7 @@ class GeminiCallResponseChunk(BaseCallResponseChunk[GenerateContentResponse], gc
 
     _provider: ClassVar[str] = "gemini"
     _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+    _empty_finish_reasons: ClassVar[bool] = True
 
     @classmethod
     def extract(cls, chunk: GenerateContentResponse) -> ChunkFacts:

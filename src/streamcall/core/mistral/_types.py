@@ -112,6 +112,7 @@ class MistralCallResponseChunk(BaseCallResponseChunk[CompletionChunk], gc=False)
 
     _provider: ClassVar[str] = "mistral"
     _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+    _empty_finish_reasons: ClassVar[bool] = True
 
     @classmethod
     def extract(cls, chunk: CompletionChunk) -> ChunkFacts:

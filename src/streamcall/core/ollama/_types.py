@@ -81,6 +81,7 @@ class OllamaCallResponseChunk(BaseCallResponseChunk[ChatResponse], gc=False):
 
     _provider: ClassVar[str] = "ollama"
     _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+    _empty_finish_reasons: ClassVar[bool] = True
 
     @classmethod
     def extract(cls, chunk: ChatResponse) -> ChunkFacts:

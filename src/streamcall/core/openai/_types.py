@@ -98,6 +98,7 @@ class OpenAICallResponseChunk(BaseCallResponseChunk[ChatCompletionChunk], gc=Fal
 
     _provider: ClassVar[str] = "openai"
     _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+    _empty_finish_reasons: ClassVar[bool] = True
 
     @classmethod
     def extract(cls, chunk: ChatCompletionChunk) -> ChunkFacts:
