@@ -375,7 +375,12 @@ def test_prompt_template_dynamic_config_and_call_params(server: ReplayServer) ->
     list(stream)
     assert stream.content == TEXT.expected["text"]
     assert stream.metadata == {"tags": {"books"}}
-    assert stream.fn_args == {"genre": "fantasy", "persona": "librarian"}
+    # As Mirascope v1: the computed fields join fn_args; call_params are the decorator's
+    # (the dynamic config's are merged over them in what is sent, and in call_kwargs).
+    assert stream.fn_args == {"genre": "fantasy", "persona": "librarian", "reader": "a teenager"}
+    assert stream.call_params == {"temperature": 0.1}
+    assert stream.call_kwargs["max_tokens"] == 100
+    assert stream.call_kwargs["temperature"] == 0.1
     assert stream.prompt_template is not None
     sent = server.requests(url)[0].json()
     assert sent == {

@@ -151,10 +151,9 @@ KNOWN_FAILING: dict[str, str] = {
     "client_mistral_sdk": "`from mistralai import Mistral` fails in .venv: its mistralai is "
     "3.7, where Mistral moved to mistralai.client (Mirascope v1 users have mistralai<2); then "
     "client= must accept that SDK client",
-    "dynamic_config_computed_fields": "computed fields are missing from stream.fn_args; "
-    "BaseMessageParam prints as a struct, not as pydantic's `content=... role=...`",
-    "dynamic_config_messages": "stream.call_params includes the dynamic config's call params; "
-    "Mirascope v1 reports the decorator's ({}) and sends the merged ones",
+    "dynamic_config_computed_fields": "stream.user_message_param prints as "
+    "`role='user' content=...`; Mirascope v1's is the Mistral SDK's UserMessage, "
+    "`content=... role='user'`",
     "error_tool_arguments": "arguments that do not validate: Mirascope v1 raises pydantic's "
     "ValidationError at that chunk; streamcall yields the chunk and raises ToolArgumentsError "
     "(not a ValidationError) at the end, so `except ValidationError` misses it",

@@ -121,8 +121,10 @@ def prepare_call(
         if "messages" in dynamic:
             messages = list(dynamic["messages"])
         elif template is not None:
-            values = {**fn_args, **dynamic.get("computed_fields", {})}
-            messages = list(render_template(template, values))
+            # As Mirascope v1: the computed fields join the function's arguments (and so
+            # ``stream.fn_args``), a computed field winning over an argument of its name.
+            fn_args.update(dynamic.get("computed_fields") or {})
+            messages = list(render_template(template, fn_args))
         else:
             raise ValueError(
                 f"{fn.__name__} returned no prompt: return a string, a list of messages, or a "
@@ -142,6 +144,8 @@ def prepare_call(
         from streamcall.core.base.tool import to_tool_type  # pydantic: only when tools are used
 
         tool_types = [to_tool_type(t, tool_base) for t in all_tools]
+    # Sent: the decorator's call params, then the dynamic config's over them; reported as
+    # ``stream.call_params``: the decorator's alone, as Mirascope v1 reports them.
     params = {**(call_params or {}), **((dynamic or {}).get("call_params") or {})}
     metadata: Metadata = {}
     dynamic_metadata = (dynamic or {}).get("metadata")
@@ -154,6 +158,7 @@ def prepare_call(
         model=model,
         messages=messages,
         call_params=params,
+        decorator_call_params=dict(call_params or {}),
         tool_types=tool_types,
         metadata=metadata,
         prompt_template=template,

@@ -116,8 +116,12 @@ class ContextViews:
 
     @property
     def call_params(self) -> dict[str, Any]:
-        """The call parameters that were used."""
-        return self._context.call_params
+        """The decorator's call parameters, as Mirascope v1 reports them (what was sent, a
+        dynamic config's call params merged over them, is in ``call_kwargs``)."""
+        context = self._context
+        if context.decorator_call_params is not None:
+            return context.decorator_call_params
+        return context.call_params
 
     @property
     def call_kwargs(self) -> dict[str, Any]:

@@ -37,6 +37,7 @@ class CallContext:
     model: str
     messages: list[Any] = field(default_factory=list)
     call_params: dict[str, Any] = field(default_factory=dict)
+    """The call params sent (the decorator's, a dynamic config's over them)."""
     call_kwargs: dict[str, Any] = field(default_factory=dict)
     tool_types: list[type[BaseTool]] | None = None
     metadata: Metadata = field(default_factory=lambda: Metadata())
@@ -44,6 +45,8 @@ class CallContext:
     fn_args: dict[str, Any] = field(default_factory=dict)
     dynamic_config: dict[str, Any] | None = None
     user_message_param: Any = None
+    decorator_call_params: dict[str, Any] | None = None
+    """The decorator's call params, which ``call_params`` reports (``None``: ``call_params``)."""
 
 
 class BaseCallResponse(CostViews, ContextViews, Generic[ResponseT]):
