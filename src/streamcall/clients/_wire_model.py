@@ -24,6 +24,14 @@ class WireModel(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     track them (faster decoding). Do not build reference cycles through these objects.
     """
 
+    def __str__(self) -> str:
+        # As the official SDKs' pydantic models print: field=value ..., the tag (role) last.
+        items = [f"{name}={getattr(self, name)!r}" for name in self.__struct_fields__]
+        config = self.__struct_config__
+        if config.tag_field is not None:
+            items.append(f"{config.tag_field}={config.tag!r}")
+        return " ".join(items)
+
     def model_dump(self) -> dict[str, Any]:
         """The model as plain JSON-compatible Python data."""
         data: dict[str, Any] = msgspec.to_builtins(self)

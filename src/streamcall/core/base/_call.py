@@ -73,6 +73,11 @@ class ChatSpecBase:
     ``tool_base``, ``default_client``, ``force_tool`` and the four client calls.
     """
 
+    def user_message_param(self, message: Any) -> Any:
+        """The call's user message as ``stream.user_message_param`` gives it: in the provider's
+        own form, as in Mirascope v1 (a dict here; providers with message models override)."""
+        return wire_message(message)
+
     def call_kwargs(self, context: CallContext, json_mode: bool) -> dict[str, Any]:
         """Model, messages, call params, tool schemas, and JSON mode as the client takes them."""
         kwargs: dict[str, Any] = {
@@ -237,6 +242,8 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
                     call_params=call_params,
                     tool_base=spec.tool_base,
                 )
+                if context.user_message_param is not None and isinstance(spec, ChatSpecBase):
+                    context.user_message_param = spec.user_message_param(context.user_message_param)
                 the_client = (
                     adopt_client(config_client or client, spec.provider)
                     or spec.default_client()

@@ -289,6 +289,10 @@ class GeminiSpec(ChatSpecBase):
 
         return Gemini()
 
+    def user_message_param(self, message: Any) -> Any:
+        """The user content as Gemini takes it (``{"role": "user", "parts": [...]}``)."""
+        return _to_content(message)
+
     def call_kwargs(self, context: CallContext, json_mode: bool) -> dict[str, Any]:
         """Contents (system messages -> ``systemInstruction``), and a config of the call
         params, tools and JSON mode."""

@@ -273,6 +273,20 @@ class MistralSpec(ChatSpecBase):
 
         return Mistral()
 
+    def user_message_param(self, message: Any) -> Any:
+        """A ``UserMessage``, as Mirascope v1 gives the Mistral SDK's."""
+        import msgspec
+
+        from streamcall.clients.mistral.models import UserMessage
+
+        wire = super().user_message_param(message)
+        if not isinstance(wire, Mapping):
+            return wire
+        try:
+            return msgspec.convert(wire, UserMessage)
+        except msgspec.ValidationError:
+            return wire
+
     def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
         """Make the model call the function ``name``."""
         call_kwargs["tool_choice"] = {"type": "function", "function": {"name": name}}
