@@ -160,13 +160,6 @@ KNOWN_FAILING: dict[str, str] = {
     "client_mistral_sdk": "`from mistralai import Mistral` fails in .venv: its mistralai is "
     "3.7, where Mistral moved to mistralai.client (Mirascope v1 users have mistralai<2); then "
     "client= must accept that SDK client",
-    "dynamic_config_computed_fields": "stream.user_message_param prints as "
-    "`role='user' content=...`; Mirascope v1's is the Mistral SDK's UserMessage, "
-    "`content=... role='user'`",
-    "messages_system_user": "BaseMessageParam prints as a struct, not as pydantic's "
-    "`content=... role=...`",
-    "template_system_user": "BaseMessageParam prints as a struct, not as pydantic's "
-    "`content=... role=...`",
     "stream_cohere_text": "Cohere usage: Mirascope v1 reports billed units (21.0 / 38.0) as "
     "input/output tokens and prices them; streamcall reports processed tokens (598 / 40)",
 }
