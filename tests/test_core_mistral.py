@@ -265,6 +265,25 @@ def test_zero_argument_tool_and_thinking(server: ReplayServer) -> None:
     assert message.tool_calls[0].function.name == "refresh"
 
 
+def test_chunk_finish_reasons_and_cost_as_mirascope_gives_them(server: ReplayServer) -> None:
+    from streamcall.core.base.cost import CostMetadata, calculate_cost
+
+    url = server.route(Reply(body=TEXT.body))
+
+    @mistral_call("mistral-small-latest", stream=True, client=client_for(url))
+    def ask(question: str) -> str:
+        return question
+
+    chunks = [chunk for chunk, _ in ask("go")]
+    # As Mirascope v1's Mistral chunk: the finish reasons of its choices, [] when none.
+    assert [c.finish_reasons for c in chunks[:-1]] == [[]] * (len(chunks) - 1)
+    assert chunks[-1].finish_reasons == [TEXT.expected["finish_reason"]]
+    assert chunks[0].common_finish_reasons is None
+    # Each count times its price per token, summed: the float Mirascope v1 computes.
+    metadata = CostMetadata(input_tokens=88, output_tokens=31)
+    assert calculate_cost("mistral", "mistral-small-latest", metadata) == 1.81e-05
+
+
 def test_consumed_stream_replays_and_usage_only_chunk_keeps_finish(server: ReplayServer) -> None:
     stream = stream_of(
         server,
