@@ -245,8 +245,7 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
                 if context.user_message_param is not None and isinstance(spec, ChatSpecBase):
                     context.user_message_param = spec.user_message_param(context.user_message_param)
                 the_client = (
-                    adopt_client(config_client or client, spec.provider)
-                    or spec.default_client()
+                    adopt_client(config_client or client, spec.provider) or spec.default_client()
                 )
                 forced = None
                 if response_model is not None:
