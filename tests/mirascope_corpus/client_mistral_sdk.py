@@ -1,6 +1,7 @@
 """Pass the official Mistral SDK client."""
 
 # replay: mistral.text.sse
+# sdk-from-mirascope: mistralai opentelemetry
 
 import os
 
