@@ -369,3 +369,23 @@ def test_anthropic_cached(
     stream = ask()
     list(stream)
     assert (stream.input_tokens, stream.output_tokens, stream.cached_tokens) == (12, 30, cached)
+
+
+def test_a_chunks_common_usage_keeps_the_providers_rules(server: ReplayServer) -> None:
+    """Anthropic's input excludes cached tokens and Gemini's output excludes thoughts: a single
+    chunk's neutral usage says so, as the stream's does (it used to drop those flags)."""
+    from tests.wire_fixtures import fixtures
+
+    body = next(f for f in fixtures("anthropic.") if f.name == "anthropic.text.sse").body
+    url = server.route(Reply(body=body))
+
+    @anthropic_call("claude-sonnet-4-5", stream=True, client=Anthropic(api_key="k", base_url=url))
+    def ask() -> str:
+        return "go"
+
+    stream = ask()
+    reports = [c.common_usage for c, _ in stream if c.common_usage is not None]
+    assert reports
+    assert all(u.input_includes_cached is False for u in reports)
+    assert stream.common_usage is not None
+    assert stream.common_usage.input_includes_cached is False

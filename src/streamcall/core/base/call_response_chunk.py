@@ -6,7 +6,7 @@ from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import msgspec
 
-from streamcall.core.base._accumulate import ToolCallPart, Usage, UsageReport
+from streamcall.core.base._accumulate import ToolCallPart, Usage, UsageReport, merge_usage
 from streamcall.core.base._views import UsageViews
 
 __all__ = ["BaseCallResponseChunk", "ChunkFacts", "FinishReason"]
@@ -104,15 +104,7 @@ class BaseCallResponseChunk(msgspec.Struct, UsageViews, Generic[ChunkT], gc=Fals
         report = self.facts.usage
         if report is None:
             return None
-        return Usage(
-            report.input_tokens,
-            report.cached_tokens,
-            report.output_tokens,
-            report.total_tokens,
-            report.reasoning_tokens,
-            report.billed_input_tokens,
-            report.billed_output_tokens,
-        )
+        return merge_usage(None, report)
 
     def tool_only(self) -> Self:
         """This chunk without its text and usage: paired with a second tool of one chunk, so
