@@ -193,6 +193,8 @@ class ReplayServer:
 
     def close(self) -> None:
         self._stopping.set()
+        with contextlib.suppress(OSError):  # wakes the blocked accept() (close alone does not)
+            self._sock.shutdown(socket.SHUT_RDWR)
         self._sock.close()
         with self._lock:
             conns = list(self._conns)
