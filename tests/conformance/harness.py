@@ -808,3 +808,25 @@ def error_property(
         strategy=with_error(writer.strategy()),
         asynchronous=asynchronous,
     )
+
+
+# -- reading written bodies (the writers' framing tests) ----------------------------------------
+
+
+def events(body: bytes) -> list[tuple[str, str]]:
+    """``(event name, data text)`` of every SSE block."""
+    out = []
+    for block in body.decode().split("\n\n"):
+        if block:
+            name, data = block.split("\n")
+            out.append((name.removeprefix("event: "), data.removeprefix("data: ")))
+    return out
+
+
+def shape(value: Any) -> Any:
+    """The keys (in order) and value types of a JSON value, recursively."""
+    if isinstance(value, dict):
+        return tuple((k, shape(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return ("list", shape(value[0]) if value else None)
+    return type(value).__name__

@@ -20,7 +20,9 @@ from tests.conformance.harness import (
     conformance_settings,
     error_prefix,
     error_property,
+    events,
     run_call,
+    shape,
     with_error,
 )
 from tests.conformance.writers.cohere import (
@@ -37,25 +39,6 @@ from tests.wire_fixtures import WireFixture, fixtures
 
 WRITER = CohereWriter()
 FIXTURES = fixtures("cohere_v2.")
-
-
-def events(body: bytes) -> list[tuple[str, str]]:
-    """``(event name, data text)`` of every SSE block."""
-    out = []
-    for block in body.decode().split("\n\n"):
-        if block:
-            name, data = block.split("\n")
-            out.append((name.removeprefix("event: "), data.removeprefix("data: ")))
-    return out
-
-
-def shape(value: Any) -> Any:
-    """The keys (in order) and value types of a JSON value, recursively."""
-    if isinstance(value, dict):
-        return tuple((k, shape(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return ("list", shape(value[0]) if value else None)
-    return type(value).__name__
 
 
 # -- (a) the writer against the recorded fixtures -----------------------------------------------

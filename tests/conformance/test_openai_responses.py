@@ -22,6 +22,7 @@ from tests.conformance.harness import (
     conformance_settings,
     error_prefix,
     error_property,
+    events,
     run_call,
 )
 from tests.conformance.writers.openai_responses import (
@@ -37,16 +38,6 @@ from tests.wire_fixtures import WireFixture, fixtures
 WRITER = OpenAIResponsesWriter()
 FIXTURES = fixtures("openai_responses.")
 PROVIDER = "openai-responses"
-
-
-def events(body: bytes) -> list[tuple[str, str]]:
-    """``(event name, data text)`` of every SSE block."""
-    out = []
-    for block in body.decode().split("\n\n"):
-        if block:
-            name, data = block.split("\n")
-            out.append((name.removeprefix("event: "), data.removeprefix("data: ")))
-    return out
 
 
 def key_orders(value: Any, path: str) -> list[tuple[str, list[str]]]:
