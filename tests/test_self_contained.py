@@ -1,4 +1,4 @@
-"""A clone of the repository runs every test with nothing beside it (no shared folder next to it)."""
+"""A clone of the repository runs every test with nothing beside it (no shared folder)."""
 
 from __future__ import annotations
 
