@@ -18,29 +18,25 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+# Variables the clients read besides the registry's key and URL variables.
+OTHER_VARIABLES = (
+    "CO_API_KEY",
+    "GOOGLE_API_KEY",
+    "OLLAMA_HOST",
+    "AZURE_OPENAI_API_KEY",
+    "AZURE_OPENAI_ENDPOINT",
+    "OPENAI_API_VERSION",
+)
+
+
 @pytest.fixture(autouse=True)
 def _no_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never see a real key or URL from the developer's environment."""
-    for name in (
-        "MISTRAL_API_KEY",
-        "MISTRAL_BASE_URL",
-        "COHERE_API_KEY",
-        "COHERE_BASE_URL",
-        "CO_API_KEY",
-        "OPENAI_API_KEY",
-        "OPENAI_BASE_URL",
-        "ANTHROPIC_API_KEY",
-        "ANTHROPIC_BASE_URL",
-        "GEMINI_API_KEY",
-        "GEMINI_BASE_URL",
-        "GOOGLE_API_KEY",
-        "OLLAMA_HOST",
-        "OLLAMA_BASE_URL",
-        "OLLAMA_API_KEY",
-        "AZURE_API_KEY",
-        "AZURE_BASE_URL",
-        "AZURE_OPENAI_API_KEY",
-        "AZURE_OPENAI_ENDPOINT",
-        "OPENAI_API_VERSION",
-    ):
+    from streamcall.registry import PROVIDERS
+
+    for entry in PROVIDERS.values():
+        for name in (entry.key_variable, entry.base_url_variable):
+            if name:
+                monkeypatch.delenv(name, raising=False)
+    for name in OTHER_VARIABLES:
         monkeypatch.delenv(name, raising=False)

@@ -13,59 +13,41 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
-from typing import Any, TextIO, cast
+from collections.abc import Mapping, Sequence
+from typing import Any, TextIO
 
-__all__ = ["DEFAULT_MODELS", "main"]
-
-DEFAULT_MODELS = {
-    "openai": "gpt-4.1-mini",
-    "openai-responses": "gpt-4.1-mini",
-    "anthropic": "claude-haiku-4-5",
-    "mistral": "mistral-small-latest",
-    "gemini": "gemini-2.5-flash",
-    "cohere": "command-r-plus",
-    "ollama": "llama3.2",
-    "azure": "",
-    "local": "SmolLM2-135M-Instruct",  # streamcall.clients.local.DEFAULT_MODEL
-}
-# Which provider a key in the environment selects, in this order; none -> "local".
-KEY_VARIABLES = (
-    ("OPENAI_API_KEY", "openai"),
-    ("ANTHROPIC_API_KEY", "anthropic"),
-    ("MISTRAL_API_KEY", "mistral"),
-    ("GEMINI_API_KEY", "gemini"),
-    ("COHERE_API_KEY", "cohere"),
-)
+__all__ = ["call_params", "default_models", "default_provider", "key_variables", "main"]
 
 
-def default_provider(environ: dict[str, str] | os._Environ[str] = os.environ) -> str:
-    """The provider whose key is set (in a fixed order), else ``local``."""
-    for variable, provider in KEY_VARIABLES:
+def default_models() -> dict[str, str]:
+    """Each provider's default model (the registry's ``default_model``)."""
+    from streamcall.registry import PROVIDERS
+
+    return {name: entry.default_model for name, entry in PROVIDERS.items()}
+
+
+def key_variables() -> list[tuple[str, str]]:
+    """(key variable, provider) pairs that select a provider, in the registry's order."""
+    from streamcall.registry import PROVIDERS
+
+    return [
+        (e.key_variable, e.name) for e in PROVIDERS.values() if e.auto_select and e.key_variable
+    ]
+
+
+def default_provider(environ: Mapping[str, str] = os.environ) -> str:
+    """The first provider whose key is set (registry order), else ``local``."""
+    for variable, provider in key_variables():
         if environ.get(variable):
             return provider
     return "local"
 
 
-def call_params(provider: str, max_tokens: int | None, temperature: float | None) -> dict[str, Any]:
-    """The generic flags in the provider's own parameter names."""
+def call_params(max_tokens: int | None, temperature: float | None) -> dict[str, Any]:
+    """The flags as neutral call parameters (each provider maps them to its own names)."""
     params: dict[str, Any] = {}
-    if provider == "gemini":
-        if max_tokens is not None:
-            params["maxOutputTokens"] = max_tokens
-        if temperature is not None:
-            params["temperature"] = temperature
-        return params
-    if provider == "ollama":
-        options: dict[str, Any] = {}
-        if max_tokens is not None:
-            options["num_predict"] = max_tokens
-        if temperature is not None:
-            options["temperature"] = temperature
-        return {"options": options} if options else {}
     if max_tokens is not None:
-        key = "max_output_tokens" if provider == "openai-responses" else "max_tokens"
-        params[key] = max_tokens
+        params["max_tokens"] = max_tokens
     if temperature is not None:
         params["temperature"] = temperature
     return params
@@ -86,9 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("prompt", help="what to ask")
     chat.add_argument(
         "--provider",
-        help="mistral, openai, openai-responses, anthropic, gemini, cohere, ollama, azure or "
-        "local (default: the first provider whose API key is set: "
-        + ", ".join(f"{v} -> {p}" for v, p in KEY_VARIABLES)
+        help=", ".join(default_models())
+        + " (default: the first provider whose API key is set: "
+        + ", ".join(f"{v} -> {p}" for v, p in key_variables())
         + "; else local)",
     )
     chat.add_argument(
@@ -170,7 +152,7 @@ def chat(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         known = ", ".join(sorted(llm.PROVIDERS))
         err.write(f"streamcall: error: unknown provider {provider!r} (known: {known})\n")
         return 2
-    model = args.model or DEFAULT_MODELS.get(provider, "")
+    model = args.model or default_models().get(provider, "")
     if not model:
         err.write(f"streamcall: error: --model is required for provider {provider!r}\n")
         return 2
@@ -178,9 +160,9 @@ def chat(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.system:
         messages.append({"role": "system", "content": args.system})
     messages.append({"role": "user", "content": args.prompt})
-    params = call_params(provider, args.max_tokens, args.temperature)
+    params = call_params(args.max_tokens, args.temperature)
 
-    @llm.call(provider=cast("llm.Provider", provider), model=model, stream=True, call_params=params)
+    @llm.call(provider=provider, model=model, stream=True, call_params=params)
     def ask() -> list[dict[str, str]]:
         return messages
 
@@ -206,7 +188,7 @@ def chat(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         hint = ""
         if args.provider is None and provider == "local":
             # Chosen because no key is set: the other way out is a key.
-            keys = ", ".join(variable for variable, _ in KEY_VARIABLES)
+            keys = ", ".join(variable for variable, _ in key_variables())
             hint = f"; or set a provider key to use a hosted provider ({keys})"
         err.write(f"streamcall: error: {exc}{hint}\n")
         return 2

@@ -15,11 +15,11 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
-import importlib
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, cast, overload
 
+from streamcall import registry
 from streamcall.core.base._accumulate import Usage
 from streamcall.core.base.call_response import BaseCallResponse
 from streamcall.core.base.cost import CostMetadata, calculate_cost
@@ -55,18 +55,8 @@ _R = TypeVar("_R")
 _ModelT = TypeVar("_ModelT", bound="BaseModel")
 _OutputT = TypeVar("_OutputT")
 
-PROVIDERS: dict[str, tuple[str, str]] = {
-    "mistral": ("streamcall.core.mistral", "mistral_call"),
-    "cohere": ("streamcall.core.cohere", "cohere_call"),
-    "openai": ("streamcall.core.openai", "openai_call"),
-    "anthropic": ("streamcall.core.anthropic", "anthropic_call"),
-    "gemini": ("streamcall.core.gemini", "gemini_call"),
-    "ollama": ("streamcall.core.ollama", "ollama_call"),
-    "azure": ("streamcall.core.azure", "azure_call"),
-    "openai-responses": ("streamcall.core.openai", "openai_responses_call"),
-    "local": ("streamcall.core.local", "local_call"),
-}
-"""Provider name -> (module, decorator). Modules are imported on first use."""
+PROVIDERS = registry.PROVIDERS
+"""Provider name -> its :class:`~streamcall.registry.ProviderEntry` (``streamcall.registry``)."""
 
 
 @dataclass(frozen=True)
@@ -83,14 +73,7 @@ _CONTEXT: contextvars.ContextVar[_Settings | None] = contextvars.ContextVar(
 
 
 def _provider_decorator(provider: str) -> Callable[..., Any]:
-    try:
-        module, name = PROVIDERS[provider]
-    except KeyError:
-        raise ValueError(
-            f"unknown provider {provider!r}; known: {', '.join(sorted(PROVIDERS))}"
-        ) from None
-    decorator: Callable[..., Any] = getattr(importlib.import_module(module), name)
-    return decorator
+    return registry.call_decorator(provider)
 
 
 class CallResponseChunk:
@@ -356,7 +339,7 @@ def _wrap(result: Any) -> Any:
 
 @overload
 def call(
-    provider: Provider,
+    provider: Provider | str,
     model: str,
     *,
     stream: Literal[False] = False,
@@ -371,7 +354,7 @@ def call(
 
 @overload
 def call(
-    provider: Provider,
+    provider: Provider | str,
     model: str,
     *,
     stream: Literal[True],
@@ -386,7 +369,7 @@ def call(
 
 @overload
 def call(
-    provider: Provider,
+    provider: Provider | str,
     model: str,
     *,
     stream: Literal[False] = False,
@@ -401,7 +384,7 @@ def call(
 
 @overload
 def call(
-    provider: Provider,
+    provider: Provider | str,
     model: str,
     *,
     stream: Literal[True],
@@ -416,7 +399,7 @@ def call(
 
 @overload
 def call(
-    provider: Provider,
+    provider: Provider | str,
     model: str,
     *,
     stream: Literal[False] = False,
@@ -431,7 +414,7 @@ def call(
 
 @overload
 def call(
-    provider: Provider,
+    provider: Provider | str,
     model: str,
     *,
     stream: bool,
@@ -445,7 +428,7 @@ def call(
 
 
 def call(
-    provider: Provider,
+    provider: Provider | str,
     model: str,
     *,
     stream: bool = False,
@@ -509,7 +492,7 @@ def _is_async(fn: Callable[..., Any]) -> bool:
 def override(
     fn: Callable[_P, _R],
     *,
-    provider: Provider | None = None,
+    provider: Provider | str | None = None,
     model: str | None = None,
     call_params: Mapping[str, Any] | None = None,
     client: Any = None,
@@ -566,7 +549,7 @@ def _override(
 @contextlib.contextmanager
 def context(
     *,
-    provider: Provider,
+    provider: Provider | str,
     model: str,
     call_params: Mapping[str, Any] | None = None,
     client: Any = None,

@@ -23,6 +23,7 @@ from streamcall.core.base._call import ChatSpecBase, wire_message
 from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.messages import text_of
+from streamcall.core.base.params import ParamMap, as_list
 from streamcall.core.base.stream import BaseStream
 from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
 from streamcall.errors import StreamDecodeError
@@ -280,10 +281,35 @@ class AnthropicStream(
         return AnthropicCallResponse(message, self._context)
 
 
+_TOOL_CHOICE = {"auto": "auto", "none": "none", "required": "any"}
+
+
+def _tool_choice(value: Any) -> dict[str, Any]:
+    """``{"type": "auto" | "none" | "any"}``; Anthropic's own form passes through."""
+    if isinstance(value, str):
+        return {"tool_choice": {"type": _TOOL_CHOICE.get(value, value)}}
+    return {"tool_choice": value}
+
+
+def _parallel_tool_calls(value: Any) -> dict[str, Any]:
+    """Anthropic says it the other way round, inside ``tool_choice``."""
+    return {"tool_choice": {"type": "auto", "disable_parallel_tool_use": not value}}
+
+
 class AnthropicSpec(ChatSpecBase):
     """How the call layer talks to Anthropic Messages."""
 
     provider = "anthropic"
+    common_params: ClassVar[ParamMap] = {
+        "max_tokens": "max_tokens",
+        "temperature": "temperature",
+        "top_p": "top_p",
+        "stop": lambda v: {"stop_sequences": as_list(v)},
+        "tool_choice": _tool_choice,
+        "parallel_tool_calls": _parallel_tool_calls,
+    }
+    """Where each neutral call parameter goes (see ``core/base/params.py``)."""
+
     stream_type: type[BaseStream[Any, Any, Any]] = AnthropicStream
     response_type: type[BaseCallResponse[Any]] = AnthropicCallResponse
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from streamcall.core.base._sdk_clients import adopt_client
 from streamcall.core.base.call_response import BaseCallResponse, CallContext
 from streamcall.core.base.messages import BaseMessageParam, as_messages, render_template
+from streamcall.core.base.params import ParamMap, to_provider_params
 from streamcall.core.base.stream import BaseStream
 from streamcall.core.base.types import Metadata
 
@@ -35,6 +36,13 @@ class ProviderSpec(Protocol):
     provider: str
     stream_type: type[BaseStream[Any, Any, Any]]
     response_type: type[BaseCallResponse[Any]]
+    client_provider: str
+    """The provider whose clients this spec drives, where it differs from ``provider`` (a
+    compatible provider from the registry); empty otherwise."""
+
+    @property
+    def common_params(self) -> ParamMap:
+        """Where each neutral call parameter goes in this provider's request."""
 
     @property
     def tool_base(self) -> type[BaseTool]: ...
@@ -69,9 +77,11 @@ def wire_message(message: Any) -> Any:
 class ChatSpecBase:
     """What the provider specs share: client kwargs from a call's context.
 
-    Subclasses set ``provider``, ``stream_type``, ``response_type``, and implement
-    ``tool_base``, ``default_client``, ``force_tool`` and the four client calls.
+    Subclasses set ``provider``, ``stream_type``, ``response_type``, ``common_params``, and
+    implement ``tool_base``, ``default_client``, ``force_tool`` and the four client calls.
     """
+
+    client_provider = ""
 
     def user_message_param(self, message: Any) -> Any:
         """The call's user message as ``stream.user_message_param`` gives it: in the provider's
@@ -244,8 +254,11 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
                 )
                 if context.user_message_param is not None and isinstance(spec, ChatSpecBase):
                     context.user_message_param = spec.user_message_param(context.user_message_param)
-                the_client = (
-                    adopt_client(config_client or client, spec.provider) or spec.default_client()
+                given = adopt_client(config_client or client, spec.client_provider or spec.provider)
+                the_client = given or spec.default_client()
+                context.provider = spec.provider
+                context.call_params = to_provider_params(
+                    context.call_params, spec.common_params, spec.provider
                 )
                 forced = None
                 if response_model is not None:

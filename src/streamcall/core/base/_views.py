@@ -94,8 +94,14 @@ class CostViews(UsageViews):
 
     @property
     def provider(self) -> str:
-        """The provider's name."""
-        return self._provider
+        """The provider's name (the registry's, where one call layer serves several)."""
+        context = getattr(self, "_context", None)
+        return (context.provider if context is not None else "") or self._provider
+
+    @property
+    def cost_metadata(self) -> CostMetadata:
+        """What a cost is computed from."""
+        return CostMetadata.of(self.provider, self.model, self.common_usage)
 
 
 class ContextViews:

@@ -47,6 +47,9 @@ class CallContext:
     user_message_param: Any = None
     decorator_call_params: dict[str, Any] | None = None
     """The decorator's call params, which ``call_params`` reports (``None``: ``call_params``)."""
+    provider: str = ""
+    """The provider that served the call (a registry name such as ``groq`` where one call
+    layer serves several providers; empty: the class's own)."""
 
 
 class BaseCallResponse(CostViews, ContextViews, Generic[ResponseT]):

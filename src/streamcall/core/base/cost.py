@@ -93,12 +93,18 @@ def price_for(provider: str, model: str | None) -> tuple[str, ModelPrice] | None
     """The price entry for ``model`` (exact id, else its family), or ``None`` if unknown."""
     if not model:
         return None
-    table = _table()
     key = provider.lower()
+    from streamcall.registry import PROVIDERS
+
+    registered = PROVIDERS.get(key)
+    if registered is not None and registered.prices:
+        for name in _families(model):
+            if name in registered.prices:
+                return name, registered.prices[name]
+    table = _table()
     for source in (key, *table.get("fallbacks", {}).get(key, ())):
         models: dict[str, dict[str, float]] = table["providers"].get(source, {})
-        name = model
-        while True:
+        for name in _families(model):
             entry = models.get(name)
             if entry is not None:
                 price = ModelPrice(
@@ -108,11 +114,15 @@ def price_for(provider: str, model: str | None) -> tuple[str, ModelPrice] | None
                     entry.get("cache_write"),
                 )
                 return name, price
-            shorter = _SUFFIX.sub("", name)
-            if shorter == name:
-                break
-            name = shorter
     return None
+
+
+def _families(model: str) -> list[str]:
+    """``model``, then the ids without its date or ``-latest`` suffixes, longest first."""
+    names = [model]
+    while (shorter := _SUFFIX.sub("", names[-1])) != names[-1]:
+        names.append(shorter)
+    return names
 
 
 @overload

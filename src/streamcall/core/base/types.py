@@ -17,7 +17,8 @@ Provider: TypeAlias = Literal[
     "openai",
     "openai-responses",
 ]
-"""The providers ``llm.call(provider=...)`` takes (``llm.PROVIDERS``)."""
+"""The providers streamcall ships with; ``llm.call`` also takes any other name registered in
+``streamcall.registry.PROVIDERS`` (typed ``Provider | str``)."""
 
 LocalProvider: TypeAlias = Literal["local", "ollama"]
 """The providers that run on this machine (no API key)."""

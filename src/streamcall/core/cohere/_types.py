@@ -36,6 +36,7 @@ from streamcall.core.base._accumulate import (
 from streamcall.core.base._call import ChatSpecBase
 from streamcall.core.base.call_response import BaseCallResponse, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
+from streamcall.core.base.params import ParamMap, as_list
 from streamcall.core.base.stream import BaseStream
 from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
 
@@ -368,10 +369,29 @@ def _tool_call(call: AssembledToolCall) -> ToolCallV2:
     )
 
 
+def _tool_choice(value: Any) -> dict[str, Any]:
+    """Cohere v2 takes ``REQUIRED`` / ``NONE``; ``auto`` is its default (sent as nothing)."""
+    if isinstance(value, str) and value.lower() == "auto":
+        return {}
+    return {"tool_choice": value.upper() if isinstance(value, str) else value}
+
+
 class CohereSpec(ChatSpecBase):
     """How the call layer talks to Cohere."""
 
     provider = "cohere"
+    common_params: ClassVar[ParamMap] = {
+        "max_tokens": "max_tokens",
+        "temperature": "temperature",
+        "top_p": "p",
+        "stop": lambda v: {"stop_sequences": as_list(v)},
+        "seed": "seed",
+        "presence_penalty": "presence_penalty",
+        "frequency_penalty": "frequency_penalty",
+        "tool_choice": _tool_choice,
+    }
+    """Where each neutral call parameter goes (see ``core/base/params.py``)."""
+
     stream_type: type[BaseStream[Any, Any, Any]] = CohereStream
     response_type: type[BaseCallResponse[Any]] = CohereCallResponse
 

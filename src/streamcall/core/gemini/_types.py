@@ -24,6 +24,7 @@ from streamcall.core.base._call import ChatSpecBase, wire_message
 from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.messages import text_of
+from streamcall.core.base.params import ParamMap, as_list
 from streamcall.core.base.stream import BaseStream
 from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
 
@@ -270,10 +271,33 @@ def _part(part: Any) -> Any:
     return part
 
 
+_TOOL_MODES = {"auto": "AUTO", "none": "NONE", "required": "ANY"}
+
+
+def _tool_choice(value: Any) -> dict[str, Any]:
+    """Gemini's ``toolConfig.functionCallingConfig.mode``; its own form passes through."""
+    if isinstance(value, str):
+        mode = _TOOL_MODES.get(value, value)
+        return {"toolConfig": {"functionCallingConfig": {"mode": mode}}}
+    return {"toolConfig": value}
+
+
 class GeminiSpec(ChatSpecBase):
     """How the call layer talks to Gemini."""
 
     provider = "gemini"
+    common_params: ClassVar[ParamMap] = {
+        "max_tokens": "maxOutputTokens",
+        "temperature": "temperature",
+        "top_p": "topP",
+        "stop": lambda v: {"stopSequences": as_list(v)},
+        "seed": "seed",
+        "presence_penalty": "presencePenalty",
+        "frequency_penalty": "frequencyPenalty",
+        "tool_choice": _tool_choice,
+    }
+    """Where each neutral call parameter goes (see ``core/base/params.py``)."""
+
     stream_type: type[BaseStream[Any, Any, Any]] = GeminiStream
     response_type: type[BaseCallResponse[Any]] = GeminiCallResponse
 

@@ -31,6 +31,7 @@ from streamcall.core.base._accumulate import (
 from streamcall.core.base._call import ChatSpecBase
 from streamcall.core.base.call_response import BaseCallResponse, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
+from streamcall.core.base.params import ParamMap
 from streamcall.core.base.stream import BaseStream
 from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
 
@@ -258,6 +259,19 @@ class MistralSpec(ChatSpecBase):
     """How the call layer talks to Mistral."""
 
     provider = "mistral"
+    common_params: ClassVar[ParamMap] = {
+        "max_tokens": "max_tokens",
+        "temperature": "temperature",
+        "top_p": "top_p",
+        "stop": "stop",
+        "seed": "random_seed",
+        "presence_penalty": "presence_penalty",
+        "frequency_penalty": "frequency_penalty",
+        "tool_choice": "tool_choice",
+        "parallel_tool_calls": "parallel_tool_calls",
+    }
+    """Where each neutral call parameter goes (see ``core/base/params.py``)."""
+
     stream_type: type[BaseStream[Any, Any, Any]] = MistralStream
     response_type: type[BaseCallResponse[Any]] = MistralCallResponse
 

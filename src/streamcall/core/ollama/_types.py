@@ -19,6 +19,7 @@ from streamcall.core.base._call import ChatSpecBase
 from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.messages import text_of
+from streamcall.core.base.params import ParamMap, as_list
 from streamcall.core.base.stream import BaseStream
 from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
 
@@ -195,6 +196,17 @@ class OllamaSpec(ChatSpecBase):
     """How the call layer talks to Ollama's native API."""
 
     provider = "ollama"
+    common_params: ClassVar[ParamMap] = {
+        "max_tokens": "options.num_predict",
+        "temperature": "options.temperature",
+        "top_p": "options.top_p",
+        "stop": lambda v: {"options": {"stop": as_list(v)}},
+        "seed": "options.seed",
+        "presence_penalty": "options.presence_penalty",
+        "frequency_penalty": "options.frequency_penalty",
+    }
+    """Where each neutral call parameter goes (see ``core/base/params.py``)."""
+
     stream_type: type[BaseStream[Any, Any, Any]] = OllamaStream
     response_type: type[BaseCallResponse[Any]] = OllamaCallResponse
 

@@ -30,6 +30,7 @@ from streamcall.core.base._accumulate import (
 from streamcall.core.base._call import ChatSpecBase, make_call_decorator, wire_message
 from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
+from streamcall.core.base.params import ParamMap
 from streamcall.core.base.stream import BaseStream
 
 if TYPE_CHECKING:
@@ -339,6 +340,15 @@ class OpenAIResponsesSpec(ChatSpecBase):
     """How the call layer talks to the Responses API."""
 
     provider = "openai"
+    common_params: ClassVar[ParamMap] = {
+        "max_tokens": "max_output_tokens",
+        "temperature": "temperature",
+        "top_p": "top_p",
+        "tool_choice": "tool_choice",
+        "parallel_tool_calls": "parallel_tool_calls",
+    }
+    """Where each neutral call parameter goes (see ``core/base/params.py``)."""
+
     stream_type: type[BaseStream[Any, Any, Any]] = OpenAIResponsesStream
     response_type: type[BaseCallResponse[Any]] = OpenAIResponsesCallResponse
 
