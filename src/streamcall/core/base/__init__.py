@@ -7,7 +7,7 @@ from streamcall.core.base.call_response import BaseCallResponse
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
 from streamcall.core.base.cost import CostMetadata
 from streamcall.core.base.messages import BaseMessageParam, Messages, prompt_template
-from streamcall.core.base.stream import BaseStream, stream_factory
+from streamcall.core.base.stream import BaseStream
 from streamcall.core.base.types import (
     BaseCallParams,
     BaseDynamicConfig,
@@ -32,7 +32,6 @@ __all__ = [
     "Provider",
     "Usage",
     "prompt_template",
-    "stream_factory",
     "toolkit_tool",
 ]
 

@@ -393,8 +393,3 @@ class StreamAccumulator:
         done = self.tools.finish()
         self.tool_calls.extend(done)
         return done
-
-    def set_finish_reasons(self, reasons: list[str]) -> None:
-        """Record finish reasons; a later chunk without any never erases them."""
-        if reasons:
-            self.finish_reasons = reasons

@@ -9,12 +9,9 @@ import msgspec
 from streamcall.core.base._accumulate import ToolCallPart, Usage, UsageReport, merge_usage
 from streamcall.core.base._views import UsageViews
 
-__all__ = ["BaseCallResponseChunk", "ChunkFacts", "FinishReason"]
+__all__ = ["BaseCallResponseChunk", "ChunkFacts"]
 
 ChunkT = TypeVar("ChunkT")
-
-FinishReason = str
-"""Common finish reasons: ``stop``, ``length``, ``tool_calls``, ``content_filter``, ``error``."""
 
 
 class ChunkFacts(msgspec.Struct, gc=False):

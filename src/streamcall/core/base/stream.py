@@ -1,4 +1,4 @@
-"""``BaseStream``: the object a ``stream=True`` call returns, and ``stream_factory``.
+"""``BaseStream``: the object a ``stream=True`` call returns.
 
 Iterate it (``for chunk, tool in stream``, or ``async for``) to receive each provider chunk and,
 when a tool call completes, the tool instance. While it runs, the stream accumulates everything a
@@ -15,7 +15,7 @@ keeps everything received before it.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
@@ -28,7 +28,7 @@ from streamcall.errors import ToolCallError
 if TYPE_CHECKING:
     from streamcall.core.base.tool import BaseTool
 
-__all__ = ["BaseStream", "stream_factory"]
+__all__ = ["BaseStream"]
 
 ChunkT = TypeVar("ChunkT", bound=BaseCallResponseChunk[Any])
 ResponseT = TypeVar("ResponseT", bound=BaseCallResponse[Any])
@@ -347,14 +347,3 @@ class BaseStream(CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]):
 
     def _build_response(self) -> BaseCallResponse[Any]:
         raise NotImplementedError
-
-
-def stream_factory(
-    stream_type: type[BaseStream[Any, Any, Any]],
-) -> Callable[[Any, CallContext], BaseStream[Any, Any, Any]]:
-    """A constructor of ``stream_type`` streams over a provider's raw event stream."""
-
-    def make(raw: Any, context: CallContext) -> BaseStream[Any, Any, Any]:
-        return stream_type(raw, context)
-
-    return make

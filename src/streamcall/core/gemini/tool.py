@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from streamcall.core.base.tool import BaseTool
 
@@ -22,8 +22,6 @@ def _clean(schema: Any) -> Any:
 
 class GeminiTool(BaseTool):
     """A tool for Gemini calls: a ``functionDeclarations`` entry."""
-
-    __provider__: ClassVar[str] = "gemini"
 
     @classmethod
     def tool_schema(cls) -> dict[str, Any]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from streamcall.core.base.tool import FunctionTool
 
 __all__ = ["MistralTool"]
@@ -11,5 +9,3 @@ __all__ = ["MistralTool"]
 
 class MistralTool(FunctionTool):
     """A tool for Mistral calls; ``tool_schema()`` gives the definition it sends."""
-
-    __provider__: ClassVar[str] = "mistral"

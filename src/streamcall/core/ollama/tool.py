@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from streamcall.core.base.tool import FunctionTool
 
 __all__ = ["OllamaTool"]
@@ -11,5 +9,3 @@ __all__ = ["OllamaTool"]
 
 class OllamaTool(FunctionTool):
     """A tool for Ollama chat calls; ``tool_schema()`` gives its definition."""
-
-    __provider__: ClassVar[str] = "ollama"
