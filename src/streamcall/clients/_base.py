@@ -3,26 +3,48 @@
 A provider client subclasses :class:`BaseClient`, sets the class attributes naming its
 environment variables and default URL, and overrides :meth:`BaseClient.auth_headers`. The
 httpx2 clients are created on first use, so importing and constructing a client costs nothing.
+
+A call is prepared once, as a :class:`StreamCall` or a :class:`WholeCall`, by a function of the
+provider's; :meth:`BaseClient.open_stream`, :meth:`BaseClient.read_whole` and their ``_async``
+forms send it on the synchronous or the asynchronous transport.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import replace
-from types import TracebackType
-from typing import TYPE_CHECKING, ClassVar, Self
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, Self, TypeVar, Unpack
 
+from streamcall.clients._awaitable import AwaitableStream
+from streamcall.clients._params import ClientOptions, check_keywords, keys_of
 from streamcall.errors import ConfigurationError, MissingAPIKeyError
 from streamcall.transport.retries import DEFAULT_RETRY_POLICY, RetryPolicy
 from streamcall.transport.timeouts import DEFAULT_TIMEOUTS, Timeouts
+from streamcall.wire.sse import DEFAULT_MAX_EVENT_SIZE
 
 if TYPE_CHECKING:
     import httpx2
 
     from streamcall.transport.http import AsyncHTTPTransport, HTTPTransport, TransportConfig
+    from streamcall.transport.stream import (
+        EventStream,
+        EventStreamAsync,
+        FrameDecoder,
+        StreamCodec,
+    )
 
-__all__ = ["BaseClient", "resolve_retries", "resolve_timeouts"]
+__all__ = [
+    "BaseClient",
+    "StreamCall",
+    "WholeCall",
+    "resolve_retries",
+    "resolve_timeouts",
+]
+
+E = TypeVar("E")
+R = TypeVar("R")
+P = ParamSpec("P")
 
 USER_AGENT = "streamcall/0.1.0"
 
@@ -48,26 +70,47 @@ def resolve_retries(retries: int | RetryPolicy | None, default: RetryPolicy) -> 
     return replace(default, max_retries=retries)
 
 
+@dataclass(frozen=True, slots=True)
+class StreamCall(Generic[E]):
+    """A streamed call ready to send: the request, its settings, how its body decodes."""
+
+    request: httpx2.Request
+    config: TransportConfig
+    frames: FrameDecoder[Any]
+    codec: StreamCodec[Any, E]
+
+
+@dataclass(frozen=True, slots=True)
+class WholeCall(Generic[R]):
+    """A whole (non-streamed) call ready to send, and how its body decodes."""
+
+    request: httpx2.Request
+    config: TransportConfig
+    decode: Callable[[bytes], R]
+
+
 class BaseClient:
-    """Base of the provider clients (``Mistral``, ...)."""
+    """Base of the provider clients (``Mistral``, ...).
+
+    Its keyword-only options (:class:`~streamcall.clients._params.ClientOptions`) are every
+    client's: ``timeout_ms``, ``retries``, ``timeouts``, ``client``, ``async_client``,
+    ``default_headers`` and ``max_event_size``.
+    """
 
     provider: ClassVar[str]
     env_api_key: ClassVar[str]
     env_base_url: ClassVar[str]
     default_base_url: ClassVar[str]
+    option_keys: ClassVar[frozenset[str]] = keys_of(ClientOptions)
+    """The keyword options the constructor forwards here (others are a ``TypeError``)."""
 
     def __init__(
         self,
         api_key: str | None = None,
         base_url: str | None = None,
-        *,
-        timeouts: Timeouts | None = None,
-        timeout_ms: int | None = None,
-        retries: int | RetryPolicy | None = None,
-        client: httpx2.Client | None = None,
-        async_client: httpx2.AsyncClient | None = None,
-        default_headers: Mapping[str, str] | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
+        check_keywords(f"{type(self).__name__}.__init__", options, self.option_keys)
         if api_key is not None and not isinstance(api_key, str):
             raise ConfigurationError(f"api_key must be a string, got {type(api_key).__name__}")
         self._api_key = api_key
@@ -75,13 +118,14 @@ class BaseClient:
         if not url.startswith(("http://", "https://")):
             raise ConfigurationError(f"{self.provider} base URL must be http(s): {url!r}")
         self.base_url = url.rstrip("/")
-        self.timeouts = resolve_timeouts(timeouts, timeout_ms)
-        self.retry_policy = resolve_retries(retries, DEFAULT_RETRY_POLICY)
-        self.default_headers = dict(default_headers or {})
-        self._client = client
-        self._async_client = async_client
-        self._owns_client = client is None
-        self._owns_async_client = async_client is None
+        self.timeouts = resolve_timeouts(options.get("timeouts"), options.get("timeout_ms"))
+        self.retry_policy = resolve_retries(options.get("retries"), DEFAULT_RETRY_POLICY)
+        self.default_headers = dict(options.get("default_headers") or {})
+        self.max_event_size = options.get("max_event_size", DEFAULT_MAX_EVENT_SIZE)
+        self._client = options.get("client")
+        self._async_client = options.get("async_client")
+        self._owns_client = self._client is None
+        self._owns_async_client = self._async_client is None
         self._transport: HTTPTransport | None = None
         self._async_transport: AsyncHTTPTransport | None = None
 
@@ -183,6 +227,47 @@ class BaseClient:
             self._async_transport = AsyncHTTPTransport(self._async_client)
         return self._async_transport
 
+    # -- sending a prepared call --------------------------------------------------------------
+    # ``prepare(*args, **kwargs)`` builds the call; the async forms run it when awaited (or
+    # entered), so nothing is built or sent before.
+
+    def open_stream(
+        self, prepare: Callable[P, StreamCall[E]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> EventStream[E]:
+        """Send a streamed call; its open ``EventStream`` (the caller closes it)."""
+        call = prepare(*args, **kwargs)
+        transport = self.sync_transport()
+        return transport.stream(call.request, call.config, call.frames, call.codec, client_ref=self)
+
+    def open_stream_async(
+        self, prepare: Callable[P, StreamCall[E]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> AwaitableStream[EventStreamAsync[E]]:
+        """:meth:`open_stream`, async: ``await`` it or ``async with`` it."""
+        return AwaitableStream(self._opened_async(prepare, *args, **kwargs))
+
+    async def _opened_async(
+        self, prepare: Callable[P, StreamCall[E]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> EventStreamAsync[E]:
+        call = prepare(*args, **kwargs)
+        transport = self.async_transport()
+        return await transport.stream(
+            call.request, call.config, call.frames, call.codec, client_ref=self
+        )
+
+    def read_whole(
+        self, prepare: Callable[P, WholeCall[R]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        """Send a whole call; its decoded response."""
+        call = prepare(*args, **kwargs)
+        return call.decode(self.sync_transport().read(call.request, call.config))
+
+    async def read_whole_async(
+        self, prepare: Callable[P, WholeCall[R]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        """:meth:`read_whole`, async."""
+        call = prepare(*args, **kwargs)
+        return call.decode(await self.async_transport().read(call.request, call.config))
+
     # -- lifecycle ----------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -208,22 +293,12 @@ class BaseClient:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
         self.close()
