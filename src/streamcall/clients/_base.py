@@ -103,6 +103,10 @@ class BaseClient:
     default_base_url: ClassVar[str]
     option_keys: ClassVar[frozenset[str]] = keys_of(ClientOptions)
     """The keyword options the constructor forwards here (others are a ``TypeError``)."""
+    headers_option: ClassVar[str] = "http_headers"
+    """The name of the per-call headers option (``extra_headers`` in the OpenAI-style SDKs)."""
+    stream_accept: ClassVar[str] = "text/event-stream"
+    """The ``Accept`` header of a streamed call."""
 
     def __init__(
         self,
@@ -199,31 +203,49 @@ class BaseClient:
         url = (base_url.rstrip("/") if base_url else self.base_url) + path
         return httpx2.Request(method, url, headers=all_headers, content=body)
 
+    def call_request(
+        self, path: str, body: bytes, stream: bool, options: Mapping[str, Any]
+    ) -> tuple[httpx2.Request, TransportConfig]:
+        """The ``POST`` request of one call and its transport settings. ``options`` holds the
+        call's options: ``timeout_ms``, ``retries``, the headers (:attr:`headers_option`) and
+        Mistral's ``server_url``."""
+        request = self.build_request(
+            "POST",
+            path,
+            body,
+            accept=self.stream_accept if stream else "application/json",
+            headers=options.get(self.headers_option),
+            base_url=options.get("server_url"),
+        )
+        return request, self.call_config(stream, options.get("timeout_ms"), options.get("retries"))
+
     # -- transports ---------------------------------------------------------------------------
+
+    def _httpx_options(self) -> dict[str, Any]:
+        """The settings of an httpx2 client this object creates."""
+        return {"timeout": self.timeouts.to_httpx(), "follow_redirects": True}
 
     def sync_transport(self) -> HTTPTransport:
         """The synchronous transport (its httpx2 client is created on first use)."""
+        import httpx2
+
         from streamcall.transport.http import HTTPTransport
 
-        if self._client is None:
-            import httpx2
-
-            self._client = httpx2.Client(timeout=self.timeouts.to_httpx(), follow_redirects=True)
         if self._transport is None:
+            if self._client is None:
+                self._client = httpx2.Client(**self._httpx_options())
             self._transport = HTTPTransport(self._client)
         return self._transport
 
     def async_transport(self) -> AsyncHTTPTransport:
         """The asynchronous transport (its httpx2 client is created on first use)."""
+        import httpx2
+
         from streamcall.transport.http import AsyncHTTPTransport
 
-        if self._async_client is None:
-            import httpx2
-
-            self._async_client = httpx2.AsyncClient(
-                timeout=self.timeouts.to_httpx(), follow_redirects=True
-            )
         if self._async_transport is None:
+            if self._async_client is None:
+                self._async_client = httpx2.AsyncClient(**self._httpx_options())
             self._async_transport = AsyncHTTPTransport(self._async_client)
         return self._async_transport
 

@@ -8,18 +8,12 @@ the ``api-key`` header. Chunks are OpenAI's (:mod:`streamcall.clients.openai.mod
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar, Unpack
 from urllib.parse import quote
 
+from streamcall.clients._params import ClientOptions
 from streamcall.clients.openai.client import Chat, OpenAI
 from streamcall.errors import ConfigurationError
-
-if TYPE_CHECKING:
-    import httpx2
-
-    from streamcall.transport.retries import RetryPolicy
-    from streamcall.transport.timeouts import Timeouts
 
 __all__ = ["DEFAULT_API_VERSION", "AzureOpenAI"]
 
@@ -37,6 +31,10 @@ class AzureOpenAI(OpenAI):
         api_version: Defaults to ``OPENAI_API_VERSION`` or 2024-10-21. Streams ask for usage
             only on versions that accept ``stream_options`` (2024-09-01 and later).
         azure_deployment: A default deployment, used when ``model`` is not given to a call.
+        asynchronous: Make ``chat.completions.create`` a coroutine (as the SDK's
+            ``AsyncAzureOpenAI``).
+        timeout_ms, retries, timeouts, client, async_client, default_headers, max_event_size:
+            As for every streamcall client.
     """
 
     provider: ClassVar[str] = "Azure OpenAI"
@@ -51,13 +49,8 @@ class AzureOpenAI(OpenAI):
         *,
         api_version: str | None = None,
         azure_deployment: str | None = None,
-        timeout_ms: int | None = None,
-        retries: int | RetryPolicy | None = None,
-        timeouts: Timeouts | None = None,
-        client: httpx2.Client | None = None,
-        async_client: httpx2.AsyncClient | None = None,
-        default_headers: Mapping[str, str] | None = None,
         asynchronous: bool = False,
+        **options: Unpack[ClientOptions],
     ) -> None:
         endpoint = (
             azure_endpoint
@@ -77,12 +70,7 @@ class AzureOpenAI(OpenAI):
             api_key or os.environ.get("AZURE_OPENAI_API_KEY"),
             endpoint.rstrip("/") + "/openai",
             stream_usage=self.api_version >= USAGE_IN_STREAMS_SINCE,
-            timeout_ms=timeout_ms,
-            retries=retries,
-            timeouts=timeouts,
-            client=client,
-            async_client=async_client,
-            default_headers=default_headers,
+            **options,
         )
         self.chat = Chat(self, asynchronous=asynchronous)
 

@@ -12,6 +12,7 @@ from streamcall.clients._base import BaseClient, StreamCall, WholeCall
 from streamcall.clients._params import (
     Messages,
     StreamClientOptions,
+    body_params,
     check_keywords,
     keys_of,
 )
@@ -20,7 +21,7 @@ from streamcall.clients.mistral.codec import (
     build_chat_body,
     decode_chat_response,
 )
-from streamcall.clients.mistral.params import MistralChatArgs, MistralRequestOptions
+from streamcall.clients.mistral.params import ChatArgs, MistralRequestOptions
 from streamcall.transport.retries import RetryPolicy
 from streamcall.wire.sse import SSEDecoder
 
@@ -73,14 +74,14 @@ class Mistral(BaseClient):
         self.chat = Chat(self)
 
 
-_ARGS = keys_of(MistralChatArgs)
+_ARGS = keys_of(ChatArgs)
 _OPTIONS = keys_of(MistralRequestOptions)
 
 
 class Chat:
     """Chat completions: streamed (``stream``, ``stream_async``) and whole (``complete``...).
 
-    All four take the keywords of :class:`~.params.MistralChatArgs` after ``model`` and
+    All four take the keywords of :class:`~.params.ChatArgs` after ``model`` and
     ``messages``; ``None`` values are not sent and ``extra_body`` is merged into the body.
     """
 
@@ -88,29 +89,20 @@ class Chat:
         self._client = client
 
     def _request(
-        self, model: str, messages: Messages, stream: bool, args: MistralChatArgs
+        self, model: str, messages: Messages, stream: bool, args: ChatArgs
     ) -> tuple[httpx2.Request, TransportConfig]:
-        client = self._client
-        params = {k: v for k, v in args.items() if k not in _OPTIONS}
+        params = body_params(args, _OPTIONS)
         body = build_chat_body(model=model, messages=messages, stream=stream, params=params)
-        request = client.build_request(
-            "POST",
-            CHAT_PATH,
-            body,
-            accept="text/event-stream" if stream else "application/json",
-            headers=args.get("http_headers"),
-            base_url=args.get("server_url"),
-        )
-        return request, client.call_config(stream, args.get("timeout_ms"), args.get("retries"))
+        return self._client.call_request(CHAT_PATH, body, stream, args)
 
     def _stream_call(
-        self, model: str, messages: Messages, args: MistralChatArgs
+        self, model: str, messages: Messages, args: ChatArgs
     ) -> StreamCall[CompletionEvent]:
         frames = SSEDecoder(self._client.max_event_size)
         return StreamCall(*self._request(model, messages, True, args), frames, ChatStreamCodec())
 
     def _whole_call(
-        self, model: str, messages: Messages, args: MistralChatArgs
+        self, model: str, messages: Messages, args: ChatArgs
     ) -> WholeCall[ChatCompletionResponse]:
         return WholeCall(*self._request(model, messages, False, args), decode_chat_response)
 
@@ -120,7 +112,7 @@ class Chat:
         messages: Messages,
         *,
         stream: bool = True,
-        **params: Unpack[MistralChatArgs],
+        **params: Unpack[ChatArgs],
     ) -> EventStream[CompletionEvent]:
         """Stream a chat completion: an ``EventStream`` of :class:`CompletionEvent`.
 
@@ -136,7 +128,7 @@ class Chat:
         messages: Messages,
         *,
         stream: bool = True,
-        **params: Unpack[MistralChatArgs],
+        **params: Unpack[ChatArgs],
     ) -> AwaitableStream[EventStreamAsync[CompletionEvent]]:
         """:meth:`stream`, async: ``async with client.chat.stream_async(...) as stream`` (closed
         on leaving the block), or ``await`` it (as the official SDK; the caller closes it)."""
@@ -144,21 +136,21 @@ class Chat:
         return self._client.open_stream_async(self._stream_call, model, messages, params)
 
     def complete(
-        self, model: str, messages: Messages, **params: Unpack[MistralChatArgs]
+        self, model: str, messages: Messages, **params: Unpack[ChatArgs]
     ) -> ChatCompletionResponse:
         """A whole (non-streamed) chat completion."""
         check_keywords("Chat.complete", params, _ARGS)
         return self._client.read_whole(self._whole_call, model, messages, params)
 
     async def complete_async(
-        self, model: str, messages: Messages, **params: Unpack[MistralChatArgs]
+        self, model: str, messages: Messages, **params: Unpack[ChatArgs]
     ) -> ChatCompletionResponse:
         """:meth:`complete`, async."""
         check_keywords("Chat.complete_async", params, _ARGS)
         return await self._client.read_whole_async(self._whole_call, model, messages, params)
 
 
-def _check_stream(method: str, stream: bool, params: MistralChatArgs) -> None:
+def _check_stream(method: str, stream: bool, params: ChatArgs) -> None:
     check_keywords(method, params, _ARGS)
     if stream is not True:
         raise ValueError("chat.stream() always streams; use chat.complete() for stream=False")

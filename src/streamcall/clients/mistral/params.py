@@ -8,7 +8,7 @@ from typing import Any, TypedDict
 
 from streamcall.clients._params import RequestOptions
 
-__all__ = ["MistralChatArgs", "MistralChatParams", "MistralRequestOptions"]
+__all__ = ["ChatArgs", "MistralChatParams", "MistralRequestOptions"]
 
 
 class MistralChatParams(TypedDict, total=False):
@@ -42,5 +42,5 @@ class MistralRequestOptions(RequestOptions, total=False):
     """Another API root for this call."""
 
 
-class MistralChatArgs(MistralChatParams, MistralRequestOptions, total=False):
+class ChatArgs(MistralChatParams, MistralRequestOptions, total=False):
     """Every keyword a chat method takes after ``model`` and ``messages`` (``stream`` aside)."""

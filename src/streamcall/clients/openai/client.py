@@ -4,33 +4,42 @@
 ``EventStream[ChatCompletionChunk]`` (iterate it as the SDK's ``Stream``); without ``stream`` a
 ``ChatCompletion``. ``AsyncOpenAI`` has the same surface with ``await``. Point ``base_url`` at
 vLLM, llama.cpp's server, Ollama ``/v1``, Groq, xAI, DeepSeek, OpenRouter, Together or LM Studio.
+The keyword parameters of ``create`` and ``create_async`` are declared once, in :mod:`.params`.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Unpack
 
-from streamcall.clients._awaitable import AwaitableStream
-from streamcall.clients._base import BaseClient
+from streamcall.clients._base import BaseClient, StreamCall, WholeCall
 from streamcall.clients._codec import build_chat_body
+from streamcall.clients._params import (
+    ClientOptions,
+    ExtraRequestOptions,
+    Messages,
+    body_params,
+    check_keywords,
+    keys_of,
+)
 from streamcall.clients.openai.codec import ChatStreamCodec, decode_chat_completion
-from streamcall.transport.retries import RetryPolicy
-from streamcall.transport.timeouts import Timeouts
-from streamcall.wire.sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
+from streamcall.clients.openai.params import ChatArgs, Input, ResponseArgs
+from streamcall.wire.sse import SSEDecoder
 
 if TYPE_CHECKING:
     import httpx2
 
     from streamcall.clients.openai.models import ChatCompletion, ChatCompletionChunk
+    from streamcall.clients.openai.responses_models import Response, ResponseStreamEvent
     from streamcall.transport.http import TransportConfig
-    from streamcall.transport.stream import EventStream, EventStreamAsync
 
 __all__ = ["AsyncOpenAI", "OpenAI"]
 
 CHAT_PATH = "/chat/completions"
-_CALL_OPTIONS = ("timeout_ms", "retries", "extra_headers")
+_OPTIONS = keys_of(ExtraRequestOptions)
+_CHAT_ARGS = keys_of(ChatArgs)
+_RESPONSE_ARGS = keys_of(ResponseArgs)
 
 
 class OpenAI(BaseClient):
@@ -51,6 +60,8 @@ class OpenAI(BaseClient):
     env_api_key: ClassVar[str] = "OPENAI_API_KEY"
     env_base_url: ClassVar[str] = "OPENAI_BASE_URL"
     default_base_url: ClassVar[str] = "https://api.openai.com/v1"
+    headers_option: ClassVar[str] = "extra_headers"
+    _asynchronous: ClassVar[bool] = False  # whether chat.completions.create is awaited
 
     def __init__(
         self,
@@ -60,32 +71,17 @@ class OpenAI(BaseClient):
         organization: str | None = None,
         project: str | None = None,
         stream_usage: bool = True,
-        timeout_ms: int | None = None,
-        retries: int | RetryPolicy | None = None,
-        timeouts: Timeouts | None = None,
-        client: httpx2.Client | None = None,
-        async_client: httpx2.AsyncClient | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        headers = dict(default_headers or {})
+        headers = dict(options.get("default_headers") or {})
         if organization:
             headers["OpenAI-Organization"] = organization
         if project:
             headers["OpenAI-Project"] = project
-        super().__init__(
-            api_key,
-            base_url,
-            timeouts=timeouts,
-            timeout_ms=timeout_ms,
-            retries=retries,
-            client=client,
-            async_client=async_client,
-            default_headers=headers,
-        )
+        options["default_headers"] = headers
+        super().__init__(api_key, base_url, **options)
         self.stream_usage = stream_usage
-        self.max_event_size = max_event_size
-        self.chat = Chat(self, asynchronous=False)
+        self.chat = Chat(self, asynchronous=self._asynchronous)
         self.responses = Responses(self)
 
     def api_key(self) -> str:
@@ -103,50 +99,33 @@ class OpenAI(BaseClient):
         """The path of the chat endpoint (under ``base_url``)."""
         return CHAT_PATH
 
-    def _prepare(
-        self, params: dict[str, Any], stream: bool
+    def _chat_request(
+        self, model: str, messages: Messages, stream: bool, args: ChatArgs
     ) -> tuple[httpx2.Request, TransportConfig]:
-        model = params.pop("model")
-        messages = params.pop("messages")
-        timeout_ms, retries, headers = (params.pop(k, None) for k in _CALL_OPTIONS)
+        params = body_params(args, _OPTIONS)
         if stream and params.get("stream_options") is None and self.stream_usage:
             params["stream_options"] = {"include_usage": True}
         body = build_chat_body(model=model, messages=messages, stream=stream, params=params)
-        request = self.build_request(
-            "POST",
-            self.chat_path(model),
-            body,
-            accept="text/event-stream" if stream else "application/json",
-            headers=headers,
+        return self.call_request(self.chat_path(model), body, stream, args)
+
+    def _chat_stream(
+        self, model: str, messages: Messages, args: ChatArgs
+    ) -> StreamCall[ChatCompletionChunk]:
+        frames = SSEDecoder(self.max_event_size)
+        return StreamCall(
+            *self._chat_request(model, messages, True, args), frames, ChatStreamCodec()
         )
-        return request, self.call_config(stream, timeout_ms, retries)
 
-    def _stream(self, params: dict[str, Any]) -> EventStream[ChatCompletionChunk]:
-        request, config = self._prepare(params, stream=True)
-        frames, codec = SSEDecoder(self.max_event_size), ChatStreamCodec()
-        return self.sync_transport().stream(request, config, frames, codec, client_ref=self)
-
-    async def _stream_async(self, params: dict[str, Any]) -> EventStreamAsync[ChatCompletionChunk]:
-        request, config = self._prepare(params, stream=True)
-        frames, codec = SSEDecoder(self.max_event_size), ChatStreamCodec()
-        transport = self.async_transport()
-        return await transport.stream(request, config, frames, codec, client_ref=self)
-
-    def _complete(self, params: dict[str, Any]) -> ChatCompletion:
-        request, config = self._prepare(params, stream=False)
-        return decode_chat_completion(self.sync_transport().read(request, config))
-
-    async def _complete_async(self, params: dict[str, Any]) -> ChatCompletion:
-        request, config = self._prepare(params, stream=False)
-        return decode_chat_completion(await self.async_transport().read(request, config))
+    def _chat_whole(
+        self, model: str, messages: Messages, args: ChatArgs
+    ) -> WholeCall[ChatCompletion]:
+        return WholeCall(*self._chat_request(model, messages, False, args), decode_chat_completion)
 
 
 class AsyncOpenAI(OpenAI):
     """:class:`OpenAI` whose ``chat.completions.create`` is a coroutine, as in the SDK."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.chat = Chat(self, asynchronous=True)
+    _asynchronous: ClassVar[bool] = True
 
 
 class Chat:
@@ -158,220 +137,95 @@ class Chat:
         )
 
 
-def _params(call_locals: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in call_locals.items() if k not in ("self", "stream")}
-
-
 class Completions:
-    """``client.chat.completions``: ``create`` (sync) and ``create_async``."""
+    """``client.chat.completions``: ``create`` (sync) and ``create_async``, both taking the
+    keywords of :class:`~.params.ChatArgs` besides ``model``, ``messages`` and ``stream``."""
 
     def __init__(self, client: OpenAI) -> None:
         self._client = client
 
     def create(
-        self,
-        *,
-        model: str,
-        messages: Sequence[Any] | Iterable[Any],
-        stream: bool = False,
-        stream_options: Mapping[str, Any] | None = None,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        max_tokens: int | None = None,
-        max_completion_tokens: int | None = None,
-        n: int | None = None,
-        stop: str | list[str] | None = None,
-        seed: int | None = None,
-        tools: Sequence[Any] | None = None,
-        tool_choice: Any = None,
-        parallel_tool_calls: bool | None = None,
-        response_format: Any = None,
-        presence_penalty: float | None = None,
-        frequency_penalty: float | None = None,
-        logit_bias: Mapping[str, int] | None = None,
-        logprobs: bool | None = None,
-        top_logprobs: int | None = None,
-        reasoning_effort: str | None = None,
-        service_tier: str | None = None,
-        user: str | None = None,
-        metadata: Mapping[str, str] | None = None,
-        store: bool | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout_ms: int | None = None,
-        retries: int | RetryPolicy | None = None,
+        self, *, model: str, messages: Messages, stream: bool = False, **params: Unpack[ChatArgs]
     ) -> Any:
         """A chat completion: an ``EventStream[ChatCompletionChunk]`` with ``stream=True``
         (use it in ``with``), else a ``ChatCompletion``."""
-        params = _params(locals())
+        check_keywords("Completions.create", params, _CHAT_ARGS)
+        client = self._client
         if stream:
-            return self._client._stream(params)
-        return self._client._complete(params)
+            return client.open_stream(client._chat_stream, model, messages, params)
+        return client.read_whole(client._chat_whole, model, messages, params)
 
     def create_async(
-        self,
-        *,
-        model: str,
-        messages: Sequence[Any] | Iterable[Any],
-        stream: bool = False,
-        stream_options: Mapping[str, Any] | None = None,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        max_tokens: int | None = None,
-        max_completion_tokens: int | None = None,
-        n: int | None = None,
-        stop: str | list[str] | None = None,
-        seed: int | None = None,
-        tools: Sequence[Any] | None = None,
-        tool_choice: Any = None,
-        parallel_tool_calls: bool | None = None,
-        response_format: Any = None,
-        presence_penalty: float | None = None,
-        frequency_penalty: float | None = None,
-        logit_bias: Mapping[str, int] | None = None,
-        logprobs: bool | None = None,
-        top_logprobs: int | None = None,
-        reasoning_effort: str | None = None,
-        service_tier: str | None = None,
-        user: str | None = None,
-        metadata: Mapping[str, str] | None = None,
-        store: bool | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout_ms: int | None = None,
-        retries: int | RetryPolicy | None = None,
+        self, *, model: str, messages: Messages, stream: bool = False, **params: Unpack[ChatArgs]
     ) -> Any:
-        """:meth:`create`, async. With ``stream=True`` an :class:`AwaitableStream`: ``async
-        with ...create_async(..., stream=True) as stream`` (closed on leaving the block), or
-        ``await`` it for the ``EventStreamAsync`` (the caller then closes it). Otherwise an
-        awaitable of the ``ChatCompletion``."""
-        params = _params(locals())
+        """:meth:`create`, async: with ``stream=True`` an ``AwaitableStream`` (``async with``
+        it, or ``await`` it and close the stream), else an awaitable ``ChatCompletion``."""
+        check_keywords("Completions.create_async", params, _CHAT_ARGS)
+        client = self._client
         if stream:
-            return AwaitableStream(self._client._stream_async(params))
-        return self._client._complete_async(params)
+            return client.open_stream_async(client._chat_stream, model, messages, params)
+        return client.read_whole_async(client._chat_whole, model, messages, params)
 
 
 class AsyncCompletions(Completions):
-    """``AsyncOpenAI().chat.completions``: ``create`` is awaited, as in the SDK."""
+    """``AsyncOpenAI().chat.completions``: ``create`` is awaited (it is :meth:`create_async`)."""
 
-    def create(self, **kwargs: Any) -> Any:
-        """``await client.chat.completions.create(...)`` (or ``async with`` it when
-        streaming); see :meth:`create_async`."""
-        return self.create_async(**kwargs)
+    create = Completions.create_async
 
 
 class Responses:
-    """``client.responses``: the Responses API, ``create`` (sync) and ``create_async``."""
+    """``client.responses``: the Responses API, ``create`` (sync) and ``create_async``, both
+    taking the keywords of :class:`~.params.ResponseArgs` besides ``model``, ``input`` and
+    ``stream``."""
 
     def __init__(self, client: OpenAI) -> None:
         self._client = client
 
-    def _prepare(
-        self, params: dict[str, Any], stream: bool
+    def _request(
+        self, model: str, items: Input, stream: bool, args: ResponseArgs
     ) -> tuple[httpx2.Request, TransportConfig]:
         from streamcall.clients._codec import encode_json, without_none
 
-        client = self._client
-        model, items = params.pop("model"), params.pop("input")
         if not isinstance(model, str) or not model:
             raise ValueError(f"model must be a non-empty string, got {model!r}")
         if not isinstance(items, str) and (not isinstance(items, Sequence) or not items):
             raise ValueError("input must be a string or a non-empty list of input items")
-        timeout_ms, retries, headers = (params.pop(k, None) for k in _CALL_OPTIONS)
+        params = body_params(args, _OPTIONS)
         extra = params.pop("extra_body", None) or {}
         body = {"model": model, "input": items, "stream": stream, **without_none(params), **extra}
-        request = client.build_request(
-            "POST",
-            "/responses",
-            encode_json(body),
-            accept="text/event-stream" if stream else "application/json",
-            headers=headers,
-        )
-        return request, client.call_config(stream, timeout_ms, retries)
+        return self._client.call_request("/responses", encode_json(body), stream, args)
+
+    def _stream(
+        self, model: str, items: Input, args: ResponseArgs
+    ) -> StreamCall[ResponseStreamEvent]:
+        from streamcall.clients.openai.responses_codec import ResponsesStreamCodec
+
+        frames = SSEDecoder(self._client.max_event_size)
+        return StreamCall(*self._request(model, items, True, args), frames, ResponsesStreamCodec())
+
+    def _whole(self, model: str, items: Input, args: ResponseArgs) -> WholeCall[Response]:
+        from streamcall.clients.openai.responses_codec import decode_response
+
+        return WholeCall(*self._request(model, items, False, args), decode_response)
 
     def create(
-        self,
-        *,
-        model: str,
-        input: str | Sequence[Any],
-        stream: bool = False,
-        instructions: str | None = None,
-        tools: Sequence[Any] | None = None,
-        tool_choice: Any = None,
-        parallel_tool_calls: bool | None = None,
-        max_output_tokens: int | None = None,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        reasoning: Mapping[str, Any] | None = None,
-        text: Mapping[str, Any] | None = None,
-        previous_response_id: str | None = None,
-        store: bool | None = None,
-        metadata: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout_ms: int | None = None,
-        retries: int | RetryPolicy | None = None,
+        self, *, model: str, input: Input, stream: bool = False, **params: Unpack[ResponseArgs]
     ) -> Any:
         """A response: an ``EventStream[ResponseStreamEvent]`` with ``stream=True`` (use it
         in ``with``), else a ``Response``."""
-        params = _params(locals())  # first: nothing but the arguments is local yet
-        from streamcall.clients.openai.responses_codec import (
-            ResponsesStreamCodec,
-            decode_response,
-        )
-
-        request, config = self._prepare(params, stream)
-        transport = self._client.sync_transport()
+        check_keywords("Responses.create", params, _RESPONSE_ARGS)
+        client = self._client
         if stream:
-            frames = SSEDecoder(self._client.max_event_size)
-            return transport.stream(
-                request, config, frames, ResponsesStreamCodec(), client_ref=self._client
-            )
-        return decode_response(transport.read(request, config))
+            return client.open_stream(self._stream, model, input, params)
+        return client.read_whole(self._whole, model, input, params)
 
     def create_async(
-        self,
-        *,
-        model: str,
-        input: str | Sequence[Any],
-        stream: bool = False,
-        instructions: str | None = None,
-        tools: Sequence[Any] | None = None,
-        tool_choice: Any = None,
-        parallel_tool_calls: bool | None = None,
-        max_output_tokens: int | None = None,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        reasoning: Mapping[str, Any] | None = None,
-        text: Mapping[str, Any] | None = None,
-        previous_response_id: str | None = None,
-        store: bool | None = None,
-        metadata: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout_ms: int | None = None,
-        retries: int | RetryPolicy | None = None,
+        self, *, model: str, input: Input, stream: bool = False, **params: Unpack[ResponseArgs]
     ) -> Any:
-        """:meth:`create`, async. With ``stream=True`` an :class:`AwaitableStream`: ``async
-        with ...create_async(..., stream=True) as stream`` (closed on leaving the block), or
-        ``await`` it for the ``EventStreamAsync`` (the caller then closes it). Otherwise an
-        awaitable of the ``Response``."""
-        params = _params(locals())  # first: nothing but the arguments is local yet
+        """:meth:`create`, async: with ``stream=True`` an ``AwaitableStream`` (``async with``
+        it, or ``await`` it and close the stream), else an awaitable ``Response``."""
+        check_keywords("Responses.create_async", params, _RESPONSE_ARGS)
+        client = self._client
         if stream:
-            return AwaitableStream(self._create_async(params, stream))
-        return self._create_async(params, stream)
-
-    async def _create_async(self, params: dict[str, Any], stream: bool) -> Any:
-        from streamcall.clients.openai.responses_codec import (
-            ResponsesStreamCodec,
-            decode_response,
-        )
-
-        request, config = self._prepare(params, stream)
-        transport = self._client.async_transport()
-        if stream:
-            frames = SSEDecoder(self._client.max_event_size)
-            return await transport.stream(
-                request, config, frames, ResponsesStreamCodec(), client_ref=self._client
-            )
-        return decode_response(await transport.read(request, config))
+            return client.open_stream_async(self._stream, model, input, params)
+        return client.read_whole_async(self._whole, model, input, params)
