@@ -11,8 +11,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import msgspec
 
 from streamcall.clients._wire_model import WireModel
-from streamcall.errors import StreamDecodeError, StreamError
-from streamcall.transport.stream import EndOfStream, FrameCodec
+from streamcall.errors import APIError, StreamDecodeError, StreamError
 from streamcall.wire.sse import ServerSentEvent
 
 F = TypeVar("F")
@@ -185,10 +184,23 @@ class JsonDecoderPair(Generic[M]):
             raise decode_error(self.what, raw, exc) from None
 
 
-class _JsonFramesCodec(FrameCodec[F, T]):
-    """Batch decoding shared by the SSE and NDJSON codecs (see :class:`JsonSSECodec`)."""
+class _JsonFramesCodec(Generic[F, T]):
+    """Batch decoding shared by the SSE and NDJSON codecs (see :class:`JsonSSECodec`).
 
+    It meets :class:`~streamcall.transport.session.StreamCodec`: after each
+    :meth:`decode_all`, ``done``, ``error`` and ``finished`` tell the stream session how the
+    stream stands; a subclass's :meth:`wrap` sets them.
+    """
+
+    __slots__ = ("done", "error", "finished")
     payloads: ClassVar[JsonDecoderPair[Any]]
+    done_sentinel: ClassVar[str | None] = None
+    interrupted: ClassVar[str] = "The stream ended before its end"
+
+    def __init__(self) -> None:
+        self.done = False
+        self.error: APIError | None = None
+        self.finished = False
 
     def wrap(self, items: list[Any], raws: list[str]) -> list[T]:
         """The events for decoded payloads (called once per network read)."""
@@ -198,8 +210,9 @@ class _JsonFramesCodec(FrameCodec[F, T]):
         raise NotImplementedError
 
     def decode_all(self, frames: list[F]) -> list[T]:
-        if len(frames) > 1:
-            raws = self._texts(frames)
+        """The events of one network read: one msgspec call for all its payloads."""
+        raws = self._texts(frames)
+        if len(raws) > 1:
             try:
                 items = self.payloads.many.decode("[" + ",".join(raws) + "]")
             except msgspec.MsgspecError:
@@ -207,11 +220,25 @@ class _JsonFramesCodec(FrameCodec[F, T]):
             else:
                 if len(items) == len(raws):
                     return self.wrap(items, raws)
-        return super().decode_all(frames)
+        return self._one_by_one(raws)
 
-    def _decode_text(self, raw: str) -> T | None:
-        items = self.wrap([self.payloads.decode(raw)], [raw])
-        return items[0] if items else None
+    def _one_by_one(self, raws: list[str]) -> list[T]:
+        """The exact path: payload by payload, stopping at the end marker or an error."""
+        out: list[T] = []
+        decode = self.payloads.decode
+        for raw in raws:
+            if raw == self.done_sentinel:
+                self.done = True
+                break
+            try:
+                item = decode(raw)
+            except APIError as exc:
+                self.done, self.error = True, exc
+                break
+            out += self.wrap([item], [raw])
+            if self.done:
+                break
+        return out
 
 
 class JsonSSECodec(_JsonFramesCodec[ServerSentEvent, T]):
@@ -221,26 +248,20 @@ class JsonSSECodec(_JsonFramesCodec[ServerSentEvent, T]):
     array). Anything unusual (the ``[DONE]`` marker, an error payload, an unknown content type,
     bad JSON) takes the exact per-event path. Subclasses set ``payloads`` and implement
     :meth:`wrap` (payloads and their JSON texts -> events, noting finish reasons and errors;
-    it may return only the events before a stop, and set ``stop``).
+    at an end or an error it returns only the events before it and sets ``done``).
     """
 
+    __slots__ = ()
     done_sentinel: ClassVar[str | None] = "[DONE]"
 
     def _texts(self, frames: list[ServerSentEvent]) -> list[str]:
         return [frame.data for frame in frames]
 
-    def decode(self, frame: ServerSentEvent) -> T | None:
-        raw = frame.data
-        if raw == self.done_sentinel:
-            raise EndOfStream
-        return self._decode_text(raw)
-
 
 class JsonLinesCodec(_JsonFramesCodec[bytes, T]):
     """Base of the NDJSON codecs (one JSON payload per line); see :class:`JsonSSECodec`."""
 
+    __slots__ = ()
+
     def _texts(self, frames: list[bytes]) -> list[str]:
         return [line.decode("utf-8", "replace") for line in frames]
-
-    def decode(self, frame: bytes) -> T | None:
-        return self._decode_text(frame.decode("utf-8", "replace"))

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextvars import Token
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar
 
 from streamcall.errors import (
     APIConnectionError,
@@ -27,13 +28,8 @@ from streamcall.errors import (
     status_error_class,
 )
 from streamcall.transport.retries import DEFAULT_RETRY_POLICY, RetryPolicy
-from streamcall.transport.stream import (
-    EventStream,
-    EventStreamAsync,
-    FrameDecoder,
-    StreamCodec,
-    map_read_error,
-)
+from streamcall.transport.session import FrameDecoder, StreamCodec
+from streamcall.transport.stream import EventStream, EventStreamAsync, map_read_error
 from streamcall.transport.timeouts import DEFAULT_TIMEOUTS, Deadline, Timeouts
 
 if TYPE_CHECKING:
@@ -121,6 +117,7 @@ def status_error(
 
 
 C = TypeVar("C", Iterator[bytes], AsyncIterator[bytes])
+S = TypeVar("S", EventStream[Any], EventStreamAsync[Any])
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,17 +136,124 @@ class OpenResponse(Generic[C]):
     chunks: C
     first: bytes | None
 
+    def events(
+        self,
+        stream: type[S],
+        config: TransportConfig,
+        frames: FrameDecoder[Any],
+        codec: StreamCodec[Any, Any],
+        client_ref: object | None,
+    ) -> S:
+        """The body as an :class:`EventStream` or :class:`EventStreamAsync` (``stream``)."""
+        return stream(
+            self.response,
+            self.deadline,
+            frames,
+            codec,
+            secrets=config.secrets,
+            client_ref=client_ref,
+            chunks=self.chunks,
+            first=self.first,
+        )
+
+
+class _WholeBody:
+    """Frames and codec for a body read whole (``read()``): each network read is one event."""
+
+    done = False
+    error: APIError | None = None
+    finished = True
+    interrupted: ClassVar[str] = ""
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        return [chunk]
+
+    def end(self) -> list[bytes]:
+        return []
+
+    def decode_all(self, frames: list[bytes]) -> list[bytes]:
+        return frames
+
 
 class Exchange:
-    """The retry and timeout state of one request."""
+    """The retry and timeout state of one request, and every decision of its attempt loop.
 
-    __slots__ = ("config", "deadline", "request", "retries")
+    The loop runs each attempt inside ``with exchange:``, which sets the attempt's timeouts and
+    makes the deadline govern its reads; in it the loop sends, stores the response in
+    :attr:`response`, and passes each body chunk to :meth:`took` until it returns true. On
+    leaving the block the exchange decides: the body started (:attr:`opened`), or retry after
+    :attr:`delay` seconds (the block then ends without an exception), or the typed error is
+    raised. Unless :attr:`opened`, the loop closes :attr:`response` if there is one.
+    """
+
+    __slots__ = (
+        "_body",
+        "_token",
+        "config",
+        "deadline",
+        "delay",
+        "first",
+        "opened",
+        "request",
+        "response",
+        "retries",
+    )
 
     def __init__(self, request: httpx2.Request, config: TransportConfig) -> None:
         self.request = request
         self.config = config
         self.deadline = Deadline(config.timeouts)
         self.retries = 0
+        self.response: httpx2.Response | None = None
+        self.first: bytes | None = None
+        self.opened = False
+        self.delay = 0.0
+        self._body = bytearray()
+        self._token: Token[Deadline | None] | None = None
+
+    def __enter__(self) -> Exchange:
+        self.prepare_attempt()
+        self.response, self.first, self._body = None, None, bytearray()
+        self._token = self.deadline.activate()
+        return self
+
+    def took(self, chunk: bytes) -> bool:
+        """A body chunk of the attempt's response; whether to stop reading."""
+        assert self.response is not None
+        if self.response.status_code < 400:
+            self.first = chunk  # the headers do not end the first-byte wait: this does
+            return True
+        self._body += chunk
+        return len(self._body) >= MAX_ERROR_BODY
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> bool:
+        import httpx2
+
+        if self._token is not None:
+            Deadline.deactivate(self._token)
+            self._token = None
+        response = self.response
+        if response is None:  # sending failed
+            if isinstance(exc, httpx2.TransportError):
+                self.delay = self.transport_failed(exc)
+                return True
+            return False
+        if response.status_code >= 400:
+            if exc is None or isinstance(exc, httpx2.TransportError):
+                self.delay = self.status_failed(response, b"" if exc else bytes(self._body))
+                return True
+            return False
+        if exc is None:
+            self.deadline.body_started()
+            self.opened = True
+        elif isinstance(exc, httpx2.TimeoutException):  # no first body byte in time
+            self.delay = self.transport_failed(exc)
+            return True
+        elif isinstance(exc, httpx2.HTTPError):
+            raise map_read_error(exc, self.deadline, self.request, self.config.secrets) from exc
+        return False
 
     def prepare_attempt(self) -> None:
         """Set the request's httpx timeouts for the next attempt."""
@@ -208,32 +312,18 @@ class Exchange:
         return delay
 
 
-def _read_bounded(chunks: Any) -> bytes:
-    body = bytearray()
-    for chunk in chunks:
-        body += chunk
-        if len(body) >= MAX_ERROR_BODY:
-            break
-    return bytes(body)
-
-
-async def _aread_bounded(chunks: Any) -> bytes:
-    body = bytearray()
-    async for chunk in chunks:
-        body += chunk
-        if len(body) >= MAX_ERROR_BODY:
-            break
-    return bytes(body)
-
-
-class HTTPTransport:
-    """Sends requests on an ``httpx2.Client`` with streamcall's retries and deadlines."""
-
-    def __init__(self, client: httpx2.Client) -> None:
+class _Transport:
+    def __init__(self, client: Any) -> None:
         from streamcall.transport.timeouts import install_deadlines
 
         self.client = client
         install_deadlines(client)
+
+
+class HTTPTransport(_Transport):
+    """Sends requests on an ``httpx2.Client`` with streamcall's retries and deadlines."""
+
+    client: httpx2.Client
 
     def send(
         self, request: httpx2.Request, config: TransportConfig
@@ -245,45 +335,21 @@ class HTTPTransport:
         """
         import time
 
-        import httpx2
-
         exchange = Exchange(request, config)
-        deadline = exchange.deadline
         while True:
-            exchange.prepare_attempt()
-            token = deadline.activate()
             try:
-                response = self.client.send(request, stream=True)
-            except httpx2.TransportError as exc:
-                delay = exchange.transport_failed(exc)
-            else:
-                if response.status_code >= 400:
-                    try:
-                        raw_body = _read_bounded(response.iter_bytes())
-                    except httpx2.TransportError:
-                        raw_body = b""
-                    finally:
-                        response.close()
-                    delay = exchange.status_failed(response, raw_body)
-                else:
-                    # The headers do not end the first-byte wait: the first body byte does.
+                with exchange:
+                    response = exchange.response = self.client.send(request, stream=True)
                     chunks = response.iter_bytes()
-                    try:
-                        first = next(chunks, None)
-                    except httpx2.TimeoutException as exc:
-                        response.close()
-                        delay = exchange.transport_failed(exc)
-                    except BaseException as exc:
-                        response.close()
-                        if isinstance(exc, httpx2.HTTPError):
-                            raise map_read_error(exc, deadline, request, config.secrets) from exc
-                        raise
-                    else:
-                        deadline.body_started()
-                        return OpenResponse(response, deadline, chunks, first)
+                    for chunk in chunks:
+                        if exchange.took(chunk):
+                            break
             finally:
-                Deadline.deactivate(token)
-            time.sleep(delay)
+                if exchange.response is not None and not exchange.opened:
+                    exchange.response.close()
+            if exchange.opened:
+                return OpenResponse(response, exchange.deadline, chunks, exchange.first)
+            time.sleep(exchange.delay)
 
     def stream(
         self,
@@ -294,94 +360,41 @@ class HTTPTransport:
         client_ref: object | None = None,
     ) -> EventStream[Any]:
         """Send ``request`` and return its body as an :class:`EventStream`."""
-        opened = self.send(request, config)
-        return EventStream(
-            opened.response,
-            opened.deadline,
-            frames,
-            codec,
-            secrets=config.secrets,
-            client_ref=client_ref,
-            chunks=opened.chunks,
-            first=opened.first,
-        )
+        return self.send(request, config).events(EventStream, config, frames, codec, client_ref)
 
     def read(self, request: httpx2.Request, config: TransportConfig) -> bytes:
         """Send ``request`` and return its whole body (for non-streamed calls)."""
-        import httpx2
-
-        opened = self.send(request, config)
-        body = bytearray(opened.first or b"")
-        token = opened.deadline.activate()
-        try:
-            for chunk in opened.chunks:
-                body += chunk
-        except httpx2.HTTPError as exc:
-            raise map_read_error(exc, opened.deadline, request, config.secrets) from exc
-        finally:
-            Deadline.deactivate(token)
-            opened.response.close()
-        return bytes(body)
+        with self.stream(request, config, _WholeBody(), _WholeBody()) as parts:
+            return b"".join(parts)
 
 
-class AsyncHTTPTransport:
-    """Sends requests on an ``httpx2.AsyncClient`` with streamcall's retries and deadlines."""
+class AsyncHTTPTransport(_Transport):
+    """Sends requests on an ``httpx2.AsyncClient``; :class:`HTTPTransport`'s loop, awaiting."""
 
-    def __init__(self, client: httpx2.AsyncClient) -> None:
-        from streamcall.transport.timeouts import install_deadlines
-
-        self.client = client
-        install_deadlines(client)
+    client: httpx2.AsyncClient
 
     async def send(
         self, request: httpx2.Request, config: TransportConfig
     ) -> OpenResponse[AsyncIterator[bytes]]:
-        """Send until a success response's body starts; return it open (the caller closes it).
-
-        Waiting for the first body byte is part of the attempt, as in
-        :meth:`HTTPTransport.send`.
-        """
+        """As :meth:`HTTPTransport.send`."""
         import anyio
-        import httpx2
 
         exchange = Exchange(request, config)
-        deadline = exchange.deadline
         while True:
-            exchange.prepare_attempt()
-            token = deadline.activate()
             try:
-                response = await self.client.send(request, stream=True)
-            except httpx2.TransportError as exc:
-                delay = exchange.transport_failed(exc)
-            else:
-                if response.status_code >= 400:
-                    try:
-                        raw_body = await _aread_bounded(response.aiter_bytes())
-                    except httpx2.TransportError:
-                        raw_body = b""
-                    finally:
-                        await response.aclose()
-                    delay = exchange.status_failed(response, raw_body)
-                else:
-                    # The headers do not end the first-byte wait: the first body byte does.
+                with exchange:
+                    response = exchange.response = await self.client.send(request, stream=True)
                     chunks = response.aiter_bytes()
-                    try:
-                        first = await anext(chunks, None)
-                    except httpx2.TimeoutException as exc:
-                        await response.aclose()
-                        delay = exchange.transport_failed(exc)
-                    except BaseException as exc:
-                        with anyio.CancelScope(shield=True):
-                            await response.aclose()
-                        if isinstance(exc, httpx2.HTTPError):
-                            raise map_read_error(exc, deadline, request, config.secrets) from exc
-                        raise
-                    else:
-                        deadline.body_started()
-                        return OpenResponse(response, deadline, chunks, first)
+                    async for chunk in chunks:
+                        if exchange.took(chunk):
+                            break
             finally:
-                Deadline.deactivate(token)
-            await anyio.sleep(delay)
+                if exchange.response is not None and not exchange.opened:
+                    with anyio.CancelScope(shield=True):
+                        await exchange.response.aclose()
+            if exchange.opened:
+                return OpenResponse(response, exchange.deadline, chunks, exchange.first)
+            await anyio.sleep(exchange.delay)
 
     async def stream(
         self,
@@ -393,30 +406,9 @@ class AsyncHTTPTransport:
     ) -> EventStreamAsync[Any]:
         """Send ``request`` and return its body as an :class:`EventStreamAsync`."""
         opened = await self.send(request, config)
-        return EventStreamAsync(
-            opened.response,
-            opened.deadline,
-            frames,
-            codec,
-            secrets=config.secrets,
-            client_ref=client_ref,
-            chunks=opened.chunks,
-            first=opened.first,
-        )
+        return opened.events(EventStreamAsync, config, frames, codec, client_ref)
 
     async def read(self, request: httpx2.Request, config: TransportConfig) -> bytes:
         """Send ``request`` and return its whole body (for non-streamed calls)."""
-        import httpx2
-
-        opened = await self.send(request, config)
-        body = bytearray(opened.first or b"")
-        token = opened.deadline.activate()
-        try:
-            async for chunk in opened.chunks:
-                body += chunk
-        except httpx2.HTTPError as exc:
-            raise map_read_error(exc, opened.deadline, request, config.secrets) from exc
-        finally:
-            Deadline.deactivate(token)
-            await opened.response.aclose()
-        return bytes(body)
+        async with await self.stream(request, config, _WholeBody(), _WholeBody()) as parts:
+            return b"".join([part async for part in parts])

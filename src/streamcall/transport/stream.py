@@ -1,32 +1,28 @@
 """``EventStream[T]`` and ``EventStreamAsync[T]``: typed events over a streamed HTTP response.
 
-The pipeline for each network read is::
+Each network read goes to a :class:`~streamcall.transport.session.StreamSession` (framing, the
+provider's codec, the end marker, in-stream errors), which returns its typed events::
 
-    bytes --frames.feed()--> frames (SSE events, NDJSON lines) --codec.decode_all()--> [T]
+    bytes --session.feed()--> [T]        (at the end of the body: session.end())
 
-``frames`` is a sans-IO decoder from :mod:`streamcall.wire`; ``codec`` is the provider's pure
-object (a :class:`FrameCodec`) that turns frames into typed events, and sets ``codec.stop`` to
-:class:`EndOfStream` at the protocol's end marker (``data: [DONE]``) or to a
-:class:`~streamcall.errors.StreamError` the provider reported, after the events before it. The
-two classes below only move bytes: they share every decision through :func:`map_read_error` and
-the codec. The HTTP response is released when iteration ends, breaks or raises, on ``close()`` /
+Every decision of the read loop (which deadline governs a read, how a read error maps to a
+typed error, the total deadline between reads, the end, the drain after an end marker,
+redaction) is in :class:`_Reader`; the sync and async generators only read, yield and close.
+The HTTP response is released when iteration ends, breaks or raises, on ``close()`` /
 ``aclose()`` and on leaving a ``with`` block; a stream garbage-collected while open is closed
 and warns with ``ResourceWarning``.
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Sequence
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+import functools
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Sequence
+from contextvars import Token
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from streamcall.errors import (
-    APIConnectionError,
-    APIError,
-    StreamInterruptedError,
-    redact,
-)
+from streamcall._lifecycle import AsyncCloseable, Closeable
+from streamcall.errors import APIConnectionError, APIError, StreamInterruptedError, redact
+from streamcall.transport.session import FrameDecoder, StreamCodec, StreamSession
 from streamcall.transport.timeouts import Deadline
 
 if TYPE_CHECKING:
@@ -38,68 +34,15 @@ __all__ = [
     "EndOfStream",
     "EventStream",
     "EventStreamAsync",
-    "FrameCodec",
     "FrameDecoder",
     "StreamCodec",
 ]
 
 T = TypeVar("T")
-F = TypeVar("F")
 
 
 class EndOfStream(Exception):
-    """Raised by a codec at the protocol's end marker (for example ``data: [DONE]``)."""
-
-
-class FrameDecoder(Protocol[F]):
-    """A sans-IO framer such as :class:`~streamcall.wire.SSEDecoder`."""
-
-    def feed(self, chunk: bytes) -> list[F]: ...
-
-    def end(self) -> list[F]: ...
-
-
-class StreamCodec(Protocol[F, T]):
-    """Turns the frames of one network read into typed events; see :class:`FrameCodec`."""
-
-    stop: BaseException | None
-
-    def decode_all(self, frames: list[F]) -> list[T]: ...
-
-    def finish(self, ended: bool) -> None: ...
-
-
-class FrameCodec(Generic[F, T]):
-    """Base of the provider codecs: subclasses implement :meth:`decode` for one frame.
-
-    :meth:`decode_all` decodes the frames of one network read. When a frame ends the stream
-    (:class:`EndOfStream`) or reports an error, the events before it are still returned, and
-    the exception is kept in :attr:`stop` for the stream to raise after delivering them.
-    """
-
-    stop: BaseException | None = None
-
-    def decode(self, frame: F) -> T | None:
-        """One frame -> one event, or ``None`` to skip it; may raise (see the class)."""
-        raise NotImplementedError
-
-    def decode_all(self, frames: list[F]) -> list[T]:
-        """The events of ``frames``, in order; see the class docstring for stops."""
-        out: list[T] = []
-        decode = self.decode
-        try:
-            for frame in frames:
-                item = decode(frame)
-                if item is not None:
-                    out.append(item)
-                if self.stop is not None:  # decode() may end the stream without raising
-                    break
-        except (EndOfStream, APIError) as exc:
-            self.stop = exc
-        return out
-
-    def finish(self, ended: bool) -> None:
-        """Called once when the body ends (``ended``: after the end marker); may raise."""
+    """Kept for imports only: streams signal their end through ``StreamSession.done``."""
 
 
 def map_read_error(
@@ -118,22 +61,97 @@ def map_read_error(
     return APIConnectionError(f"Error while reading the stream: {detail}", request=request)
 
 
-def _expired(deadline: Deadline, request: httpx2.Request) -> APIError | None:
-    """The total-deadline error, checked between reads (covers transports without deadlines)."""
-    return deadline.error_for("total", request) if deadline.expired() else None
+class _Reader(Generic[T]):
+    """The read loop's decisions, shared by the sync and async loops.
 
+    Use: ``events = reader.begin(first)``; then, until ``stopped``: yield ``events``, read one
+    chunk inside ``with reader:`` (the deadline governs the read; an httpx2 error becomes the
+    typed error, or ends a drain), ``events = reader.received(chunk)``; finally
+    ``reader.end()`` raises what the stream ended with. After an end marker it keeps reading,
+    discarding, to drain the body (bounded in time and bytes) so the connection can be reused.
+    """
 
-class _StreamBase(Generic[T]):
-    response: httpx2.Response
+    __slots__ = (
+        "_drained",
+        "_token",
+        "deadline",
+        "draining",
+        "error",
+        "response",
+        "secrets",
+        "session",
+        "stopped",
+    )
 
-    def __init__(self, response: httpx2.Response, client_ref: object | None) -> None:
+    def __init__(
+        self,
+        response: httpx2.Response,
+        deadline: Deadline,
+        session: StreamSession[T],
+        secrets: Sequence[str],
+    ) -> None:
         self.response = response
-        self.client_ref = client_ref
+        self.deadline = deadline
+        self.session = session
+        self.secrets = secrets
+        self.stopped = False  # no more reads
+        self.draining = False  # past the end marker: reads are discarded
+        self.error: APIError | None = None
+        self._drained = 0
+        self._token: Token[Deadline | None] | None = None
 
-    @property
-    def closed(self) -> bool:
-        """Whether the HTTP response has been released."""
-        return self.response.is_closed
+    def begin(self, first: bytes | None) -> list[T]:
+        """The events of the chunk the transport read before handing the response over."""
+        return [] if first is None else self.received(first)
+
+    def __enter__(self) -> None:
+        self._token = self.deadline.activate()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> bool:
+        if self._token is not None:
+            Deadline.deactivate(self._token)
+            self._token = None
+        if exc is None:
+            return False
+        import httpx2
+
+        if not isinstance(exc, httpx2.HTTPError):
+            return False
+        if self.draining:  # the connection just is not reused
+            self.stopped = True
+            return True
+        raise map_read_error(exc, self.deadline, self.response.request, self.secrets) from exc
+
+    def received(self, chunk: bytes | None) -> list[T]:
+        """The events of one read (``None``: the body ended); sets what comes next."""
+        if self.draining:
+            self._drained += len(chunk or b"")
+            self.stopped = chunk is None or self._drained > DRAIN_LIMIT
+            return []
+        session = self.session
+        if chunk is None:
+            events = session.end()
+        else:
+            self.deadline.body_started()
+            events = session.feed(chunk)
+        if session.done:
+            self.error = session.error
+            self.draining = chunk is not None and self.error is None
+            self.stopped = not self.draining
+            if self.draining:
+                self.deadline.start_drain()
+        elif self.deadline.expired():  # transports without socket deadlines
+            self.error = self.deadline.error_for("total", self.response.request)
+            self.stopped = True
+        return events
+
+    def end(self) -> None:
+        """Raise the error the stream ended with (redacted), after its events."""
+        if self.error is not None:
+            self.error.redact(self.secrets)
+            raise self.error
 
 
 # The event generators below are module functions on purpose: they must not reference the
@@ -142,13 +160,52 @@ class _StreamBase(Generic[T]):
 # garbage collector, in an order where its sockets may be finalized first.
 
 
-class EventStream(_StreamBase[T]):
-    """A synchronous stream of typed events; an iterator and a context manager.
+def _iterate(
+    reader: _Reader[T], chunks: Iterator[bytes], first: bytes | None
+) -> Generator[T, None, None]:
+    try:
+        events = reader.begin(first)
+        while True:
+            yield from events
+            if reader.stopped:
+                break
+            chunk = None
+            with reader:
+                chunk = next(chunks, None)
+            events = reader.received(chunk)
+        reader.end()
+    finally:
+        reader.response.close()
+
+
+async def _aiterate(
+    reader: _Reader[T], chunks: AsyncIterator[bytes], first: bytes | None
+) -> AsyncGenerator[T, None]:
+    try:
+        events = reader.begin(first)
+        while True:
+            for event in events:
+                yield event
+            if reader.stopped:
+                break
+            chunk = None
+            with reader:
+                chunk = await anext(chunks, None)
+            events = reader.received(chunk)
+        reader.end()
+    finally:
+        await reader.response.aclose()
+
+
+class _StreamBase(Generic[T]):
+    """What the sync and async streams share: construction, ``closed``, ``client_ref``.
 
     ``chunks`` is the body iterator when the transport has already read the ``first`` body
     chunk (it waits for the body to start before handing the response over); by default the
-    stream reads ``response.iter_bytes()`` from the start.
+    stream reads the body from the start.
     """
+
+    _holds: ClassVar[str] = "its connection"
 
     def __init__(
         self,
@@ -159,13 +216,35 @@ class EventStream(_StreamBase[T]):
         *,
         secrets: Sequence[str] = (),
         client_ref: object | None = None,
-        chunks: Iterator[bytes] | None = None,
+        chunks: Any = None,
         first: bytes | None = None,
     ) -> None:
-        super().__init__(response, client_ref)
-        if chunks is None:
-            chunks = response.iter_bytes()
-        self._events = _iterate(response, deadline, frames, codec, secrets, chunks, first)
+        self.response = response
+        self.client_ref = client_ref
+        self._start(
+            _Reader(response, deadline, StreamSession(frames, codec), secrets), chunks, first
+        )
+
+    def _start(self, reader: _Reader[T], chunks: Any, first: bytes | None) -> None:
+        raise NotImplementedError
+
+    @property
+    def closed(self) -> bool:
+        """Whether the HTTP response has been released."""
+        return self.response.is_closed
+
+
+class EventStream(_StreamBase[T], Closeable):
+    """A synchronous stream of typed events; an iterator and a context manager."""
+
+    _events: Generator[T, None, None]
+
+    def _start(
+        self, reader: _Reader[T], chunks: Iterator[bytes] | None, first: bytes | None
+    ) -> None:
+        self._events = _iterate(
+            reader, self.response.iter_bytes() if chunks is None else chunks, first
+        )
 
     def __iter__(self) -> Iterator[T]:
         # The generator itself: a `for` loop then pays no Python-level __next__ per event.
@@ -174,143 +253,32 @@ class EventStream(_StreamBase[T]):
     def __next__(self) -> T:
         return next(self._events)
 
-    def __enter__(self) -> EventStream[T]:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def close(self) -> None:
         """Stop the stream and release the HTTP connection. Safe to call twice."""
         self._events.close()
         self.response.close()
 
-    def __del__(self) -> None:
-        response = getattr(self, "response", None)
-        if response is not None and not response.is_closed:
-            warnings.warn(
-                f"{type(self).__name__} was garbage-collected while open; use it in a `with` "
-                "block or call close() to release its connection",
-                ResourceWarning,
-                stacklevel=2,
-                source=self,
-            )
-            response.close()
+    def _unreleased(self) -> Callable[[], object] | None:
+        return None if self.response.is_closed else self.response.close
 
 
-def _iterate(
-    response: httpx2.Response,
-    deadline: Deadline,
-    frames: FrameDecoder[Any],
-    codec: StreamCodec[Any, T],
-    secrets: Sequence[str],
-    chunks: Iterator[bytes],
-    first: bytes | None,
-) -> Generator[T, None, None]:
-    import httpx2
+class EventStreamAsync(_StreamBase[T], AsyncCloseable):
+    """An asynchronous stream of typed events; an async iterator and async context manager."""
 
-    feed = frames.feed
-    decode_all = codec.decode_all
-    chunk: bytes | None
-    try:
-        try:
-            while True:
-                if first is not None:
-                    chunk, first = first, None
-                else:
-                    token = deadline.activate()
-                    try:
-                        chunk = next(chunks, None)
-                    except httpx2.HTTPError as exc:
-                        raise map_read_error(exc, deadline, response.request, secrets) from exc
-                    finally:
-                        Deadline.deactivate(token)
-                    if chunk is None:
-                        break
-                    deadline.body_started()
-                batch = feed(chunk)
-                if batch:
-                    yield from decode_all(batch)
-                    if codec.stop is not None:
-                        raise codec.stop
-                expired = _expired(deadline, response.request)
-                if expired is not None:
-                    raise expired
-            yield from decode_all(frames.end())
-            if codec.stop is not None:
-                raise codec.stop
-            codec.finish(False)
-        except EndOfStream:
-            codec.finish(True)
-            _drain(chunks, deadline)
-    except APIError as exc:
-        exc.redact(secrets)
-        raise
-    finally:
-        response.close()
+    _events: AsyncGenerator[T, None]
 
-
-def _drain(chunks: Iterator[bytes], deadline: Deadline) -> None:
-    """Read the body's last bytes after the end marker, so the connection can be reused."""
-    import httpx2
-
-    token = deadline.start_drain()
-    try:
-        received = 0
-        for chunk in chunks:
-            received += len(chunk)
-            if received > DRAIN_LIMIT:
-                break
-    except httpx2.HTTPError:
-        pass
-    finally:
-        Deadline.deactivate(token)
-
-
-class EventStreamAsync(_StreamBase[T]):
-    """An asynchronous stream of typed events; an async iterator and async context manager.
-
-    ``chunks`` and ``first`` as for :class:`EventStream` (``response.aiter_bytes()``).
-    """
-
-    def __init__(
-        self,
-        response: httpx2.Response,
-        deadline: Deadline,
-        frames: FrameDecoder[Any],
-        codec: StreamCodec[Any, T],
-        *,
-        secrets: Sequence[str] = (),
-        client_ref: object | None = None,
-        chunks: AsyncIterator[bytes] | None = None,
-        first: bytes | None = None,
+    def _start(
+        self, reader: _Reader[T], chunks: AsyncIterator[bytes] | None, first: bytes | None
     ) -> None:
-        super().__init__(response, client_ref)
-        if chunks is None:
-            chunks = response.aiter_bytes()
-        self._events = _aiterate(response, deadline, frames, codec, secrets, chunks, first)
+        self._events = _aiterate(
+            reader, self.response.aiter_bytes() if chunks is None else chunks, first
+        )
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self._events
 
     async def __anext__(self) -> T:
         return await self._events.__anext__()
-
-    async def __aenter__(self) -> EventStreamAsync[T]:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Stop the stream and release the HTTP connection. Safe to call twice."""
@@ -321,88 +289,10 @@ class EventStreamAsync(_StreamBase[T]):
         """Alias of :meth:`aclose`, as in the Mistral SDK's ``EventStreamAsync``."""
         await self.aclose()
 
-    def __del__(self) -> None:
-        response = getattr(self, "response", None)
-        if response is not None and not response.is_closed:
-            warnings.warn(
-                f"{type(self).__name__} was garbage-collected while open; use it in an "
-                "`async with` block or call aclose() to release its connection",
-                ResourceWarning,
-                stacklevel=2,
-                source=self,
-            )
-            _close_async_response_soon(response)
-
-
-async def _aiterate(
-    response: httpx2.Response,
-    deadline: Deadline,
-    frames: FrameDecoder[Any],
-    codec: StreamCodec[Any, T],
-    secrets: Sequence[str],
-    chunks: AsyncIterator[bytes],
-    first: bytes | None,
-) -> AsyncGenerator[T, None]:
-    import httpx2
-
-    feed = frames.feed
-    decode_all = codec.decode_all
-    chunk: bytes | None
-    try:
-        try:
-            while True:
-                if first is not None:
-                    chunk, first = first, None
-                else:
-                    token = deadline.activate()
-                    try:
-                        chunk = await anext(chunks, None)
-                    except httpx2.HTTPError as exc:
-                        raise map_read_error(exc, deadline, response.request, secrets) from exc
-                    finally:
-                        Deadline.deactivate(token)
-                    if chunk is None:
-                        break
-                    deadline.body_started()
-                batch = feed(chunk)
-                if batch:
-                    for item in decode_all(batch):
-                        yield item
-                    if codec.stop is not None:
-                        raise codec.stop
-                expired = _expired(deadline, response.request)
-                if expired is not None:
-                    raise expired
-            for item in decode_all(frames.end()):
-                yield item
-            if codec.stop is not None:
-                raise codec.stop
-            codec.finish(False)
-        except EndOfStream:
-            codec.finish(True)
-            await _adrain(chunks, deadline)
-    except APIError as exc:
-        exc.redact(secrets)
-        raise
-    finally:
-        await response.aclose()
-
-
-async def _adrain(chunks: AsyncIterator[bytes], deadline: Deadline) -> None:
-    """Read the body's last bytes after the end marker, so the connection can be reused."""
-    import httpx2
-
-    token = deadline.start_drain()
-    try:
-        received = 0
-        async for chunk in chunks:
-            received += len(chunk)
-            if received > DRAIN_LIMIT:
-                break
-    except httpx2.HTTPError:
-        pass
-    finally:
-        Deadline.deactivate(token)
+    def _unreleased(self) -> Callable[[], object] | None:
+        if self.response.is_closed:
+            return None
+        return functools.partial(_close_async_response_soon, self.response)
 
 
 def _close_async_response_soon(response: httpx2.Response) -> None:

@@ -123,12 +123,11 @@ class Deadline:
         if self.timeouts.first_byte is not None:
             self._first_byte_at = self._clock() + self.timeouts.first_byte
 
-    def start_drain(self, seconds: float = DRAIN_SECONDS) -> contextvars.Token[Deadline | None]:
+    def start_drain(self, seconds: float = DRAIN_SECONDS) -> None:
         """After the end marker: allow only a short wait for the body's last bytes."""
         cap = self._clock() + seconds
         if self._total_at is None or cap < self._total_at:
             self._total_at = cap
-        return self.activate()
 
     def error(self, request: httpx2.Request | None = None) -> StreamTimeoutError:
         """The error for the limit that was hit last."""

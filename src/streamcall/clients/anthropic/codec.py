@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from streamcall.clients._codec import JsonDecoderPair, JsonSSECodec
 from streamcall.clients.anthropic.models import Message, MessageStreamEvent
-from streamcall.errors import StreamError, StreamInterruptedError
-from streamcall.transport.stream import EndOfStream
+from streamcall.errors import StreamError
 
 __all__ = ["EVENTS", "MESSAGES", "MessagesStreamCodec", "decode_message"]
 
@@ -26,13 +25,9 @@ def decode_message(raw: bytes) -> Message:
 class MessagesStreamCodec(JsonSSECodec[MessageStreamEvent]):
     """SSE events of a Messages stream -> :class:`MessageStreamEvent`."""
 
-    __slots__ = ("_stopped", "stop")
+    __slots__ = ()
     payloads = EVENTS
-    done_sentinel = None
-
-    def __init__(self) -> None:
-        self._stopped = False
-        self.stop: BaseException | None = None
+    interrupted = "The Anthropic stream ended before message_stop"
 
     def wrap(self, items: list[MessageStreamEvent], raws: list[str]) -> list[MessageStreamEvent]:
         for position, (event, raw) in enumerate(zip(items, raws, strict=True)):
@@ -40,7 +35,8 @@ class MessagesStreamCodec(JsonSSECodec[MessageStreamEvent]):
             kind = event.type
             if kind == "error":
                 detail = event.error
-                self.stop = StreamError(
+                self.done = True
+                self.error = StreamError(
                     "The provider reported an error in the stream: "
                     f"{(detail.message if detail else None) or 'no message'}",
                     type=detail.type if detail else None,
@@ -48,11 +44,6 @@ class MessagesStreamCodec(JsonSSECodec[MessageStreamEvent]):
                 )
                 return items[:position]
             if kind == "message_stop":
-                self._stopped = True
-                self.stop = EndOfStream()
+                self.done = True
                 return items[: position + 1]
         return items
-
-    def finish(self, ended: bool) -> None:
-        if not ended and not self._stopped:
-            raise StreamInterruptedError("The Anthropic stream ended before message_stop")

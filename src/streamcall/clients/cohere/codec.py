@@ -14,7 +14,7 @@ from streamcall.clients._codec import (
     build_chat_body,
 )
 from streamcall.clients.cohere.models import ChatResponse, StreamEvent
-from streamcall.errors import StreamError, StreamInterruptedError
+from streamcall.errors import StreamError
 
 __all__ = ["EVENTS", "RESPONSES", "ChatStreamCodec", "build_chat_body", "decode_chat_response"]
 
@@ -31,32 +31,22 @@ def decode_chat_response(raw: bytes) -> ChatResponse:
 class ChatStreamCodec(JsonSSECodec[StreamEvent]):
     """SSE events of a v2 chat stream -> :class:`StreamEvent`."""
 
-    __slots__ = ("_error", "_finished", "stop")
+    __slots__ = ()
     payloads = EVENTS
-
-    def __init__(self) -> None:
-        self._error: StreamError | None = None
-        self._finished = False
-        self.stop: BaseException | None = None
+    interrupted = "The Cohere stream ended before its message-end event"
 
     def wrap(self, items: list[StreamEvent], raws: list[str]) -> list[StreamEvent]:
         for event, raw in zip(items, raws, strict=True):
             event.raw = raw
             if event.type == "message-end":
-                self._finished = True
+                self.finished = True
                 delta = event.delta
                 reason = delta.finish_reason if delta is not None else None
-                if (reason in ERROR_FINISH or (delta and delta.error)) and self._error is None:
+                if (reason in ERROR_FINISH or (delta and delta.error)) and self.error is None:
                     message = (delta.error if delta else None) or f"finish_reason={reason!r}"
-                    self._error = StreamError(
+                    self.error = StreamError(
                         f"Cohere ended the stream with an error: {message}",
                         type=reason,
                         body=raw,
                     )
         return items
-
-    def finish(self, ended: bool) -> None:
-        if self._error is not None:
-            raise self._error
-        if not self._finished and not ended:
-            raise StreamInterruptedError("The Cohere stream ended before its message-end event")

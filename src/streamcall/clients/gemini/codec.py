@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from streamcall.clients._codec import JsonDecoderPair, JsonSSECodec, payload_error
 from streamcall.clients.gemini.models import GenerateContentResponse
-from streamcall.errors import StreamInterruptedError
 
 __all__ = ["RESPONSES", "StreamCodec", "decode_response"]
 
@@ -23,13 +22,10 @@ def decode_response(raw: bytes) -> GenerateContentResponse:
 class StreamCodec(JsonSSECodec[GenerateContentResponse]):
     """SSE events of ``streamGenerateContent?alt=sse`` -> :class:`GenerateContentResponse`."""
 
-    __slots__ = ("_finished", "stop")
+    __slots__ = ()
     payloads = RESPONSES
     done_sentinel = None
-
-    def __init__(self) -> None:
-        self._finished = False
-        self.stop: BaseException | None = None
+    interrupted = "The Gemini stream ended without a finishReason"
 
     def wrap(
         self, items: list[GenerateContentResponse], raws: list[str]
@@ -37,13 +33,9 @@ class StreamCodec(JsonSSECodec[GenerateContentResponse]):
         for position, (item, raw) in enumerate(zip(items, raws, strict=True)):
             item.raw = raw
             if item.error is not None:
-                self.stop = payload_error({"error": item.error})
+                self.done, self.error = True, payload_error({"error": item.error})
                 return items[:position]
             for candidate in item.candidates:
                 if candidate.finish_reason is not None:
-                    self._finished = True
+                    self.finished = True
         return items
-
-    def finish(self, ended: bool) -> None:
-        if not self._finished:
-            raise StreamInterruptedError("The Gemini stream ended without a finishReason")

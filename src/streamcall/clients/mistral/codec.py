@@ -23,7 +23,7 @@ from streamcall.clients.mistral.models import (
     CompletionChunk,
     CompletionEvent,
 )
-from streamcall.errors import StreamError, StreamInterruptedError
+from streamcall.errors import StreamError
 
 __all__ = ["CHUNKS", "RESPONSES", "ChatStreamCodec", "build_chat_body", "decode_chat_response"]
 
@@ -53,16 +53,12 @@ class ChatStreamCodec(JsonSSECodec[CompletionEvent]):
     """SSE events of a chat stream -> :class:`CompletionEvent`.
 
     A chunk with ``finish_reason == "error"`` is still delivered; the :class:`StreamError` is
-    raised after it, when the stream ends, so no text is lost.
+    raised after it, when the stream ends (``error`` without ``done``), so no text is lost.
     """
 
-    __slots__ = ("_error", "_finished", "stop")
+    __slots__ = ()
     payloads = CHUNKS
-
-    def __init__(self) -> None:
-        self._error: StreamError | None = None
-        self._finished = False
-        self.stop: BaseException | None = None
+    interrupted = "The Mistral stream ended without a finish_reason or 'data: [DONE]'"
 
     def wrap(self, items: list[CompletionChunk], raws: list[str]) -> list[CompletionEvent]:
         for chunk in items:
@@ -72,18 +68,10 @@ class ChatStreamCodec(JsonSSECodec[CompletionEvent]):
         return [CompletionEvent(data=c, raw=r) for c, r in zip(items, raws, strict=True)]
 
     def _on_finish(self, finish_reason: str, chunk: CompletionChunk) -> None:
-        self._finished = True
-        if finish_reason == "error" and self._error is None:
-            self._error = StreamError(
+        self.finished = True
+        if finish_reason == "error" and self.error is None:
+            self.error = StreamError(
                 "Mistral ended the stream with finish_reason='error'",
                 type="finish_reason_error",
                 body=chunk.model_dump(),
-            )
-
-    def finish(self, ended: bool) -> None:
-        if self._error is not None:
-            raise self._error
-        if not ended and not self._finished:
-            raise StreamInterruptedError(
-                "The Mistral stream ended without a finish_reason or 'data: [DONE]'"
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from streamcall.clients._codec import JsonDecoderPair, JsonLinesCodec
 from streamcall.clients.ollama.models import ChatResponse
-from streamcall.errors import StreamError, StreamInterruptedError
+from streamcall.errors import StreamError
 
 __all__ = ["RESPONSES", "ChatStreamCodec", "decode_chat_response"]
 
@@ -19,25 +19,19 @@ def decode_chat_response(raw: bytes) -> ChatResponse:
 class ChatStreamCodec(JsonLinesCodec[ChatResponse]):
     """NDJSON lines of ``/api/chat`` -> :class:`ChatResponse`."""
 
-    __slots__ = ("_done", "stop")
+    __slots__ = ()
     payloads = RESPONSES
-
-    def __init__(self) -> None:
-        self._done = False
-        self.stop: BaseException | None = None
+    interrupted = "The Ollama stream ended before its done line"
 
     def wrap(self, items: list[ChatResponse], raws: list[str]) -> list[ChatResponse]:
         for position, (item, raw) in enumerate(zip(items, raws, strict=True)):
             item.raw = raw
             if item.error is not None:
-                self.stop = StreamError(
+                self.done = True
+                self.error = StreamError(
                     f"The provider reported an error in the stream: {item.error}", body=raw
                 )
                 return items[:position]
             if item.done:
-                self._done = True
+                self.finished = True
         return items
-
-    def finish(self, ended: bool) -> None:
-        if not self._done:
-            raise StreamInterruptedError("The Ollama stream ended before its done line")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from streamcall.clients._codec import JsonDecoderPair, JsonSSECodec
 from streamcall.clients.openai.models import ChatCompletion, ChatCompletionChunk
-from streamcall.errors import StreamInterruptedError
 
 __all__ = ["CHUNKS", "COMPLETIONS", "ChatStreamCodec", "decode_chat_completion"]
 
@@ -25,24 +24,15 @@ def decode_chat_completion(raw: bytes) -> ChatCompletion:
 class ChatStreamCodec(JsonSSECodec[ChatCompletionChunk]):
     """SSE events of a chat stream -> :class:`ChatCompletionChunk` (with ``raw`` set)."""
 
-    __slots__ = ("_finished", "stop")
+    __slots__ = ()
     payloads = CHUNKS
-
-    def __init__(self) -> None:
-        self._finished = False
-        self.stop: BaseException | None = None
+    interrupted = "The chat stream ended without a finish_reason or 'data: [DONE]'"
 
     def wrap(self, items: list[ChatCompletionChunk], raws: list[str]) -> list[ChatCompletionChunk]:
         for chunk, raw in zip(items, raws, strict=True):
             chunk.raw = raw
-            if not self._finished:
+            if not self.finished:
                 for choice in chunk.choices:
                     if choice.finish_reason is not None:
-                        self._finished = True
+                        self.finished = True
         return items
-
-    def finish(self, ended: bool) -> None:
-        if not ended and not self._finished:
-            raise StreamInterruptedError(
-                "The chat stream ended without a finish_reason or 'data: [DONE]'"
-            )

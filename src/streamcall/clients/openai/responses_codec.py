@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from streamcall.clients._codec import JsonDecoderPair, JsonSSECodec
 from streamcall.clients.openai.responses_models import Response, ResponseStreamEvent
-from streamcall.errors import StreamError, StreamInterruptedError
-from streamcall.transport.stream import EndOfStream
+from streamcall.errors import StreamError
 
 __all__ = ["EVENTS", "RESPONSES", "TERMINAL", "ResponsesStreamCodec", "decode_response"]
 
@@ -38,39 +37,28 @@ def _error(event: ResponseStreamEvent, raw: str) -> StreamError:
 class ResponsesStreamCodec(JsonSSECodec[ResponseStreamEvent]):
     """SSE events of a streamed response -> :class:`ResponseStreamEvent`."""
 
-    __slots__ = ("_error", "_terminal", "stop")
+    __slots__ = ()
     payloads = EVENTS
     done_sentinel = None
-
-    def __init__(self) -> None:
-        self._error: StreamError | None = None
-        self._terminal = False
-        self.stop: BaseException | None = None
+    interrupted = "The response stream ended before a terminal event"
 
     def wrap(self, items: list[ResponseStreamEvent], raws: list[str]) -> list[ResponseStreamEvent]:
         for position, (event, raw) in enumerate(zip(items, raws, strict=True)):
             event.raw = raw
             kind = event.type
-            if kind == "error" and self._error is None:
-                self._error = _error(event, raw)
+            if kind == "error" and self.error is None:
+                self.error = _error(event, raw)
             elif kind in TERMINAL:
-                self._terminal = True
+                self.done = True
                 response = event.response
-                if kind == "response.failed" and self._error is None:
+                if kind == "response.failed" and self.error is None:
                     failure = response.error if response is not None else None
-                    self._error = StreamError(
+                    self.error = StreamError(
                         "The response failed: "
                         f"{(failure.message if failure else None) or 'no message'}",
                         type=failure.code if failure else None,
                         code=failure.code if failure else None,
                         body=raw,
                     )
-                self.stop = EndOfStream()
                 return items[: position + 1]
         return items
-
-    def finish(self, ended: bool) -> None:
-        if self._error is not None:
-            raise self._error
-        if not self._terminal:
-            raise StreamInterruptedError("The response stream ended before a terminal event")
