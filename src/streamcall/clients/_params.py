@@ -22,7 +22,7 @@ __all__ = [
     "ExtraRequestOptions",
     "HTTPClientOptions",
     "LineClientOptions",
-    "Messages",
+    "MessagesArg",
     "RequestOptions",
     "StreamClientOptions",
     "body_params",
@@ -30,7 +30,7 @@ __all__ = [
     "keys_of",
 ]
 
-Messages: TypeAlias = Sequence[Any] | Iterable[Any]
+MessagesArg: TypeAlias = Sequence[Any] | Iterable[Any]
 """A ``messages`` argument: message models or dicts with a ``role``."""
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, ClassVar, Unpack
 
 from streamcall.clients._base import BaseClient, StreamCall, WholeCall
 from streamcall.clients._params import (
-    Messages,
+    MessagesArg,
     StreamClientOptions,
     body_params,
     check_keywords,
@@ -89,27 +89,27 @@ class Chat:
         self._client = client
 
     def _request(
-        self, model: str, messages: Messages, stream: bool, args: ChatArgs
+        self, model: str, messages: MessagesArg, stream: bool, args: ChatArgs
     ) -> tuple[httpx2.Request, TransportConfig]:
         params = body_params(args, _OPTIONS)
         body = build_chat_body(model=model, messages=messages, stream=stream, params=params)
         return self._client.call_request(CHAT_PATH, body, stream, args)
 
     def _stream_call(
-        self, model: str, messages: Messages, args: ChatArgs
+        self, model: str, messages: MessagesArg, args: ChatArgs
     ) -> StreamCall[CompletionEvent]:
         frames = SSEDecoder(self._client.max_event_size)
         return StreamCall(*self._request(model, messages, True, args), frames, ChatStreamCodec())
 
     def _whole_call(
-        self, model: str, messages: Messages, args: ChatArgs
+        self, model: str, messages: MessagesArg, args: ChatArgs
     ) -> WholeCall[ChatCompletionResponse]:
         return WholeCall(*self._request(model, messages, False, args), decode_chat_response)
 
     def stream(
         self,
         model: str,
-        messages: Messages,
+        messages: MessagesArg,
         *,
         stream: bool = True,
         **params: Unpack[ChatArgs],
@@ -125,7 +125,7 @@ class Chat:
     def stream_async(
         self,
         model: str,
-        messages: Messages,
+        messages: MessagesArg,
         *,
         stream: bool = True,
         **params: Unpack[ChatArgs],
@@ -136,14 +136,14 @@ class Chat:
         return self._client.open_stream_async(self._stream_call, model, messages, params)
 
     def complete(
-        self, model: str, messages: Messages, **params: Unpack[ChatArgs]
+        self, model: str, messages: MessagesArg, **params: Unpack[ChatArgs]
     ) -> ChatCompletionResponse:
         """A whole (non-streamed) chat completion."""
         check_keywords("Chat.complete", params, _ARGS)
         return self._client.read_whole(self._whole_call, model, messages, params)
 
     async def complete_async(
-        self, model: str, messages: Messages, **params: Unpack[ChatArgs]
+        self, model: str, messages: MessagesArg, **params: Unpack[ChatArgs]
     ) -> ChatCompletionResponse:
         """:meth:`complete`, async."""
         check_keywords("Chat.complete_async", params, _ARGS)

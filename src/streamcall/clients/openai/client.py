@@ -18,7 +18,7 @@ from streamcall.clients._codec import build_chat_body
 from streamcall.clients._params import (
     ClientOptions,
     ExtraRequestOptions,
-    Messages,
+    MessagesArg,
     body_params,
     check_keywords,
     keys_of,
@@ -100,7 +100,7 @@ class OpenAI(BaseClient):
         return CHAT_PATH
 
     def _chat_request(
-        self, model: str, messages: Messages, stream: bool, args: ChatArgs
+        self, model: str, messages: MessagesArg, stream: bool, args: ChatArgs
     ) -> tuple[httpx2.Request, TransportConfig]:
         params = body_params(args, _OPTIONS)
         if stream and params.get("stream_options") is None and self.stream_usage:
@@ -109,7 +109,7 @@ class OpenAI(BaseClient):
         return self.call_request(self.chat_path(model), body, stream, args)
 
     def _chat_stream(
-        self, model: str, messages: Messages, args: ChatArgs
+        self, model: str, messages: MessagesArg, args: ChatArgs
     ) -> StreamCall[ChatCompletionChunk]:
         frames = SSEDecoder(self.max_event_size)
         return StreamCall(
@@ -117,7 +117,7 @@ class OpenAI(BaseClient):
         )
 
     def _chat_whole(
-        self, model: str, messages: Messages, args: ChatArgs
+        self, model: str, messages: MessagesArg, args: ChatArgs
     ) -> WholeCall[ChatCompletion]:
         return WholeCall(*self._chat_request(model, messages, False, args), decode_chat_completion)
 
@@ -145,7 +145,7 @@ class Completions:
         self._client = client
 
     def create(
-        self, *, model: str, messages: Messages, stream: bool = False, **params: Unpack[ChatArgs]
+        self, *, model: str, messages: MessagesArg, stream: bool = False, **params: Unpack[ChatArgs]
     ) -> Any:
         """A chat completion: an ``EventStream[ChatCompletionChunk]`` with ``stream=True``
         (use it in ``with``), else a ``ChatCompletion``."""
@@ -156,7 +156,7 @@ class Completions:
         return client.read_whole(client._chat_whole, model, messages, params)
 
     def create_async(
-        self, *, model: str, messages: Messages, stream: bool = False, **params: Unpack[ChatArgs]
+        self, *, model: str, messages: MessagesArg, stream: bool = False, **params: Unpack[ChatArgs]
     ) -> Any:
         """:meth:`create`, async: with ``stream=True`` an ``AwaitableStream`` (``async with``
         it, or ``await`` it and close the stream), else an awaitable ``ChatCompletion``."""
