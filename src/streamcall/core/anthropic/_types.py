@@ -310,20 +310,9 @@ class AnthropicSpec(ChatSpecBase):
     }
     """Where each neutral call parameter goes (see ``core/base/params.py``)."""
 
-    stream_type: type[BaseStream[Any, Any, Any]] = AnthropicStream
-    response_type: type[BaseCallResponse[Any]] = AnthropicCallResponse
-
-    @property
-    def tool_base(self) -> type[BaseTool]:
-        """The base class of Anthropic tools (imports pydantic on first use)."""
-        from streamcall.core.anthropic.tool import AnthropicTool
-
-        return AnthropicTool
-
-    def default_client(self) -> Any:
-        from streamcall.clients.anthropic import Anthropic
-
-        return Anthropic()
+    stream_type = AnthropicStream
+    tool_type = "streamcall.core.anthropic.tool:AnthropicTool"
+    client_method = "messages.create"
 
     def call_kwargs(self, context: CallContext, json_mode: bool) -> dict[str, Any]:
         """System messages move to ``system``; ``max_tokens`` gets a default; JSON mode is an
@@ -353,15 +342,3 @@ class AnthropicSpec(ChatSpecBase):
     def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
         """Make the model call the tool ``name``."""
         call_kwargs["tool_choice"] = {"type": "tool", "name": name}
-
-    def stream(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return client.messages.create(stream=True, **call_kwargs)
-
-    async def stream_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return await client.messages.create_async(stream=True, **call_kwargs)
-
-    def complete(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return client.messages.create(**call_kwargs)
-
-    async def complete_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return await client.messages.create_async(**call_kwargs)

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 from streamcall.core.base._call import make_call_decorator
 from streamcall.core.base.call_response import BaseCallResponse
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
-from streamcall.core.base.stream import BaseStream
 from streamcall.core.openai._types import (
     OpenAICallParams,
     OpenAICallResponse,
@@ -24,7 +23,6 @@ from streamcall.core.openai._types import (
 if TYPE_CHECKING:
     from streamcall.core.azure.tool import AzureTool
     from streamcall.core.base._typing import CallDecorator
-    from streamcall.core.base.tool import BaseTool
 
 __all__ = [
     "AsyncAzureDynamicConfig",
@@ -80,20 +78,8 @@ class AzureSpec(OpenAISpec):
     """How the call layer talks to Azure OpenAI."""
 
     provider = "azure"
-    stream_type: type[BaseStream[Any, Any, Any]] = AzureStream
-    response_type: type[BaseCallResponse[Any]] = AzureCallResponse
-
-    @property
-    def tool_base(self) -> type[BaseTool]:
-        """The base class of Azure tools (imports pydantic on first use)."""
-        from streamcall.core.azure.tool import AzureTool
-
-        return AzureTool
-
-    def default_client(self) -> Any:
-        from streamcall.clients.azure import AzureOpenAI
-
-        return AzureOpenAI()
+    stream_type = AzureStream
+    tool_type = "streamcall.core.azure.tool:AzureTool"
 
 
 azure_call: CallDecorator[AzureStream, AzureCallResponse, AzureCallParams] = make_call_decorator(

@@ -11,12 +11,13 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from streamcall.core.base._lazy import load
 from streamcall.core.base._sdk_clients import adopt_client
 from streamcall.core.base.call_response import BaseCallResponse, CallContext
 from streamcall.core.base.messages import BaseMessageParam, as_messages, render_template
-from streamcall.core.base.params import ParamMap, to_provider_params
+from streamcall.core.base.params import COMMON_PARAMS, ParamMap, to_provider_params
 from streamcall.core.base.stream import BaseStream
 from streamcall.core.base.types import Metadata
 
@@ -34,11 +35,15 @@ class ProviderSpec(Protocol):
     """What a provider contributes to the call layer."""
 
     provider: str
-    stream_type: type[BaseStream[Any, Any, Any]]
-    response_type: type[BaseCallResponse[Any]]
     client_provider: str
     """The provider whose clients this spec drives, where it differs from ``provider`` (a
     compatible provider from the registry); empty otherwise."""
+
+    @property
+    def stream_type(self) -> type[BaseStream[Any, Any, Any]]: ...
+
+    @property
+    def response_type(self) -> type[BaseCallResponse[Any]]: ...
 
     @property
     def common_params(self) -> ParamMap:
@@ -74,14 +79,51 @@ def wire_message(message: Any) -> Any:
     return message
 
 
-class ChatSpecBase:
-    """What the provider specs share: client kwargs from a call's context.
+_SAME_NAMES: ParamMap = {name: name for name in COMMON_PARAMS}
 
-    Subclasses set ``provider``, ``stream_type``, ``response_type``, ``common_params``, and
-    implement ``tool_base``, ``default_client``, ``force_tool`` and the four client calls.
+
+class ChatSpecBase:
+    """What the provider specs share, declared by each spec as class attributes:
+
+    - ``provider``, ``stream_type`` (the stream class; ``response_type`` is its
+      ``call_response_type``) and ``common_params`` (by default every neutral parameter under
+      its own name, as OpenAI Chat Completions takes them);
+    - ``tool_type``: the ``"module:Class"`` of the provider's tool base, imported on first use
+      (it is a pydantic model);
+    - ``client_method``: the client method a whole call goes to (``"chat.complete"``), and
+      ``stream_method`` where a stream has its own (``"chat.stream"``); else the stream is
+      ``client_method(stream=True)``. The async ones are the same names ending in ``_async``.
+
+    The default client is the registry's client class of the provider, made with no arguments
+    (it reads its key and URL from the environment). Request kwargs and ``force_tool`` follow
+    OpenAI Chat Completions; providers that differ override them.
     """
 
+    provider: str
     client_provider = ""
+    stream_type: type[BaseStream[Any, Any, Any]]
+    response_type: type[BaseCallResponse[Any]]
+    common_params: ClassVar[ParamMap] = _SAME_NAMES
+    tool_type: ClassVar[str]
+    client_method: ClassVar[str]
+    stream_method: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "stream_type" in cls.__dict__ and "response_type" not in cls.__dict__:
+            cls.response_type = cls.stream_type.call_response_type
+
+    @property
+    def tool_base(self) -> type[BaseTool]:
+        """The base class of the provider's tools (imports pydantic on first use)."""
+        tool: type[BaseTool] = load(self.tool_type)
+        return tool
+
+    def default_client(self) -> Any:
+        """A client of the provider, configured from the environment."""
+        from streamcall.registry import entry
+
+        return entry(self.client_provider or self.provider).client_class()()
 
     def user_message_param(self, message: Any) -> Any:
         """The call's user message as ``stream.user_message_param`` gives it: in the provider's
@@ -100,6 +142,29 @@ class ChatSpecBase:
         if json_mode:
             kwargs.setdefault("response_format", {"type": "json_object"})
         return kwargs
+
+    def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
+        """Make the model call the function ``name``."""
+        call_kwargs["tool_choice"] = {"type": "function", "function": {"name": name}}
+
+    def _method(self, client: Any, stream: bool, suffix: str = "") -> Callable[..., Any]:
+        path = (self.stream_method if stream else None) or self.client_method
+        method: Callable[..., Any] = functools.reduce(getattr, f"{path}{suffix}".split("."), client)
+        if stream and self.stream_method is None:
+            return functools.partial(method, stream=True)
+        return method
+
+    def stream(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return self._method(client, True)(**call_kwargs)
+
+    async def stream_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return await self._method(client, True, "_async")(**call_kwargs)
+
+    def complete(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return self._method(client, False)(**call_kwargs)
+
+    async def complete_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
+        return await self._method(client, False, "_async")(**call_kwargs)
 
 
 def _fn_args(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -392,33 +391,11 @@ class CohereSpec(ChatSpecBase):
     }
     """Where each neutral call parameter goes (see ``core/base/params.py``)."""
 
-    stream_type: type[BaseStream[Any, Any, Any]] = CohereStream
-    response_type: type[BaseCallResponse[Any]] = CohereCallResponse
-
-    @property
-    def tool_base(self) -> type[BaseTool]:
-        """The base class of Cohere tools (imports pydantic on first use)."""
-        from streamcall.core.cohere.tool import CohereTool
-
-        return CohereTool
-
-    def default_client(self) -> Any:
-        from streamcall.clients.cohere import ClientV2
-
-        return ClientV2()
+    stream_type = CohereStream
+    tool_type = "streamcall.core.cohere.tool:CohereTool"
+    client_method = "chat"
+    stream_method = "chat_stream"
 
     def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
         """Make the model call a tool (only one is offered for a response model)."""
         call_kwargs["tool_choice"] = "REQUIRED"
-
-    def stream(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return client.chat_stream(**call_kwargs)
-
-    async def stream_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return await client.chat_stream_async(**call_kwargs)
-
-    def complete(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return client.chat(**call_kwargs)
-
-    async def complete_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return await client.chat_async(**call_kwargs)

@@ -298,20 +298,10 @@ class GeminiSpec(ChatSpecBase):
     }
     """Where each neutral call parameter goes (see ``core/base/params.py``)."""
 
-    stream_type: type[BaseStream[Any, Any, Any]] = GeminiStream
-    response_type: type[BaseCallResponse[Any]] = GeminiCallResponse
-
-    @property
-    def tool_base(self) -> type[BaseTool]:
-        """The base class of Gemini tools (imports pydantic on first use)."""
-        from streamcall.core.gemini.tool import GeminiTool
-
-        return GeminiTool
-
-    def default_client(self) -> Any:
-        from streamcall.clients.gemini import Gemini
-
-        return Gemini()
+    stream_type = GeminiStream
+    tool_type = "streamcall.core.gemini.tool:GeminiTool"
+    client_method = "models.generate_content"
+    stream_method = "models.generate_content_stream"
 
     def user_message_param(self, message: Any) -> Any:
         """The user content as Gemini takes it (``{"role": "user", "parts": [...]}``)."""
@@ -342,15 +332,3 @@ class GeminiSpec(ChatSpecBase):
         call_kwargs["config"]["toolConfig"] = {
             "functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": [name]}
         }
-
-    def stream(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return client.models.generate_content_stream(**call_kwargs)
-
-    async def stream_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return await client.models.generate_content_stream_async(**call_kwargs)
-
-    def complete(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return client.models.generate_content(**call_kwargs)
-
-    async def complete_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return await client.models.generate_content_async(**call_kwargs)

@@ -21,7 +21,6 @@ from streamcall.core.base._accumulate import Usage
 from streamcall.core.base._call import make_call_decorator
 from streamcall.core.base.call_response import BaseCallResponse
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
-from streamcall.core.base.stream import BaseStream
 from streamcall.core.openai._types import (
     OpenAICallParams,
     OpenAICallResponse,
@@ -34,7 +33,6 @@ from streamcall.core.openai._types import (
 
 if TYPE_CHECKING:
     from streamcall.core.base._typing import OptionalModelCallDecorator
-    from streamcall.core.base.tool import BaseTool
     from streamcall.core.local.tool import LocalTool
 
 __all__ = [
@@ -126,23 +124,12 @@ class LocalStream(OpenAIStream):
 
 
 class LocalSpec(OpenAISpec):
-    """How the call layer talks to the in-process model."""
+    """How the call layer talks to the in-process model (loaded models are shared by the
+    whole process, so that the default client, a new ``LocalModel``, is light)."""
 
     provider = "local"
-    stream_type: type[BaseStream[Any, Any, Any]] = LocalStream
-    response_type: type[BaseCallResponse[Any]] = LocalCallResponse
-
-    @property
-    def tool_base(self) -> type[BaseTool]:
-        """The base class of local tools (imports pydantic on first use)."""
-        from streamcall.core.local.tool import LocalTool
-
-        return LocalTool
-
-    def default_client(self) -> Any:
-        from streamcall.clients.local import LocalModel
-
-        return LocalModel()  # light: loaded models are shared by the whole process
+    stream_type = LocalStream
+    tool_type = "streamcall.core.local.tool:LocalTool"
 
 
 _local_call = make_call_decorator(LocalSpec())

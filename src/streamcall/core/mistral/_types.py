@@ -259,33 +259,11 @@ class MistralSpec(ChatSpecBase):
     """How the call layer talks to Mistral."""
 
     provider = "mistral"
-    common_params: ClassVar[ParamMap] = {
-        "max_tokens": "max_tokens",
-        "temperature": "temperature",
-        "top_p": "top_p",
-        "stop": "stop",
-        "seed": "random_seed",
-        "presence_penalty": "presence_penalty",
-        "frequency_penalty": "frequency_penalty",
-        "tool_choice": "tool_choice",
-        "parallel_tool_calls": "parallel_tool_calls",
-    }
-    """Where each neutral call parameter goes (see ``core/base/params.py``)."""
-
-    stream_type: type[BaseStream[Any, Any, Any]] = MistralStream
-    response_type: type[BaseCallResponse[Any]] = MistralCallResponse
-
-    @property
-    def tool_base(self) -> type[BaseTool]:
-        """The base class of Mistral tools (imports pydantic on first use)."""
-        from streamcall.core.mistral.tool import MistralTool
-
-        return MistralTool
-
-    def default_client(self) -> Any:
-        from streamcall.clients.mistral import Mistral
-
-        return Mistral()
+    common_params: ClassVar[ParamMap] = {**ChatSpecBase.common_params, "seed": "random_seed"}
+    stream_type = MistralStream
+    tool_type = "streamcall.core.mistral.tool:MistralTool"
+    client_method = "chat.complete"
+    stream_method = "chat.stream"
 
     def user_message_param(self, message: Any) -> Any:
         """A ``UserMessage``, as Mirascope v1 gives the Mistral SDK's."""
@@ -300,19 +278,3 @@ class MistralSpec(ChatSpecBase):
             return msgspec.convert(wire, UserMessage)
         except msgspec.ValidationError:
             return wire
-
-    def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
-        """Make the model call the function ``name``."""
-        call_kwargs["tool_choice"] = {"type": "function", "function": {"name": name}}
-
-    def stream(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return client.chat.stream(**call_kwargs)
-
-    async def stream_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return await client.chat.stream_async(**call_kwargs)
-
-    def complete(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return client.chat.complete(**call_kwargs)
-
-    async def complete_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return await client.chat.complete_async(**call_kwargs)

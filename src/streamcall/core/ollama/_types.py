@@ -207,20 +207,9 @@ class OllamaSpec(ChatSpecBase):
     }
     """Where each neutral call parameter goes (see ``core/base/params.py``)."""
 
-    stream_type: type[BaseStream[Any, Any, Any]] = OllamaStream
-    response_type: type[BaseCallResponse[Any]] = OllamaCallResponse
-
-    @property
-    def tool_base(self) -> type[BaseTool]:
-        """The base class of Ollama tools (imports pydantic on first use)."""
-        from streamcall.core.ollama.tool import OllamaTool
-
-        return OllamaTool
-
-    def default_client(self) -> Any:
-        from streamcall.clients.ollama import Ollama
-
-        return Ollama()
+    stream_type = OllamaStream
+    tool_type = "streamcall.core.ollama.tool:OllamaTool"
+    client_method = "chat"
 
     def call_kwargs(self, context: CallContext, json_mode: bool) -> dict[str, Any]:
         """As for other chat APIs, with JSON mode as ``format: "json"``; content given as text
@@ -233,15 +222,3 @@ class OllamaSpec(ChatSpecBase):
 
     def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
         """Ollama cannot force a tool: offer only that tool (it is the only one given)."""
-
-    def stream(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return client.chat(stream=True, **call_kwargs)
-
-    async def stream_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return await client.chat_async(stream=True, **call_kwargs)
-
-    def complete(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return client.chat(**call_kwargs)
-
-    async def complete_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return await client.chat_async(**call_kwargs)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from streamcall.clients.openai.models import (
@@ -27,7 +26,6 @@ from streamcall.core.base._accumulate import (
 from streamcall.core.base._call import ChatSpecBase
 from streamcall.core.base.call_response import BaseCallResponse, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
-from streamcall.core.base.params import ParamMap
 from streamcall.core.base.stream import BaseStream
 from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
 
@@ -250,46 +248,6 @@ class OpenAISpec(ChatSpecBase):
     """How the call layer talks to OpenAI Chat Completions."""
 
     provider = "openai"
-    common_params: ClassVar[ParamMap] = {
-        "max_tokens": "max_tokens",
-        "temperature": "temperature",
-        "top_p": "top_p",
-        "stop": "stop",
-        "seed": "seed",
-        "presence_penalty": "presence_penalty",
-        "frequency_penalty": "frequency_penalty",
-        "tool_choice": "tool_choice",
-        "parallel_tool_calls": "parallel_tool_calls",
-    }
-    """Where each neutral call parameter goes (see ``core/base/params.py``)."""
-
-    stream_type: type[BaseStream[Any, Any, Any]] = OpenAIStream
-    response_type: type[BaseCallResponse[Any]] = OpenAICallResponse
-
-    @property
-    def tool_base(self) -> type[BaseTool]:
-        """The base class of OpenAI tools (imports pydantic on first use)."""
-        from streamcall.core.openai.tool import OpenAITool
-
-        return OpenAITool
-
-    def default_client(self) -> Any:
-        from streamcall.clients.openai import OpenAI
-
-        return OpenAI()
-
-    def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
-        """Make the model call the function ``name``."""
-        call_kwargs["tool_choice"] = {"type": "function", "function": {"name": name}}
-
-    def stream(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return client.chat.completions.create(stream=True, **call_kwargs)
-
-    async def stream_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return await client.chat.completions.create_async(stream=True, **call_kwargs)
-
-    def complete(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return client.chat.completions.create(**call_kwargs)
-
-    async def complete_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return await client.chat.completions.create_async(**call_kwargs)
+    stream_type = OpenAIStream
+    tool_type = "streamcall.core.openai.tool:OpenAITool"
+    client_method = "chat.completions.create"

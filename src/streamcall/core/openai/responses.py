@@ -349,20 +349,9 @@ class OpenAIResponsesSpec(ChatSpecBase):
     }
     """Where each neutral call parameter goes (see ``core/base/params.py``)."""
 
-    stream_type: type[BaseStream[Any, Any, Any]] = OpenAIResponsesStream
-    response_type: type[BaseCallResponse[Any]] = OpenAIResponsesCallResponse
-
-    @property
-    def tool_base(self) -> type[BaseTool]:
-        """The base class of OpenAI tools (imports pydantic on first use)."""
-        from streamcall.core.openai.tool import OpenAITool
-
-        return OpenAITool
-
-    def default_client(self) -> Any:
-        from streamcall.clients.openai import OpenAI
-
-        return OpenAI()
+    stream_type = OpenAIResponsesStream
+    tool_type = "streamcall.core.openai.tool:OpenAITool"
+    client_method = "responses.create"
 
     def call_kwargs(self, context: CallContext, json_mode: bool) -> dict[str, Any]:
         """Input items from the messages (lists from ``message_param`` are spread), flat
@@ -386,18 +375,6 @@ class OpenAIResponsesSpec(ChatSpecBase):
     def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
         """Make the model call the function ``name``."""
         call_kwargs["tool_choice"] = {"type": "function", "name": name}
-
-    def stream(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return client.responses.create(stream=True, **call_kwargs)
-
-    async def stream_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return await client.responses.create_async(stream=True, **call_kwargs)
-
-    def complete(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return client.responses.create(**call_kwargs)
-
-    async def complete_async(self, client: Any, call_kwargs: Mapping[str, Any]) -> Any:
-        return await client.responses.create_async(**call_kwargs)
 
 
 openai_responses_call: CallDecorator[
