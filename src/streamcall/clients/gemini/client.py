@@ -2,32 +2,34 @@
 
 Mirrors the ``google-genai`` SDK's ``client.models.generate_content(_stream)`` over
 streamcall's transport: ``POST /v1beta/models/{model}:streamGenerateContent?alt=sse`` with the
-``x-goog-api-key`` header.
+``x-goog-api-key`` header. The keywords of the four methods are declared once, in :mod:`.params`.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Unpack
 from urllib.parse import quote
 
-from streamcall.clients._awaitable import AwaitableStream
-from streamcall.clients._base import BaseClient
+from streamcall.clients._base import BaseClient, StreamCall, WholeCall
 from streamcall.clients._codec import encode_json
+from streamcall.clients._params import ClientOptions, check_keywords, keys_of
 from streamcall.clients.gemini.codec import StreamCodec, decode_response
-from streamcall.transport.retries import RetryPolicy
-from streamcall.transport.timeouts import Timeouts
-from streamcall.wire.sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
+from streamcall.clients.gemini.params import ContentArgs
+from streamcall.wire.sse import SSEDecoder
 
 if TYPE_CHECKING:
     import httpx2
 
+    from streamcall.clients._awaitable import AwaitableStream
     from streamcall.clients.gemini.models import GenerateContentResponse
     from streamcall.transport.http import TransportConfig
     from streamcall.transport.stream import EventStream, EventStreamAsync
 
 __all__ = ["Gemini"]
+
+_ARGS = keys_of(ContentArgs)
 
 
 def normalize_contents(contents: Any) -> list[Any]:
@@ -57,6 +59,8 @@ class Gemini(BaseClient):
         base_url: Defaults to ``GEMINI_BASE_URL`` or
             ``https://generativelanguage.googleapis.com``.
         api_version: The path version (``v1beta``).
+        timeout_ms, retries, timeouts, client, async_client, default_headers, max_event_size:
+            As for every streamcall client.
     """
 
     provider: ClassVar[str] = "Gemini"
@@ -70,60 +74,21 @@ class Gemini(BaseClient):
         base_url: str | None = None,
         *,
         api_version: str = "v1beta",
-        timeout_ms: int | None = None,
-        retries: int | RetryPolicy | None = None,
-        timeouts: Timeouts | None = None,
-        client: httpx2.Client | None = None,
-        async_client: httpx2.AsyncClient | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        super().__init__(
-            api_key or os.environ.get("GOOGLE_API_KEY"),
-            base_url,
-            timeouts=timeouts,
-            timeout_ms=timeout_ms,
-            retries=retries,
-            client=client,
-            async_client=async_client,
-            default_headers=default_headers,
-        )
+        super().__init__(api_key or os.environ.get("GOOGLE_API_KEY"), base_url, **options)
         self.api_version = api_version
-        self.max_event_size = max_event_size
         self.models = Models(self)
 
     def auth_headers(self, api_key: str) -> dict[str, str]:
         """Gemini authenticates with ``x-goog-api-key`` (never a URL parameter)."""
         return {"x-goog-api-key": api_key}
 
-    def _prepare(
-        self, params: dict[str, Any], stream: bool
-    ) -> tuple[httpx2.Request, TransportConfig]:
-        model = params.pop("model")
-        if not isinstance(model, str) or not model:
-            raise ValueError(f"model must be a non-empty string, got {model!r}")
-        name = model if model.startswith("models/") else f"models/{model}"
-        method = "streamGenerateContent?alt=sse" if stream else "generateContent"
-        path = f"/{self.api_version}/{quote(name, safe='/')}:{method}"
-        config = dict(params.get("config") or {})
-        body: dict[str, Any] = {"contents": normalize_contents(params["contents"])}
-        for key in ("systemInstruction", "tools", "toolConfig", "safetySettings"):
-            if key in config:
-                body[key] = config.pop(key)
-        if config:
-            body["generationConfig"] = config
-        request = self.build_request(
-            "POST",
-            path,
-            encode_json(body),
-            accept="text/event-stream" if stream else "application/json",
-            headers=params.get("http_headers"),
-        )
-        return request, self.call_config(stream, params.get("timeout_ms"), params.get("retries"))
-
 
 class Models:
-    """``client.models``: ``generate_content(_stream)`` and their ``_async`` twins.
+    """``client.models``: ``generate_content(_stream)`` and their ``_async`` twins, all taking
+    the keywords of :class:`~.params.ContentArgs` (``config``, per-call options) besides
+    ``model`` and ``contents``.
 
     ``config`` holds ``generationConfig`` keys (``temperature``, ``maxOutputTokens``,
     ``thinkingConfig``, ``responseMimeType``, ...) plus ``systemInstruction``, ``tools``,
@@ -133,78 +98,59 @@ class Models:
     def __init__(self, client: Gemini) -> None:
         self._client = client
 
+    def _request(
+        self, model: str, contents: Any, stream: bool, args: ContentArgs
+    ) -> tuple[httpx2.Request, TransportConfig]:
+        if not isinstance(model, str) or not model:
+            raise ValueError(f"model must be a non-empty string, got {model!r}")
+        name = model if model.startswith("models/") else f"models/{model}"
+        method = "streamGenerateContent?alt=sse" if stream else "generateContent"
+        path = f"/{self._client.api_version}/{quote(name, safe='/')}:{method}"
+        config = dict(args.get("config") or {})
+        body: dict[str, Any] = {"contents": normalize_contents(contents)}
+        for key in ("systemInstruction", "tools", "toolConfig", "safetySettings"):
+            if key in config:
+                body[key] = config.pop(key)
+        if config:
+            body["generationConfig"] = config
+        return self._client.call_request(path, encode_json(body), stream, args)
+
+    def _stream(
+        self, model: str, contents: Any, args: ContentArgs
+    ) -> StreamCall[GenerateContentResponse]:
+        frames = SSEDecoder(self._client.max_event_size)
+        return StreamCall(*self._request(model, contents, True, args), frames, StreamCodec())
+
+    def _whole(
+        self, model: str, contents: Any, args: ContentArgs
+    ) -> WholeCall[GenerateContentResponse]:
+        return WholeCall(*self._request(model, contents, False, args), decode_response)
+
     def generate_content_stream(
-        self,
-        *,
-        model: str,
-        contents: Any,
-        config: Mapping[str, Any] | None = None,
-        http_headers: Mapping[str, str] | None = None,
-        timeout_ms: int | None = None,
-        retries: int | RetryPolicy | None = None,
+        self, *, model: str, contents: Any, **params: Unpack[ContentArgs]
     ) -> EventStream[GenerateContentResponse]:
         """Stream a response: an ``EventStream`` of chunks (use it in ``with``)."""
-        params = {k: v for k, v in locals().items() if k != "self"}
-        client = self._client
-        request, transport_config = client._prepare(params, stream=True)
-        frames, codec = SSEDecoder(client.max_event_size), StreamCodec()
-        return client.sync_transport().stream(
-            request, transport_config, frames, codec, client_ref=client
-        )
+        check_keywords("Models.generate_content_stream", params, _ARGS)
+        return self._client.open_stream(self._stream, model, contents, params)
 
     def generate_content_stream_async(
-        self,
-        *,
-        model: str,
-        contents: Any,
-        config: Mapping[str, Any] | None = None,
-        http_headers: Mapping[str, str] | None = None,
-        timeout_ms: int | None = None,
-        retries: int | RetryPolicy | None = None,
+        self, *, model: str, contents: Any, **params: Unpack[ContentArgs]
     ) -> AwaitableStream[EventStreamAsync[GenerateContentResponse]]:
-        """:meth:`generate_content_stream`, async: ``async with ...(...) as stream`` (closed on
-        leaving the block), or ``await`` it for the ``EventStreamAsync`` (the caller then
-        closes it)."""
-        params = {k: v for k, v in locals().items() if k != "self"}
-        return AwaitableStream(self._stream_async(params))
-
-    async def _stream_async(
-        self, params: dict[str, Any]
-    ) -> EventStreamAsync[GenerateContentResponse]:
-        client = self._client
-        request, transport_config = client._prepare(params, stream=True)
-        frames, codec = SSEDecoder(client.max_event_size), StreamCodec()
-        return await client.async_transport().stream(
-            request, transport_config, frames, codec, client_ref=client
-        )
+        """:meth:`generate_content_stream`, async: ``async with`` it (closed on leaving the
+        block), or ``await`` it for the stream (the caller then closes it)."""
+        check_keywords("Models.generate_content_stream_async", params, _ARGS)
+        return self._client.open_stream_async(self._stream, model, contents, params)
 
     def generate_content(
-        self,
-        *,
-        model: str,
-        contents: Any,
-        config: Mapping[str, Any] | None = None,
-        http_headers: Mapping[str, str] | None = None,
-        timeout_ms: int | None = None,
-        retries: int | RetryPolicy | None = None,
+        self, *, model: str, contents: Any, **params: Unpack[ContentArgs]
     ) -> GenerateContentResponse:
         """A whole response."""
-        params = {k: v for k, v in locals().items() if k != "self"}
-        request, transport_config = self._client._prepare(params, stream=False)
-        return decode_response(self._client.sync_transport().read(request, transport_config))
+        check_keywords("Models.generate_content", params, _ARGS)
+        return self._client.read_whole(self._whole, model, contents, params)
 
     async def generate_content_async(
-        self,
-        *,
-        model: str,
-        contents: Any,
-        config: Mapping[str, Any] | None = None,
-        http_headers: Mapping[str, str] | None = None,
-        timeout_ms: int | None = None,
-        retries: int | RetryPolicy | None = None,
+        self, *, model: str, contents: Any, **params: Unpack[ContentArgs]
     ) -> GenerateContentResponse:
-        """A whole response, asynchronously."""
-        params = {k: v for k, v in locals().items() if k != "self"}
-        request, transport_config = self._client._prepare(params, stream=False)
-        raw = await self._client.async_transport().read(request, transport_config)
-        return decode_response(raw)
+        """:meth:`generate_content`, async."""
+        check_keywords("Models.generate_content_async", params, _ARGS)
+        return await self._client.read_whole_async(self._whole, model, contents, params)
