@@ -39,9 +39,13 @@ from tests.conformance.answer import TOOLS, Answer, ToolCall
 from tests.replay import Chunking, ReplayServer, Reply
 
 __all__ = [
+    "EXTRA_SHAPES",
     "NDJSON",
+    "NO_HTTP_WIRES",
     "PROVIDERS",
     "SSE",
+    "WIRE_CONTENT_TYPES",
+    "WIRE_MODELS",
     "ContentEvent",
     "Expected",
     "Provider",
@@ -68,52 +72,82 @@ NDJSON = "application/x-ndjson"
 
 # -- providers ------------------------------------------------------------------------------
 
+WIRE_MODELS: dict[str, str] = {
+    "azure": "my-deployment",  # the deployment name is part of the URL (no default one)
+    "cohere": "command-r-plus",  # Cohere streams name no model: the cost is the one asked for
+}
+"""The model asked for, by wire format, where the registry's default model will not do
+(keyed by wire, not by provider: a new provider of a known wire needs nothing here)."""
 
-def _client(module: str, name: str, **kwargs: Any) -> Callable[..., Any]:
-    """A factory ``url -> client`` (the client module is imported on first use)."""
+WIRE_CONTENT_TYPES: dict[str, str] = {"ollama": NDJSON}
+"""What the replay server sends as ``Content-Type``, by wire format (default: SSE)."""
 
-    def make(url: str, **more: Any) -> Any:
-        cls = getattr(importlib.import_module(module), name)
-        args = {key: (url if value is _URL else value) for key, value in kwargs.items()}
-        return cls(**args, **more)
-
-    return make
+EXTRA_SHAPES: dict[str, tuple[str, str]] = {"deepseek": ("openai", "deepseek-reasoner")}
+"""Server shapes the suite writes that are not registry providers: ``key -> (the registry
+provider that reaches them, the model asked for)``. DeepSeek is an OpenAI-compatible server:
+the OpenAI client and ``openai_call``, against DeepSeek-shaped bodies."""
 
 
-_URL = object()  # placeholder for the base URL in _client's keyword arguments
+def _load(path: str) -> Any:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 @dataclass(frozen=True)
 class Provider:
     """How the call layer reaches one provider (or one OpenAI-compatible server shape).
 
+    Everything but the key comes from the provider registry (``streamcall.registry``).
+
     Attributes:
         key: The conformance suite's name for it (``PROVIDERS`` key).
-        module, decorator: Where the call decorator lives (``streamcall.core.<x>``, ``<x>_call``).
-        make_client: ``base_url -> client`` pointing at the replay server.
+        name: The registry provider that reaches it (``key`` itself, except for the shapes
+            of :data:`EXTRA_SHAPES`).
         model: The model name asked for.
         content_type: What the replay server sends as ``Content-Type``.
-        llm_provider: The ``streamcall.llm`` provider name that reaches the same code.
-        make_client also takes ``client=`` / ``async_client=`` (an ``httpx2`` client).
     """
 
     key: str
-    module: str
-    decorator_name: str
-    make_client: Callable[..., Any]
+    name: str
     model: str
     content_type: str = SSE
-    llm_provider: str | None = None
-    tool_base: str = ""
-    """``module:Class`` of the provider's tool base (the catalogue is converted once)."""
+
+    @property
+    def entry(self) -> Any:
+        """The registry entry (``streamcall.registry.ProviderEntry``)."""
+        from streamcall.registry import PROVIDERS as REGISTRY
+
+        return REGISTRY[self.name]
+
+    @property
+    def wire(self) -> str:
+        """The stream format (``entry.wire``)."""
+        wire: str = self.entry.wire
+        return wire
+
+    @property
+    def llm_provider(self) -> str:
+        """The ``streamcall.llm`` provider name that reaches the same code."""
+        return self.name
 
     @property
     def decorator(self) -> Callable[..., Any]:
-        """The provider's call decorator (``openai_call`` ...)."""
-        decorator: Callable[..., Any] = getattr(
-            importlib.import_module(self.module), self.decorator_name
-        )
-        return decorator
+        """The provider's call decorator (``openai_call`` ...; for a compatible provider, the
+        other provider's call layer under this provider's name)."""
+        from streamcall.registry import call_decorator
+
+        return call_decorator(self.name)
+
+    @property
+    def spec(self) -> Any:
+        """The call-layer spec: the entry's own, or (compatible) the other provider's."""
+        return _spec(self.name)
+
+    @property
+    def tool_base(self) -> type[Any]:
+        """The provider's tool base class (from its spec)."""
+        base: type[Any] = self.spec.tool_base
+        return base
 
     @property
     def tools(self) -> list[Any]:
@@ -121,107 +155,54 @@ class Provider:
         makes of the functions; converted once, since pydantic model creation is slow)."""
         return _tool_types(self.tool_base)
 
+    def make_client(self, url: str, **more: Any) -> Any:
+        """A client pointed at ``url`` (``more``: ``client=`` / ``async_client=``, an
+        ``httpx2`` client), made by the registry entry."""
+        return self.entry.make_client(api_key="test-key", base_url=url, **more)
+
 
 @cache
-def _tool_types(tool_base: str) -> list[Any]:
+def _spec(name: str) -> Any:
+    from streamcall.registry import PROVIDERS as REGISTRY
+
+    entry = REGISTRY[name]
+    path = entry.spec if entry.spec is not None else REGISTRY[entry.compatible or ""].spec
+    assert path is not None, f"{name} has no spec of its own nor a compatible provider's"
+    return _load(path)()
+
+
+@cache
+def _tool_types(tool_base: type[Any]) -> list[Any]:
     from streamcall.core.base.tool import to_tool_type
 
-    module, _, name = tool_base.partition(":")
-    base = getattr(importlib.import_module(module), name)
-    return [to_tool_type(fn, base) for fn in TOOLS]
+    return [to_tool_type(fn, tool_base) for fn in TOOLS]
 
 
-PROVIDERS: dict[str, Provider] = {
-    p.key: p
-    for p in (
-        Provider(
-            "mistral",
-            "streamcall.core.mistral",
-            "mistral_call",
-            _client("streamcall.clients.mistral", "Mistral", api_key="test-key", server_url=_URL),
-            "mistral-small-latest",
-            llm_provider="mistral",
-            tool_base="streamcall.core.mistral.tool:MistralTool",
-        ),
-        Provider(
-            "cohere",
-            "streamcall.core.cohere",
-            "cohere_call",
-            _client("streamcall.clients.cohere", "ClientV2", api_key="test-key", base_url=_URL),
-            "command-r-plus",
-            llm_provider="cohere",
-            tool_base="streamcall.core.cohere.tool:CohereTool",
-        ),
-        Provider(
-            "openai",
-            "streamcall.core.openai",
-            "openai_call",
-            _client("streamcall.clients.openai", "OpenAI", api_key="test-key", base_url=_URL),
-            "gpt-4.1-mini",
-            llm_provider="openai",
-            tool_base="streamcall.core.openai.tool:OpenAITool",
-        ),
-        Provider(
-            "anthropic",
-            "streamcall.core.anthropic",
-            "anthropic_call",
-            _client("streamcall.clients.anthropic", "Anthropic", api_key="test-key", base_url=_URL),
-            "claude-sonnet-4-5",
-            llm_provider="anthropic",
-            tool_base="streamcall.core.anthropic.tool:AnthropicTool",
-        ),
-        Provider(
-            "gemini",
-            "streamcall.core.gemini",
-            "gemini_call",
-            _client("streamcall.clients.gemini", "Gemini", api_key="test-key", base_url=_URL),
-            "gemini-2.5-flash",
-            llm_provider="gemini",
-            tool_base="streamcall.core.gemini.tool:GeminiTool",
-        ),
-        Provider(
-            "ollama",
-            "streamcall.core.ollama",
-            "ollama_call",
-            _client("streamcall.clients.ollama", "Ollama", base_url=_URL),
-            "llama3.2",
-            content_type=NDJSON,
-            llm_provider="ollama",
-            tool_base="streamcall.core.ollama.tool:OllamaTool",
-        ),
-        Provider(
-            "azure",
-            "streamcall.core.azure",
-            "azure_call",
-            _client(
-                "streamcall.clients.azure", "AzureOpenAI", api_key="test-key", azure_endpoint=_URL
-            ),
-            "my-deployment",
-            llm_provider="azure",
-            tool_base="streamcall.core.azure.tool:AzureTool",
-        ),
-        Provider(
-            "openai-responses",
-            "streamcall.core.openai",
-            "openai_responses_call",
-            _client("streamcall.clients.openai", "OpenAI", api_key="test-key", base_url=_URL),
-            "gpt-4.1-mini",
-            llm_provider="openai-responses",
-            tool_base="streamcall.core.openai.tool:OpenAITool",
-        ),
-        # DeepSeek is an OpenAI-compatible server: the OpenAI client and openai_call, against
-        # DeepSeek-shaped bodies.
-        Provider(
-            "deepseek",
-            "streamcall.core.openai",
-            "openai_call",
-            _client("streamcall.clients.openai", "OpenAI", api_key="test-key", base_url=_URL),
-            "deepseek-reasoner",
-            llm_provider="openai",
-            tool_base="streamcall.core.openai.tool:OpenAITool",
-        ),
-    )
-}
+NO_HTTP_WIRES = frozenset({"local"})
+"""Wire formats with no HTTP (a model run in process): not reachable through the replay server."""
+
+
+def _registry_providers() -> dict[str, Provider]:
+    from streamcall.registry import PROVIDERS as REGISTRY
+
+    out = {}
+    for name, entry in REGISTRY.items():
+        if entry.wire in NO_HTTP_WIRES:
+            continue
+        out[name] = Provider(
+            name,
+            name,
+            WIRE_MODELS.get(entry.wire, entry.default_model),
+            WIRE_CONTENT_TYPES.get(entry.wire, SSE),
+        )
+    for key, (name, model) in EXTRA_SHAPES.items():
+        wire = REGISTRY[name].wire
+        out[key] = Provider(key, name, model, WIRE_CONTENT_TYPES.get(wire, SSE))
+    return out
+
+
+PROVIDERS: dict[str, Provider] = _registry_providers()
+"""Every registry provider reachable over HTTP (``local`` is not), plus :data:`EXTRA_SHAPES`."""
 
 
 # -- what a writer promises -----------------------------------------------------------------
@@ -362,8 +343,20 @@ def list_cost(
     cached_tokens: int = 0,
 ) -> float:
     """USD by the list price ``prices.json`` gives for ``table``/``entry`` (an exact entry:
-    the test names it, no lookup rules), input including cached tokens (OpenAI's rule)."""
-    price = _prices()["providers"][table][entry]
+    the test names it, no lookup rules), input including cached tokens (OpenAI's rule).
+
+    A ``table`` that ``prices.json`` lacks is a registry provider: its entry's own ``prices``
+    (an OpenAI-compatible provider's)."""
+    price = _prices()["providers"].get(table, {}).get(entry)
+    if price is None:
+        from streamcall.registry import PROVIDERS as REGISTRY
+
+        model_price = REGISTRY[table].prices[entry]
+        price = {
+            "input": model_price.input,
+            "output": model_price.output,
+            "cached_input": model_price.cached_input,
+        }
     cached_rate = price.get("cached_input")
     if cached_rate is None:
         cached_rate = price["input"]
