@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from streamcall.clients.anthropic.models import (
     ContentBlock,
@@ -19,7 +19,7 @@ from streamcall.core.base._accumulate import (
     parse_tool_arguments,
     tool_output_text,
 )
-from streamcall.core.base._call import ChatSpecBase, wire_message
+from streamcall.core.base._call import ChatSpecBase, make_call_decorator, wire_message
 from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.messages import text_of
@@ -30,6 +30,7 @@ from streamcall.errors import StreamDecodeError
 
 if TYPE_CHECKING:
     from streamcall.core.anthropic.tool import AnthropicTool  # noqa: F401 - used in a string
+    from streamcall.core.base._typing import CallDecorator
     from streamcall.core.base.tool import BaseTool
 
 __all__ = [
@@ -37,8 +38,11 @@ __all__ = [
     "AnthropicCallResponse",
     "AnthropicCallResponseChunk",
     "AnthropicDynamicConfig",
-    "AnthropicSpec",
+    "AnthropicMessageParam",
     "AnthropicStream",
+    "AsyncAnthropicDynamicConfig",
+    "anthropic_call",
+    "call",
 ]
 
 FINISH_MAP = {
@@ -342,3 +346,15 @@ class AnthropicSpec(ChatSpecBase):
     def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
         """Make the model call the tool ``name``."""
         call_kwargs["tool_choice"] = {"type": "tool", "name": name}
+
+
+anthropic_call: CallDecorator[AnthropicStream, AnthropicCallResponse, AnthropicCallParams] = (
+    make_call_decorator(AnthropicSpec())
+)
+call: CallDecorator[AnthropicStream, AnthropicCallResponse, AnthropicCallParams] = anthropic_call
+"""``anthropic.call``, as in ``from streamcall.core import anthropic``."""
+
+AnthropicMessageParam: TypeAlias = dict[str, Any]
+"""A message as the Anthropic client accepts: ``{"role": ..., "content": ...}`` dicts."""
+AsyncAnthropicDynamicConfig: TypeAlias = AnthropicDynamicConfig
+"""The dynamic config of an ``async def`` function (the same keys)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from streamcall.clients.cohere.models import (
     AssistantChatMessageV2,
@@ -13,10 +13,12 @@ from streamcall.clients.cohere.models import (
     FunctionCall,
     ResponseMessage,
     StreamEvent,
+    SystemChatMessageV2,
     ToolCallDelta,
     ToolCallV2,
     ToolChatMessageV2,
     UsageTokens,
+    UserChatMessageV2,
 )
 from streamcall.clients.cohere.models import (
     BilledUnits as CohereBilledUnits,
@@ -32,7 +34,7 @@ from streamcall.core.base._accumulate import (
     UsageReport,
     tool_output_text,
 )
-from streamcall.core.base._call import ChatSpecBase
+from streamcall.core.base._call import ChatSpecBase, make_call_decorator
 from streamcall.core.base.call_response import BaseCallResponse, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.params import ParamMap, as_list
@@ -40,17 +42,20 @@ from streamcall.core.base.stream import BaseStream
 from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
 
 if TYPE_CHECKING:
+    from streamcall.core.base._typing import CallDecorator
     from streamcall.core.base.tool import BaseTool
     from streamcall.core.cohere.tool import CohereTool  # noqa: F401 - used in a string
 
 __all__ = [
+    "AsyncCohereDynamicConfig",
     "CohereCallParams",
     "CohereCallResponse",
     "CohereCallResponseChunk",
     "CohereDynamicConfig",
-    "CohereSpec",
+    "CohereMessageParam",
     "CohereStream",
-    "CohereTokenUsage",
+    "call",
+    "cohere_call",
 ]
 
 FINISH_MAP = {
@@ -399,3 +404,17 @@ class CohereSpec(ChatSpecBase):
     def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
         """Make the model call a tool (only one is offered for a response model)."""
         call_kwargs["tool_choice"] = "REQUIRED"
+
+
+cohere_call: CallDecorator[CohereStream, CohereCallResponse, CohereCallParams] = (
+    make_call_decorator(CohereSpec())
+)
+call: CallDecorator[CohereStream, CohereCallResponse, CohereCallParams] = cohere_call
+"""``cohere.call``, as in ``from streamcall.core import cohere``."""
+
+CohereMessageParam: TypeAlias = (
+    AssistantChatMessageV2 | SystemChatMessageV2 | ToolChatMessageV2 | UserChatMessageV2
+)
+"""A message as the Cohere v2 client accepts (message models; dicts work too)."""
+AsyncCohereDynamicConfig: TypeAlias = CohereDynamicConfig
+"""The dynamic config of an ``async def`` function (the same keys)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from streamcall.clients.gemini.models import (
     Candidate,
@@ -20,7 +20,7 @@ from streamcall.core.base._accumulate import (
     merge_usage,
     stable_call_id,
 )
-from streamcall.core.base._call import ChatSpecBase, wire_message
+from streamcall.core.base._call import ChatSpecBase, make_call_decorator, wire_message
 from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.messages import text_of
@@ -29,6 +29,7 @@ from streamcall.core.base.stream import BaseStream
 from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
 
 if TYPE_CHECKING:
+    from streamcall.core.base._typing import CallDecorator
     from streamcall.core.base.tool import BaseTool
     from streamcall.core.gemini.tool import GeminiTool  # noqa: F401 - used in a string
 
@@ -37,8 +38,10 @@ __all__ = [
     "GeminiCallResponse",
     "GeminiCallResponseChunk",
     "GeminiDynamicConfig",
-    "GeminiSpec",
+    "GeminiMessageParam",
     "GeminiStream",
+    "call",
+    "gemini_call",
 ]
 
 FINISH_MAP = {
@@ -332,3 +335,13 @@ class GeminiSpec(ChatSpecBase):
         call_kwargs["config"]["toolConfig"] = {
             "functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": [name]}
         }
+
+
+gemini_call: CallDecorator[GeminiStream, GeminiCallResponse, GeminiCallParams] = (
+    make_call_decorator(GeminiSpec())
+)
+call: CallDecorator[GeminiStream, GeminiCallResponse, GeminiCallParams] = gemini_call
+"""``gemini.call``, as in ``from streamcall.core import gemini``."""
+
+GeminiMessageParam: TypeAlias = dict[str, Any]
+"""A message as the Gemini client accepts: ``{"role": ..., "parts": [...]}`` dicts."""

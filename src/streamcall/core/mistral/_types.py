@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from streamcall.clients.mistral.models import (
     AssistantMessage,
@@ -14,11 +14,13 @@ from streamcall.clients.mistral.models import (
     ContentChunk,
     FunctionCall,
     PromptTokensDetails,
+    SystemMessage,
     TextChunk,
     ThinkChunk,
     ToolCall,
     ToolMessage,
     UsageInfo,
+    UserMessage,
 )
 from streamcall.core.base._accumulate import (
     AssembledToolCall,
@@ -28,7 +30,7 @@ from streamcall.core.base._accumulate import (
     merge_usage,
     tool_output_text,
 )
-from streamcall.core.base._call import ChatSpecBase
+from streamcall.core.base._call import ChatSpecBase, make_call_decorator
 from streamcall.core.base.call_response import BaseCallResponse, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.params import ParamMap
@@ -36,6 +38,7 @@ from streamcall.core.base.stream import BaseStream
 from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
 
 if TYPE_CHECKING:
+    from streamcall.core.base._typing import CallDecorator
     from streamcall.core.base.tool import BaseTool
     from streamcall.core.mistral.tool import MistralTool  # noqa: F401 - used in a string
 
@@ -44,8 +47,10 @@ __all__ = [
     "MistralCallResponse",
     "MistralCallResponseChunk",
     "MistralDynamicConfig",
-    "MistralSpec",
+    "MistralMessageParam",
     "MistralStream",
+    "call",
+    "mistral_call",
 ]
 
 FINISH_MAP = {
@@ -278,3 +283,13 @@ class MistralSpec(ChatSpecBase):
             return msgspec.convert(wire, UserMessage)
         except msgspec.ValidationError:
             return wire
+
+
+mistral_call: CallDecorator[MistralStream, MistralCallResponse, MistralCallParams] = (
+    make_call_decorator(MistralSpec())
+)
+call: CallDecorator[MistralStream, MistralCallResponse, MistralCallParams] = mistral_call
+"""``mistral.call``, as in ``from streamcall.core import mistral``."""
+
+MistralMessageParam: TypeAlias = AssistantMessage | SystemMessage | ToolMessage | UserMessage
+"""A message as the Mistral client accepts (message models; dicts work too)."""

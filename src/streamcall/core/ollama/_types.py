@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from streamcall.clients.ollama.models import ChatResponse, Message, ToolCall, ToolCallFunction
 from streamcall.core.base._accumulate import (
@@ -15,7 +15,7 @@ from streamcall.core.base._accumulate import (
     stable_call_id,
     tool_output_text,
 )
-from streamcall.core.base._call import ChatSpecBase
+from streamcall.core.base._call import ChatSpecBase, make_call_decorator
 from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.messages import text_of
@@ -24,16 +24,20 @@ from streamcall.core.base.stream import BaseStream
 from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
 
 if TYPE_CHECKING:
+    from streamcall.core.base._typing import CallDecorator
     from streamcall.core.base.tool import BaseTool
     from streamcall.core.ollama.tool import OllamaTool  # noqa: F401 - used in a string
 
 __all__ = [
+    "AsyncOllamaDynamicConfig",
     "OllamaCallParams",
     "OllamaCallResponse",
     "OllamaCallResponseChunk",
     "OllamaDynamicConfig",
-    "OllamaSpec",
+    "OllamaMessageParam",
     "OllamaStream",
+    "call",
+    "ollama_call",
 ]
 
 FINISH_MAP = {"stop": "stop", "length": "length", "load": "stop", "unload": "stop"}
@@ -222,3 +226,15 @@ class OllamaSpec(ChatSpecBase):
 
     def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
         """Ollama cannot force a tool: offer only that tool (it is the only one given)."""
+
+
+ollama_call: CallDecorator[OllamaStream, OllamaCallResponse, OllamaCallParams] = (
+    make_call_decorator(OllamaSpec())
+)
+call: CallDecorator[OllamaStream, OllamaCallResponse, OllamaCallParams] = ollama_call
+"""``ollama.call``, as in ``from streamcall.core import ollama``."""
+
+OllamaMessageParam: TypeAlias = dict[str, Any]
+"""A message as the Ollama client accepts: ``{"role": ..., "content": ...}`` dicts."""
+AsyncOllamaDynamicConfig: TypeAlias = OllamaDynamicConfig
+"""The dynamic config of an ``async def`` function (the same keys)."""

@@ -4,63 +4,17 @@
 Chat Completions works with OpenAI-compatible servers through ``client=OpenAI(base_url=...)``.
 """
 
-from __future__ import annotations
+from typing import TYPE_CHECKING
 
-from typing import TYPE_CHECKING, Any, TypeAlias
-
-from streamcall.core.base._call import make_call_decorator
-from streamcall.core.openai._types import (
-    OpenAICallParams,
-    OpenAICallResponse,
-    OpenAICallResponseChunk,
-    OpenAIDynamicConfig,
-    OpenAISpec,
-    OpenAIStream,
-)
-from streamcall.core.openai.responses import (
-    OpenAIResponsesCallResponse,
-    OpenAIResponsesCallResponseChunk,
-    OpenAIResponsesStream,
-    openai_responses_call,
-)
-
-openai_call: CallDecorator[OpenAIStream, OpenAICallResponse, OpenAICallParams] = (
-    make_call_decorator(OpenAISpec())
-)
-call: CallDecorator[OpenAIStream, OpenAICallResponse, OpenAICallParams] = openai_call
-"""``openai.call``, as in ``from streamcall.core import openai``."""
-
-OpenAIMessageParam: TypeAlias = dict[str, Any]
-"""A message as the OpenAI client accepts: ``{"role": ..., "content": ...}`` dicts."""
-AsyncOpenAIDynamicConfig: TypeAlias = OpenAIDynamicConfig
-"""The dynamic config of an ``async def`` function (the same keys)."""
-
-__all__ = [
-    "AsyncOpenAIDynamicConfig",
-    "OpenAICallParams",
-    "OpenAICallResponse",
-    "OpenAICallResponseChunk",
-    "OpenAIDynamicConfig",
-    "OpenAIMessageParam",
-    "OpenAIResponsesCallResponse",
-    "OpenAIResponsesCallResponseChunk",
-    "OpenAIResponsesStream",
-    "OpenAIStream",
-    "OpenAITool",
-    "call",
-    "openai_call",
-    "openai_responses_call",
-]
+from streamcall.core.base._lazy import lazy_exports
+from streamcall.core.openai import _types, responses
+from streamcall.core.openai._types import *  # noqa: F403 - Chat Completions
+from streamcall.core.openai.responses import *  # noqa: F403 - the Responses API
 
 if TYPE_CHECKING:
-    from streamcall.core.base._typing import CallDecorator
-    from streamcall.core.openai.tool import OpenAITool
+    from streamcall.core.openai.tool import OpenAITool as OpenAITool
 
+__all__ = [*_types.__all__, *responses.__all__, "OpenAITool"]
 
-def __getattr__(name: str) -> Any:
-    # OpenAITool is a pydantic model, imported on first use (keeps this import fast).
-    if name == "OpenAITool":
-        from streamcall.core.openai.tool import OpenAITool
-
-        return OpenAITool
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# OpenAITool is a pydantic model, imported on first use (keeps this import fast).
+__getattr__ = lazy_exports(__name__, OpenAITool="streamcall.core.openai.tool:OpenAITool")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from streamcall.clients.openai.models import (
     ChatCompletion,
@@ -23,23 +23,27 @@ from streamcall.core.base._accumulate import (
     merge_usage,
     tool_output_text,
 )
-from streamcall.core.base._call import ChatSpecBase
+from streamcall.core.base._call import ChatSpecBase, make_call_decorator
 from streamcall.core.base.call_response import BaseCallResponse, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.stream import BaseStream
 from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
 
 if TYPE_CHECKING:
+    from streamcall.core.base._typing import CallDecorator
     from streamcall.core.base.tool import BaseTool
     from streamcall.core.openai.tool import OpenAITool  # noqa: F401 - used in a string
 
 __all__ = [
+    "AsyncOpenAIDynamicConfig",
     "OpenAICallParams",
     "OpenAICallResponse",
     "OpenAICallResponseChunk",
     "OpenAIDynamicConfig",
-    "OpenAISpec",
+    "OpenAIMessageParam",
     "OpenAIStream",
+    "call",
+    "openai_call",
 ]
 
 FINISH_MAP = {
@@ -251,3 +255,15 @@ class OpenAISpec(ChatSpecBase):
     stream_type = OpenAIStream
     tool_type = "streamcall.core.openai.tool:OpenAITool"
     client_method = "chat.completions.create"
+
+
+openai_call: CallDecorator[OpenAIStream, OpenAICallResponse, OpenAICallParams] = (
+    make_call_decorator(OpenAISpec())
+)
+call: CallDecorator[OpenAIStream, OpenAICallResponse, OpenAICallParams] = openai_call
+"""``openai.call``, as in ``from streamcall.core import openai``."""
+
+OpenAIMessageParam: TypeAlias = dict[str, Any]
+"""A message as the OpenAI client accepts: ``{"role": ..., "content": ...}`` dicts."""
+AsyncOpenAIDynamicConfig: TypeAlias = OpenAIDynamicConfig
+"""The dynamic config of an ``async def`` function (the same keys)."""
