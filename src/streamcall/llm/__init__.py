@@ -20,16 +20,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, cast, overload
 
 from streamcall import registry
+from streamcall._lifecycle import AsyncCloseable, Closeable
 from streamcall.core.base._accumulate import Usage
 from streamcall.core.base.call_response import BaseCallResponse
 from streamcall.core.base.cost import CostMetadata, calculate_cost
-from streamcall.core.base.stream import BaseStream
+from streamcall.core.base.stream import BaseStream, StreamState
 from streamcall.core.base.types import LocalProvider, Metadata, Provider
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from streamcall.core.base._typing import Decorator
+    from streamcall.core.base.events import StreamEvent
     from streamcall.core.base.structured import StructuredStream
     from streamcall.core.base.tool import BaseTool
 
@@ -256,8 +258,13 @@ class _Common:
             return getattr(self._inner, name)
 
 
-class Stream(_Common):
-    """A provider-agnostic stream: ``for chunk, tool in stream`` with common chunks."""
+class Stream(_Common, Closeable, AsyncCloseable):
+    """A provider-agnostic stream: ``for chunk, tool in stream`` with common chunks.
+
+    ``state``, ``error``, ``cancel()`` / ``acancel()``, ``close()`` / ``aclose()`` and
+    ``events()`` / ``aevents()`` are the provider stream's (see
+    :class:`~streamcall.core.base.BaseStream`); the events are neutral already.
+    """
 
     _inner: BaseStream[Any, Any, Any]
 
@@ -269,40 +276,53 @@ class Stream(_Common):
         """The provider's own stream object."""
         return self._inner
 
+    @property
+    def state(self) -> StreamState:
+        """``"new"``, ``"streaming"``, ``"complete"``, ``"cancelled"`` or ``"failed"``."""
+        return self._inner.state
+
+    @property
+    def error(self) -> BaseException | None:
+        """The error that failed the stream, else ``None``."""
+        return self._inner.error
+
     def __iter__(self) -> Iterator[tuple[CallResponseChunk, Tool | None]]:
         for chunk, tool in self._inner:
             yield CallResponseChunk(chunk), tool
 
-    async def _aiter(self) -> AsyncIterator[tuple[CallResponseChunk, Tool | None]]:
-        async for chunk, tool in self._inner:
-            yield CallResponseChunk(chunk), tool
-
     def __aiter__(self) -> AsyncIterator[tuple[CallResponseChunk, Tool | None]]:
-        return self._aiter()
+        return _common_pairs(self._inner)
+
+    def events(self, *, raw: bool = False) -> Iterator[StreamEvent]:
+        """The stream as neutral events (see :meth:`BaseStream.events`)."""
+        return self._inner.events(raw=raw)
+
+    def aevents(self, *, raw: bool = False) -> AsyncIterator[StreamEvent]:
+        """The async stream as neutral events (see :meth:`BaseStream.aevents`)."""
+        return self._inner.aevents(raw=raw)
 
     def construct_call_response(self) -> CallResponse:
-        """A whole response from what the stream carried."""
+        """A whole response from what the stream carried (an interrupted one after
+        ``cancel()``)."""
         return CallResponse(self._inner.construct_call_response())
 
     def close(self) -> None:
-        """Release the connection."""
+        """Stop the stream and release the connection (``cancel()`` is the same)."""
         self._inner.close()
 
     async def aclose(self) -> None:
-        """Release the connection of an async stream."""
+        """:meth:`close` for an async stream (``acancel()`` is the same)."""
         await self._inner.aclose()
 
-    def __enter__(self) -> Stream:
-        return self
+    cancel = close
+    acancel = aclose
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
-    async def __aenter__(self) -> Stream:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
+async def _common_pairs(
+    inner: BaseStream[Any, Any, Any],
+) -> AsyncIterator[tuple[CallResponseChunk, Tool | None]]:
+    async for chunk, tool in inner:
+        yield CallResponseChunk(chunk), tool
 
 
 class CallResponse(_Common):

@@ -189,7 +189,7 @@ class ToolCallAssembler:
     def add(self, part: ToolCallPart) -> list[AssembledToolCall]:
         """Add a part; return the calls it finishes (in order)."""
         finished: list[AssembledToolCall] = []
-        target = self._find(part)
+        target = self.find(part)
         if target is None and part.complete and part.id is None and part.name is None:
             return finished  # the end of a block that was no tool call (Anthropic text)
         if target is None:
@@ -225,7 +225,8 @@ class ToolCallAssembler:
         self._open = []
         return done
 
-    def _find(self, part: ToolCallPart) -> _Pending | None:
+    def find(self, part: ToolCallPart) -> _Pending | None:
+        """The open call ``part`` continues, or ``None`` when it starts a new one."""
         if part.id is not None:
             for pending in self._open:
                 if pending.id == part.id:

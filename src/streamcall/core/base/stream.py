@@ -1,9 +1,22 @@
 """``BaseStream``: the object a ``stream=True`` call returns.
 
 Iterate it (``for chunk, tool in stream``, or ``async for``) to receive each provider chunk and,
-when a tool call completes, the tool instance. While it runs, the stream accumulates everything a
-user needs (text, thinking, tool calls, usage by the provider's own rule, finish reasons, ids,
-timing); after it ends, ``cost``, ``message_param`` and ``construct_call_response()`` are ready.
+when a tool call completes, the tool instance; or iterate ``stream.events()`` /
+``stream.aevents()`` for the same stream as neutral events (:mod:`.events`). While it runs, the
+stream accumulates everything a user needs (text, thinking, tool calls, usage by the provider's
+own rule, finish reasons, ids, timing); after it ends, ``cost``, ``message_param`` and
+``construct_call_response()`` are ready.
+
+The lifecycle, in ``stream.state``: ``"new"`` (not iterated yet), ``"streaming"``, then
+``"complete"`` (the provider's stream ended normally), ``"cancelled"`` (the consumer stopped it:
+``break``, ``close()`` / ``aclose()`` before the end, ``cancel()`` / ``acancel()``, Ctrl-C, a
+cancelled task) or ``"failed"`` (``stream.error`` holds the error). A cancelled stream keeps
+what arrived: ``construct_call_response()`` builds the interrupted response (text, finished
+tool calls, usage so far; ``finish_reasons`` stays what the provider sent, ``None`` if nothing).
+A sync stream is stopped with ``cancel()`` (or ``close()``), an async one with
+``await acancel()`` (or ``await aclose()``), as the official SDKs close their ``Stream`` /
+``AsyncStream``. An async ``break`` is seen when the event loop finalizes the loop's
+generator; inside ``async with stream`` (or with ``await stream.aclose()``) at once.
 
 Fixed where Mirascope v1 is wrong: usage is merged (cumulative totals replace, never added
 twice); a usage-only final chunk does not erase ``finish_reasons``; iterating a consumed stream
@@ -14,34 +27,74 @@ keeps everything received before it.
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import time
-from collections.abc import AsyncIterator, Generator, Iterator
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
+import weakref
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeAlias, TypeVar
 
+from streamcall._lifecycle import AsyncCloseable, Closeable
 from streamcall.core.base._accumulate import AssembledToolCall, StreamAccumulator, Usage
 from streamcall.core.base._views import ContextViews, CostViews
 from streamcall.core.base.call_response import BaseCallResponse, CallContext
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
+from streamcall.core.base.events import EventTranslator, StreamEvent
 from streamcall.errors import ToolCallError
 
 if TYPE_CHECKING:
     from streamcall.core.base.tool import BaseTool
 
-__all__ = ["BaseStream"]
+__all__ = ["BaseStream", "StreamState"]
 
 ChunkT = TypeVar("ChunkT", bound=BaseCallResponseChunk[Any])
 ResponseT = TypeVar("ResponseT", bound=BaseCallResponse[Any])
 ToolT = TypeVar("ToolT", bound="BaseTool")
+T = TypeVar("T")
 
 Pair = tuple[Any, Any]
+
+StreamState: TypeAlias = Literal["new", "streaming", "complete", "cancelled", "failed"]
+"""Where a stream is: see the module docstring."""
 
 
 def _now_ms() -> float:
     return time.time() * 1000
 
 
-class BaseStream(CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]):
+async def _async_iter(items: Iterable[T]) -> AsyncIterator[T]:
+    """An async iterator over what is already here (a replay): nothing to await."""
+    for item in items:
+        yield item
+
+
+def _close(target: Any) -> None:
+    """Close a generator or the provider's event stream, now."""
+    close = getattr(target, "close", None)
+    if close is None:
+        return
+    try:
+        result = close()
+    except ValueError:  # a generator running in another thread: it stops at its next read
+        return
+    if inspect.isawaitable(result):  # an async event stream: it cannot be closed from here
+        result.close()  # type: ignore[attr-defined]
+        raise TypeError("this is an async stream: use `await stream.aclose()` (or acancel())")
+
+
+async def _aclose(target: Any) -> None:
+    """Close an async generator or the provider's async event stream (else as :func:`_close`)."""
+    aclose = getattr(target, "aclose", None)
+    if aclose is None:
+        _close(target)
+        return
+    with contextlib.suppress(RuntimeError):  # an async generator another task is running
+        await aclose()
+
+
+class BaseStream(
+    Closeable, AsyncCloseable, CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]
+):
     """A streamed call. See the module docstring; providers set the class attributes and
     implement :meth:`_message_param` and :meth:`_build_response`."""
 
@@ -54,25 +107,36 @@ class BaseStream(CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]):
         self._context = context
         self._acc = StreamAccumulator(self._sequential_tool_calls)
         self._history: list[Any] = []  # a chunk (yielded with no tool), or a list of pairs
-        self._state = "new"  # new -> running -> done | failed
+        self._state: StreamState = "new"
+        self._live: weakref.ref[Any] | None = None  # the generator iterating the provider
         self.start_time: float = 0.0
         self.end_time: float = 0.0
         self.error: BaseException | None = None
+        """The error that failed the stream (``state == "failed"``), else ``None``."""
         self.tool_errors: list[ToolCallError] = []
         """Every tool call that could not become a tool (unknown name, arguments that do not
         fit), in order. The stream raises the first one after it has ended."""
+
+    @property
+    def state(self) -> StreamState:
+        """``"new"``, ``"streaming"``, ``"complete"``, ``"cancelled"`` or ``"failed"``."""
+        return self._state
 
     # -- iteration ----------------------------------------------------------------------------
 
     def __iter__(self) -> Iterator[tuple[ChunkT, ToolT | None]]:
         if self._state != "new":
             return self._replay()
-        return self._run()
+        run = self._run()
+        self._live = weakref.ref(run)
+        return run
 
     def __aiter__(self) -> AsyncIterator[tuple[ChunkT, ToolT | None]]:
         if self._state != "new":
-            return self._areplay()
-        return self._arun()
+            return _async_iter(self._replay())
+        run = self._arun()
+        self._live = weakref.ref(run)
+        return run
 
     @property
     def stream(self) -> Iterator[tuple[ChunkT, ToolT | None]]:
@@ -80,7 +144,7 @@ class BaseStream(CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]):
         return iter(self)
 
     def _recorded(self) -> list[Pair]:
-        if self._state == "running":
+        if self._state == "streaming":
             raise RuntimeError("this stream is already being iterated")
         pairs: list[Pair] = []
         for entry in self._history:
@@ -110,16 +174,13 @@ class BaseStream(CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]):
                     last = raw
         return events
 
-    async def _areplay(self) -> AsyncIterator[Pair]:
-        for pair in self._recorded():
-            yield pair
-        if self.error is not None:
-            raise self.error
-
     @classmethod
     def _wrap(cls, raw: Any) -> Any:
         """The provider chunk for one raw event."""
         return cls._chunk_type.of(raw)
+
+    # The provider loop, written twice only because one side awaits: every decision is in
+    # _begin, _handle, _end, _complete and _stop.
 
     def _run(self) -> Generator[Pair, None, None]:
         self._begin()
@@ -133,16 +194,13 @@ class BaseStream(CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]):
                     yield chunk, None
                 else:
                     yield from pairs
-            yield from self._end_of_stream()
-            self._raise_tool_errors()
+            yield from self._end()
+            self._complete()
         except BaseException as exc:
-            self._fail(exc)
-            raise
+            if self._stop(exc):
+                raise
         finally:
-            self._finish()
-            close = getattr(self._raw, "close", None)
-            if close is not None:
-                close()
+            _close(self._raw)
 
     async def _arun(self) -> AsyncIterator[Pair]:
         self._begin()
@@ -157,20 +215,17 @@ class BaseStream(CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]):
                 else:
                     for pair in pairs:
                         yield pair
-            for pair in self._end_of_stream():
+            for pair in self._end():
                 yield pair
-            self._raise_tool_errors()
+            self._complete()
         except BaseException as exc:
-            self._fail(exc)
-            raise
+            if self._stop(exc):
+                raise
         finally:
-            self._finish()
-            aclose = getattr(self._raw, "aclose", None)
-            if aclose is not None:
-                await aclose()
+            await _aclose(self._raw)
 
     def _begin(self) -> None:
-        self._state = "running"
+        self._state = "streaming"
         self.start_time = _now_ms()
 
     def _handle(self, chunk: Any) -> list[Pair] | None:
@@ -204,7 +259,11 @@ class BaseStream(CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]):
         self._history.append(pairs)
         return pairs
 
-    def _end_of_stream(self) -> list[Pair]:
+    def _end(self) -> list[Pair]:
+        """The provider's stream has ended: the pairs of the tool calls still open (none when
+        the consumer cancelled meanwhile, from another thread)."""
+        if self._state != "streaming":
+            return []
         done = self._acc.finish_tools()
         if not done:
             return []
@@ -217,6 +276,33 @@ class BaseStream(CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]):
         if pairs:
             self._history.append(pairs)
         return pairs
+
+    def _complete(self) -> None:
+        """After the last pair: raise the first tool error, else the stream is complete."""
+        if self._state == "streaming":
+            if self.tool_errors:
+                raise self.tool_errors[0]
+            self._state = "complete"
+            self.end_time = _now_ms()
+
+    def _stop(self, exc: BaseException) -> bool:
+        """Classify what stopped the iteration; whether to raise it on.
+
+        An ``Exception`` fails the stream (``error``), unless the consumer had already
+        cancelled it (what the closed connection then raises is no error: the loop just
+        ends). Anything else (``GeneratorExit`` from ``break`` or ``close()``, Ctrl-C, a
+        cancelled task) is the consumer stopping it: cancelled, and raised on.
+        """
+        self.end_time = _now_ms()
+        if not isinstance(exc, Exception):
+            if self._state == "streaming":
+                self._state = "cancelled"
+            return True
+        if self._state == "cancelled":
+            return False
+        self.error = exc
+        self._state = "failed"
+        return True
 
     def _pairs_for_tools(self, chunk: Any, done: list[AssembledToolCall]) -> list[Pair]:
         return [
@@ -233,59 +319,63 @@ class BaseStream(CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]):
                 self.tool_errors.append(exc)
         return tools
 
-    def _raise_tool_errors(self) -> None:
-        if self.tool_errors:
-            raise self.tool_errors[0]
+    # -- events -------------------------------------------------------------------------------
 
-    def _fail(self, exc: BaseException) -> None:
-        if not isinstance(exc, GeneratorExit):
-            self.error = exc
-        self._state = "failed"
+    def events(self, *, raw: bool = False) -> Iterator[StreamEvent]:
+        """The stream as neutral events (:mod:`streamcall.core.base.events`): iterates it, or
+        replays it once consumed. On an error, yields ``ErrorEvent`` and then raises the error.
+        ``raw=True`` adds a ``RawEvent`` with each provider event."""
+        translate = EventTranslator(self, raw)
+        error: Exception | None = None
+        try:
+            for chunk, _tool in self:
+                yield from translate(chunk)
+        except Exception as exc:
+            error = exc
+        yield from translate.end(error)
+        if error is not None:
+            raise error
 
-    def _finish(self) -> None:
-        if self._state == "running":
-            self._state = "done"
-        self.end_time = _now_ms()
+    async def aevents(self, *, raw: bool = False) -> AsyncIterator[StreamEvent]:
+        """:meth:`events` for an async stream."""
+        translate = EventTranslator(self, raw)
+        error: Exception | None = None
+        try:
+            async for chunk, _tool in self:
+                for event in translate(chunk):
+                    yield event
+        except Exception as exc:
+            error = exc
+        for event in translate.end(error):
+            yield event
+        if error is not None:
+            raise error
 
     # -- lifecycle ----------------------------------------------------------------------------
 
+    def _closing(self) -> list[Any]:
+        """Stopping the stream: cancelled unless it has ended; what to close, in order (the
+        generator iterating the provider, if it still runs, then the provider's stream)."""
+        if self._state in ("new", "streaming"):
+            self._state = "cancelled"
+            self.end_time = _now_ms()
+        live = self._live() if self._live is not None else None
+        return [live, self._raw] if live is not None else [self._raw]
+
     def close(self) -> None:
-        """Release the connection (safe at any time; what arrived stays available)."""
-        close = getattr(self._raw, "close", None)
-        if close is not None:
-            close()
-        if self._state == "new":
-            self._state = "done"
+        """Stop the stream and release the connection; safe at any time and twice. Before
+        the end the stream is cancelled (``state == "cancelled"``), keeping what arrived.
+        ``cancel()`` is the same; for an async stream ``await aclose()`` / ``acancel()``."""
+        for target in self._closing():
+            _close(target)
 
     async def aclose(self) -> None:
-        """Release the connection of an async stream."""
-        aclose = getattr(self._raw, "aclose", None)
-        if aclose is not None:
-            await aclose()
-        if self._state == "new":
-            self._state = "done"
+        """:meth:`close` for an async stream."""
+        for target in self._closing():
+            await _aclose(target)
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
+    cancel = close
+    acancel = aclose
 
     # -- what the stream carried --------------------------------------------------------------
 

@@ -24,10 +24,11 @@ from typing import Any, Generic, Literal, TypeVar, get_args, get_origin
 
 import msgspec
 
+from streamcall._lifecycle import AsyncCloseable, Closeable
 from streamcall.core.base._accumulate import parse_partial_json
 from streamcall.core.base._views import tool_instance
 from streamcall.core.base.call_response import BaseCallResponse
-from streamcall.core.base.stream import BaseStream
+from streamcall.core.base.stream import BaseStream, StreamState
 from streamcall.errors import ResponseModelError, ToolArgumentsError, ToolCallError
 
 __all__ = ["StructuredStream", "extract_model", "json_instruction", "partial_model"]
@@ -244,7 +245,7 @@ def _partial_json(text: str) -> Any:
         return parse_partial_json(text)
 
 
-class StructuredStream(Generic[ModelT]):
+class StructuredStream(Closeable, AsyncCloseable, Generic[ModelT]):
     """A streamed call with a ``response_model``: iterate partial instances, then the whole one.
 
     Each partial is a ``Partial<Model>`` instance with every field (``None`` until it arrives);
@@ -291,6 +292,16 @@ class StructuredStream(Generic[ModelT]):
         self._last_partial = _partial_instance(partial_model(self.response_model), data)
         return self._last_partial
 
+    @property
+    def state(self) -> StreamState:
+        """The underlying stream's state (``"complete"`` once the provider's stream ended)."""
+        return self.stream.state
+
+    @property
+    def error(self) -> BaseException | None:
+        """The error that failed the underlying stream, else ``None``."""
+        return self.stream.error
+
     def __iter__(self) -> Iterator[ModelT]:
         try:
             for chunk, _tool in self.stream:
@@ -299,7 +310,7 @@ class StructuredStream(Generic[ModelT]):
                     yield partial
         except ToolCallError as exc:
             self._raise_misfit(exc)
-        yield self.constructed_response_model
+        yield from self._whole()
 
     async def _aiter(self) -> AsyncIterator[ModelT]:
         try:
@@ -309,7 +320,23 @@ class StructuredStream(Generic[ModelT]):
                     yield partial
         except ToolCallError as exc:
             self._raise_misfit(exc)
-        yield self.constructed_response_model
+        for whole in self._whole():
+            yield whole
+
+    def _whole(self) -> list[ModelT]:
+        """The validated model after the last partial; none when the stream was cancelled."""
+        return [] if self.stream.state == "cancelled" else [self.constructed_response_model]
+
+    def close(self) -> None:
+        """Stop the stream and release the connection (``cancel()`` is the same)."""
+        self.stream.close()
+
+    async def aclose(self) -> None:
+        """:meth:`close` for an async stream (``acancel()`` is the same)."""
+        await self.stream.aclose()
+
+    cancel = close
+    acancel = aclose
 
     def _raise_misfit(self, first: ToolCallError) -> None:
         """Arguments that do not fit the response model are a ``ResponseModelError``; calls of

@@ -1,0 +1,221 @@
+"""Neutral stream events: what a stream carried, as one typed sequence for every provider.
+
+``stream.events()`` (``async for event in stream.aevents()``) iterates the stream, or replays
+a consumed one, and yields these events in order. They are derived, lazily, from what each
+chunk says in neutral terms (its :class:`~streamcall.core.base.call_response_chunk.ChunkFacts`)
+and from a :class:`~streamcall.core.base._accumulate.ToolCallAssembler`: a stream iterated
+only with ``for chunk, tool in stream`` never builds them.
+
+Per provider event, in this order: :class:`RawEvent` (only with ``events(raw=True)``),
+:class:`ThinkingDelta`, :class:`ThinkingSignature`, :class:`TextDelta`, the tool-call events
+(:class:`ToolCallEnd` of the calls a new call finishes, then :class:`ToolCallStart`,
+:class:`ToolCallDelta`, and :class:`ToolCallEnd` when the call arrived whole), then
+:class:`UsageUpdate`. When the provider's stream has ended: :class:`ToolCallEnd` of the calls
+still open, then one :class:`Finish`. On an error: :class:`ErrorEvent`, after which the
+iteration raises that error (a tool call that cannot become a tool is such an error: it comes
+after the ``Finish``, as the stream raises it after the end). A cancelled stream's events
+stop where it stopped: no ``Finish``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import msgspec
+
+from streamcall.core.base._accumulate import (
+    AssembledToolCall,
+    ToolCallAssembler,
+    ToolCallPart,
+    Usage,
+    merge_usage,
+)
+
+if TYPE_CHECKING:
+    from streamcall.core.base.stream import BaseStream
+
+__all__ = [
+    "ErrorEvent",
+    "Finish",
+    "RawEvent",
+    "StreamEvent",
+    "TextDelta",
+    "ThinkingDelta",
+    "ThinkingSignature",
+    "ToolCallDelta",
+    "ToolCallEnd",
+    "ToolCallStart",
+    "UsageUpdate",
+]
+
+
+class TextDelta(msgspec.Struct, frozen=True, gc=False):
+    """Answer text."""
+
+    text: str
+
+
+class ThinkingDelta(msgspec.Struct, frozen=True, gc=False):
+    """Thinking / reasoning text, kept apart from the answer."""
+
+    text: str
+
+
+class ThinkingSignature(msgspec.Struct, frozen=True, gc=False):
+    """The signature of the thinking so far (Anthropic), needed to send the thinking back."""
+
+    signature: str
+
+
+class ToolCallStart(msgspec.Struct, frozen=True, gc=False):
+    """A tool call begins (``id`` may be ``None`` where the provider sends none)."""
+
+    id: str | None
+    name: str
+    index: int | None
+
+
+class ToolCallDelta(msgspec.Struct, frozen=True, gc=False):
+    """A fragment of a tool call's argument JSON (a call that arrived whole: all of it)."""
+
+    id: str | None
+    index: int | None
+    arguments: str
+
+
+class ToolCallEnd(msgspec.Struct, frozen=True, gc=False):
+    """A tool call is finished: the same object as in ``stream.tool_calls``; ``call.error`` is
+    set when its arguments are not a JSON object."""
+
+    call: AssembledToolCall
+
+
+class UsageUpdate(msgspec.Struct, frozen=True, gc=False):
+    """The usage so far, merged by the provider's rule (a new object each time)."""
+
+    usage: Usage
+
+
+class Finish(msgspec.Struct, frozen=True, gc=False):
+    """The provider's stream has ended: common finish reasons and the provider's own
+    (``None`` when it sent none)."""
+
+    reasons: list[str] | None
+    provider_reasons: list[str] | None
+
+
+class ErrorEvent(msgspec.Struct, frozen=True, gc=False):
+    """The stream failed; the iteration raises ``error`` right after this event."""
+
+    error: BaseException
+
+
+class RawEvent(msgspec.Struct, frozen=True, gc=False):
+    """The provider's own event (``events(raw=True)``), before the events derived from it."""
+
+    raw: Any
+
+
+StreamEvent: TypeAlias = (
+    TextDelta
+    | ThinkingDelta
+    | ThinkingSignature
+    | ToolCallStart
+    | ToolCallDelta
+    | ToolCallEnd
+    | UsageUpdate
+    | Finish
+    | ErrorEvent
+    | RawEvent
+)
+"""Any neutral stream event."""
+
+
+class EventTranslator:
+    """Turns the chunks of one stream, in order, into events (the one place they are made).
+
+    Call it with each chunk the stream yields (a tool's extra pair, or the pairs finished at
+    the end, reuse a provider event already translated and add nothing), then
+    :meth:`end` once the iteration has stopped.
+    """
+
+    __slots__ = ("_calls", "_done", "_last", "_raw", "_stream", "_tools", "_usage")
+
+    def __init__(self, stream: BaseStream[Any, Any, Any], raw: bool = False) -> None:
+        self._stream = stream
+        self._raw = raw
+        self._tools = ToolCallAssembler(stream._sequential_tool_calls)
+        self._calls = stream._acc.tool_calls  # the stream's own finished calls, in order
+        self._done = 0
+        self._last: Any = None
+        self._usage: Usage | None = None
+
+    def __call__(self, chunk: Any) -> list[StreamEvent]:
+        """The events of the provider event behind ``chunk`` (none when already translated)."""
+        if chunk is None or chunk.chunk is self._last:
+            return []
+        self._last = chunk.chunk
+        facts = chunk.facts
+        events: list[StreamEvent] = [RawEvent(chunk.chunk)] if self._raw else []
+        if facts.thinking:
+            events.append(ThinkingDelta(facts.thinking))
+        if facts.signature:
+            events.append(ThinkingSignature(facts.signature))
+        if facts.content:
+            events.append(TextDelta(facts.content))
+        for part in facts.tool_parts:
+            self._tool_part(part, events)
+        if facts.usage is not None:
+            # merged into a copy: the usage an earlier event carries never changes
+            previous = None if self._usage is None else dataclasses.replace(self._usage)
+            self._usage = merge_usage(previous, facts.usage)
+            events.append(UsageUpdate(self._usage))
+        return events
+
+    def end(self, error: BaseException | None) -> list[StreamEvent]:
+        """The events after the last chunk: the calls still open and ``Finish`` once the
+        provider's stream has ended, then ``ErrorEvent`` when the iteration failed."""
+        from streamcall.errors import ToolCallError
+
+        stream = self._stream
+        events: list[StreamEvent] = []
+        if stream.state == "complete" or isinstance(error, ToolCallError):  # the wire ended
+            events.extend(self._ends(self._tools.finish()))
+            events.append(Finish(stream.common_finish_reasons, stream.finish_reasons))
+        if error is not None:
+            events.append(ErrorEvent(error))
+        return events
+
+    def _tool_part(self, part: ToolCallPart, events: list[StreamEvent]) -> None:
+        tools = self._tools
+        target = tools.find(part)
+        finished = tools.add(part)
+        # As the assembler decides: a part it cannot place starts a call, unless it is the
+        # bare end of a block that was no tool call.
+        new = target is None and not (part.complete and part.id is None and part.name is None)
+        own = finished[-1:] if part.complete and (new or target is not None) else []
+        events.extend(self._ends(finished[: len(finished) - len(own)]))
+        if new:
+            events.append(ToolCallStart(part.id, part.name or "", part.index))
+        if part.arguments:
+            text = (
+                part.arguments
+                if isinstance(part.arguments, str)
+                else msgspec.json.encode(part.arguments).decode()
+            )
+            if target is not None:
+                events.append(ToolCallDelta(target.id, target.index, text))
+            else:
+                events.append(ToolCallDelta(part.id, part.index, text))
+        events.extend(self._ends(own))
+
+    def _ends(self, calls: list[AssembledToolCall]) -> list[StreamEvent]:
+        """``ToolCallEnd`` of each call, as the stream's own object where it has it."""
+        events: list[StreamEvent] = []
+        for call in calls:
+            if self._done < len(self._calls):
+                call = self._calls[self._done]
+            self._done += 1
+            events.append(ToolCallEnd(call))
+        return events
