@@ -119,10 +119,9 @@ class Messages:
         """A message: an ``EventStream[MessageStreamEvent]`` with ``stream=True`` (use it in
         ``with``), else a ``Message``."""
         check_keywords("Messages.create", params, _ARGS)
-        client = self._client
         if stream:
-            return client.open_stream(self._stream, model, max_tokens, messages, params)
-        return client.read_whole(self._whole, model, max_tokens, messages, params)
+            return self._client.open_stream(self._stream, model, max_tokens, messages, params)
+        return self._client.read_whole(self._whole, model, max_tokens, messages, params)
 
     def create_async(
         self,
@@ -133,10 +132,8 @@ class Messages:
         stream: bool = False,
         **params: Unpack[MessageArgs],
     ) -> Any:
-        """:meth:`create`, async: with ``stream=True`` an ``AwaitableStream`` (``async with``
-        it, or ``await`` it and close the stream), else an awaitable ``Message``."""
+        """:meth:`create`, async: an ``AwaitableStream`` if ``stream``, else an awaitable."""
         check_keywords("Messages.create_async", params, _ARGS)
-        client = self._client
         if stream:
-            return client.open_stream_async(self._stream, model, max_tokens, messages, params)
-        return client.read_whole_async(self._whole, model, max_tokens, messages, params)
+            return self._client.open_stream_async(self._stream, model, max_tokens, messages, params)
+        return self._client.read_whole_async(self._whole, model, max_tokens, messages, params)

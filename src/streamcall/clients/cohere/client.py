@@ -93,8 +93,7 @@ class ClientV2(BaseClient):
     def chat_stream_async(
         self, model: str, messages: MessagesArg, **params: Unpack[ChatArgs]
     ) -> AwaitableStream[EventStreamAsync[StreamEvent]]:
-        """:meth:`chat_stream`, async: ``async with`` it (closed on leaving the block), or
-        ``await`` it for the stream (as the official SDK; the caller then closes it)."""
+        """:meth:`chat_stream`, async: ``async with`` it, or ``await`` it (then close it)."""
         check_keywords("ClientV2.chat_stream_async", params, _ARGS)
         return self.open_stream_async(self._stream, model, messages, params)
 

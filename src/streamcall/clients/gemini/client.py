@@ -136,8 +136,7 @@ class Models:
     def generate_content_stream_async(
         self, *, model: str, contents: Any, **params: Unpack[ContentArgs]
     ) -> AwaitableStream[EventStreamAsync[GenerateContentResponse]]:
-        """:meth:`generate_content_stream`, async: ``async with`` it (closed on leaving the
-        block), or ``await`` it for the stream (the caller then closes it)."""
+        """:meth:`generate_content_stream`, async: ``async with`` it, or ``await`` it."""
         check_keywords("Models.generate_content_stream_async", params, _ARGS)
         return self._client.open_stream_async(self._stream, model, contents, params)
 

@@ -107,12 +107,7 @@ class Chat:
         return WholeCall(*self._request(model, messages, False, args), decode_chat_response)
 
     def stream(
-        self,
-        model: str,
-        messages: MessagesArg,
-        *,
-        stream: bool = True,
-        **params: Unpack[ChatArgs],
+        self, model: str, messages: MessagesArg, *, stream: bool = True, **params: Unpack[ChatArgs]
     ) -> EventStream[CompletionEvent]:
         """Stream a chat completion: an ``EventStream`` of :class:`CompletionEvent`.
 
@@ -123,15 +118,9 @@ class Chat:
         return self._client.open_stream(self._stream_call, model, messages, params)
 
     def stream_async(
-        self,
-        model: str,
-        messages: MessagesArg,
-        *,
-        stream: bool = True,
-        **params: Unpack[ChatArgs],
+        self, model: str, messages: MessagesArg, *, stream: bool = True, **params: Unpack[ChatArgs]
     ) -> AwaitableStream[EventStreamAsync[CompletionEvent]]:
-        """:meth:`stream`, async: ``async with client.chat.stream_async(...) as stream`` (closed
-        on leaving the block), or ``await`` it (as the official SDK; the caller closes it)."""
+        """:meth:`stream`, async: ``async with`` it, or ``await`` it (then close the stream)."""
         _check_stream("Chat.stream_async", stream, params)
         return self._client.open_stream_async(self._stream_call, model, messages, params)
 

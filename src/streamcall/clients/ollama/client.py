@@ -112,8 +112,7 @@ class Ollama(BaseClient):
     def chat_async(
         self, *, model: str, messages: MessagesArg, stream: bool = False, **params: Unpack[ChatArgs]
     ) -> Any:
-        """:meth:`chat`, async: with ``stream=True`` an ``AwaitableStream`` (``async with`` it,
-        or ``await`` it and close the stream), else an awaitable ``ChatResponse``."""
+        """:meth:`chat`, async: an ``AwaitableStream`` if ``stream``, else an awaitable."""
         check_keywords("Ollama.chat_async", params, _ARGS)
         if stream:
             return self.open_stream_async(self._stream, model, messages, params)

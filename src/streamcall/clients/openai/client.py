@@ -99,28 +99,6 @@ class OpenAI(BaseClient):
         """The path of the chat endpoint (under ``base_url``)."""
         return CHAT_PATH
 
-    def _chat_request(
-        self, model: str, messages: MessagesArg, stream: bool, args: ChatArgs
-    ) -> tuple[httpx2.Request, TransportConfig]:
-        params = body_params(args, _OPTIONS)
-        if stream and params.get("stream_options") is None and self.stream_usage:
-            params["stream_options"] = {"include_usage": True}
-        body = build_chat_body(model=model, messages=messages, stream=stream, params=params)
-        return self.call_request(self.chat_path(model), body, stream, args)
-
-    def _chat_stream(
-        self, model: str, messages: MessagesArg, args: ChatArgs
-    ) -> StreamCall[ChatCompletionChunk]:
-        frames = SSEDecoder(self.max_event_size)
-        return StreamCall(
-            *self._chat_request(model, messages, True, args), frames, ChatStreamCodec()
-        )
-
-    def _chat_whole(
-        self, model: str, messages: MessagesArg, args: ChatArgs
-    ) -> WholeCall[ChatCompletion]:
-        return WholeCall(*self._chat_request(model, messages, False, args), decode_chat_completion)
-
 
 class AsyncOpenAI(OpenAI):
     """:class:`OpenAI` whose ``chat.completions.create`` is a coroutine, as in the SDK."""
@@ -144,27 +122,45 @@ class Completions:
     def __init__(self, client: OpenAI) -> None:
         self._client = client
 
+    def _request(
+        self, model: str, messages: MessagesArg, stream: bool, args: ChatArgs
+    ) -> tuple[httpx2.Request, TransportConfig]:
+        client = self._client
+        params = body_params(args, _OPTIONS)
+        if stream and params.get("stream_options") is None and client.stream_usage:
+            params["stream_options"] = {"include_usage": True}
+        body = build_chat_body(model=model, messages=messages, stream=stream, params=params)
+        return client.call_request(client.chat_path(model), body, stream, args)
+
+    def _stream(
+        self, model: str, messages: MessagesArg, args: ChatArgs
+    ) -> StreamCall[ChatCompletionChunk]:
+        frames = SSEDecoder(self._client.max_event_size)
+        return StreamCall(*self._request(model, messages, True, args), frames, ChatStreamCodec())
+
+    def _whole(
+        self, model: str, messages: MessagesArg, args: ChatArgs
+    ) -> WholeCall[ChatCompletion]:
+        return WholeCall(*self._request(model, messages, False, args), decode_chat_completion)
+
     def create(
         self, *, model: str, messages: MessagesArg, stream: bool = False, **params: Unpack[ChatArgs]
     ) -> Any:
         """A chat completion: an ``EventStream[ChatCompletionChunk]`` with ``stream=True``
         (use it in ``with``), else a ``ChatCompletion``."""
         check_keywords("Completions.create", params, _CHAT_ARGS)
-        client = self._client
         if stream:
-            return client.open_stream(client._chat_stream, model, messages, params)
-        return client.read_whole(client._chat_whole, model, messages, params)
+            return self._client.open_stream(self._stream, model, messages, params)
+        return self._client.read_whole(self._whole, model, messages, params)
 
     def create_async(
         self, *, model: str, messages: MessagesArg, stream: bool = False, **params: Unpack[ChatArgs]
     ) -> Any:
-        """:meth:`create`, async: with ``stream=True`` an ``AwaitableStream`` (``async with``
-        it, or ``await`` it and close the stream), else an awaitable ``ChatCompletion``."""
+        """:meth:`create`, async: an ``AwaitableStream`` if ``stream``, else an awaitable."""
         check_keywords("Completions.create_async", params, _CHAT_ARGS)
-        client = self._client
         if stream:
-            return client.open_stream_async(client._chat_stream, model, messages, params)
-        return client.read_whole_async(client._chat_whole, model, messages, params)
+            return self._client.open_stream_async(self._stream, model, messages, params)
+        return self._client.read_whole_async(self._whole, model, messages, params)
 
 
 class AsyncCompletions(Completions):
@@ -214,18 +210,15 @@ class Responses:
         """A response: an ``EventStream[ResponseStreamEvent]`` with ``stream=True`` (use it
         in ``with``), else a ``Response``."""
         check_keywords("Responses.create", params, _RESPONSE_ARGS)
-        client = self._client
         if stream:
-            return client.open_stream(self._stream, model, input, params)
-        return client.read_whole(self._whole, model, input, params)
+            return self._client.open_stream(self._stream, model, input, params)
+        return self._client.read_whole(self._whole, model, input, params)
 
     def create_async(
         self, *, model: str, input: Input, stream: bool = False, **params: Unpack[ResponseArgs]
     ) -> Any:
-        """:meth:`create`, async: with ``stream=True`` an ``AwaitableStream`` (``async with``
-        it, or ``await`` it and close the stream), else an awaitable ``Response``."""
+        """:meth:`create`, async: an ``AwaitableStream`` if ``stream``, else an awaitable."""
         check_keywords("Responses.create_async", params, _RESPONSE_ARGS)
-        client = self._client
         if stream:
-            return client.open_stream_async(self._stream, model, input, params)
-        return client.read_whole_async(self._whole, model, input, params)
+            return self._client.open_stream_async(self._stream, model, input, params)
+        return self._client.read_whole_async(self._whole, model, input, params)
