@@ -15,6 +15,7 @@ parameter's description goes into the schema's property; a tool without a docstr
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from collections.abc import Callable
 from typing import Any, ClassVar, get_type_hints
@@ -144,22 +145,56 @@ class FunctionTool(BaseTool):
         }
 
 
+_CONVERTED = "__streamcall_tool_types__"
+"""The attribute under which a function or model class keeps its tool classes, by tool base."""
+
+
 def to_tool_type(tool: Any, base: type[BaseTool]) -> type[BaseTool]:
-    """A subclass of ``base`` for a tool class, a pydantic model or a typed function."""
+    """A subclass of ``base`` for a tool class, a pydantic model or a typed function.
+
+    A function or model is converted once per tool base: the class is kept on the function (or
+    model class) itself, so it lives exactly as long as what it was made from (a cache keyed by
+    the object would keep it alive, since the class refers to it). Objects that take no
+    attributes are converted on every call."""
     if isinstance(tool, type) and issubclass(tool, base):
         return tool
-    if isinstance(tool, type) and issubclass(tool, BaseModel):
-        # The docstring goes along: a new class would otherwise have none (and be described by
-        # the default text instead of the user's docstring).
-        namespace = {"__module__": tool.__module__, "__doc__": tool.__dict__.get("__doc__")}
-        if not issubclass(tool, BaseTool):
-            namespace["__tool_description__"] = tool.__dict__.get("__doc__")
-        return type(tool.__name__, (tool, base), namespace)
-    if callable(tool) and not isinstance(tool, type):
-        return _from_function(tool, base)
-    raise TypeError(
-        f"A tool must be a BaseTool subclass, a pydantic model or a typed function, got {tool!r}"
+    converted: dict[type[BaseTool], type[BaseTool]] = getattr(tool, "__dict__", {}).get(
+        _CONVERTED, {}
     )
+    found = converted.get(base)
+    if found is not None and _made_from(found, tool):
+        return found
+    if isinstance(tool, type) and issubclass(tool, BaseModel):
+        made = _from_model(tool, base)
+    elif callable(tool) and not isinstance(tool, type):
+        made = _from_function(tool, base)
+    else:
+        raise TypeError(
+            f"A tool must be a BaseTool subclass, a pydantic model or a typed function, "
+            f"got {tool!r}"
+        )
+    kept = {b: c for b, c in converted.items() if _made_from(c, tool)}
+    kept[base] = made
+    with contextlib.suppress(AttributeError, TypeError):  # a builtin, a bound method...
+        setattr(tool, _CONVERTED, kept)
+    return made
+
+
+def _made_from(converted: type[BaseTool], tool: Any) -> bool:
+    """Whether ``converted`` was made from ``tool`` itself (``functools.wraps`` copies a
+    function's attributes, and so its tool classes, to its wrapper)."""
+    if isinstance(tool, type):
+        return tool in converted.__bases__
+    return converted.__tool_fn__ is tool
+
+
+def _from_model(model: type[BaseModel], base: type[BaseTool]) -> type[BaseTool]:
+    # The docstring goes along: a new class would otherwise have none (and be described by
+    # the default text instead of the user's docstring).
+    namespace = {"__module__": model.__module__, "__doc__": model.__dict__.get("__doc__")}
+    if not issubclass(model, BaseTool):
+        namespace["__tool_description__"] = model.__dict__.get("__doc__")
+    return type(model.__name__, (model, base), namespace)
 
 
 def _from_function(fn: Callable[..., Any], base: type[BaseTool]) -> type[BaseTool]:
