@@ -416,6 +416,8 @@ class Recovered:
     tool_message_params: list[Any] = field(default_factory=list)
     stream: Any = None
     """The provider stream itself, for provider-specific checks."""
+    response: Any = None
+    """``stream.construct_call_response()`` (the provider's response), for the same."""
     requests: list[Any] = field(default_factory=list)
     """What the replay server received."""
 
@@ -483,6 +485,7 @@ def _collect(recovered: Recovered, outer: Any, via_llm: bool) -> None:
     recovered.model = stream.model
     outer_response = outer.construct_call_response()
     response = outer_response.response if via_llm else outer_response
+    recovered.response = response
     recovered.response_content = response.content
     recovered.response_thinking = response.thinking
     tools = response.tools
