@@ -1,0 +1,449 @@
+"""One stream lifecycle on every provider: ``state`` new -> streaming -> complete, cancelled
+(``break``, ``close()``, ``cancel()``) or failed (``error``), sync and async, through the
+provider stream, ``llm.Stream`` and a ``response_model`` stream."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from streamcall import llm
+from streamcall.core.base.stream import BaseStream
+from streamcall.errors import StreamcallError
+from streamcall.registry import PROVIDERS, call_decorator
+from tests.replay import ReplayServer, Reply, sse_body
+from tests.wire_fixtures import fixtures
+
+BODIES = {
+    "mistral": "mistral.text.sse",
+    "cohere": "cohere_v2.text.sse",
+    "openai": "openai_chat.usage.sse",
+    "anthropic": "anthropic.text.sse",
+    "gemini": "gemini.text.sse",
+    "ollama": "ollama_chat.text.ndjson",
+    "azure": "openai_chat.usage.sse",
+    "openai-responses": "openai_responses.text.sse",
+}
+MODELS = {
+    "mistral": "mistral-small-latest",
+    "cohere": "command-r-plus",
+    "openai": "gpt-5-mini",
+    "anthropic": "claude-sonnet-4-5",
+    "gemini": "gemini-2.5-flash",
+    "ollama": "llama3.2",
+    "azure": "my-deployment",
+    "openai-responses": "gpt-4.1-mini",
+}
+PROVIDER_NAMES = sorted(BODIES)
+assert set(PROVIDER_NAMES) == set(PROVIDERS) - {"local"}  # every provider over HTTP
+
+# The provider's own streams of an error reported inside the stream.
+IN_STREAM_ERRORS = {
+    "openai": "openai_chat.error_midstream.sse",
+    "anthropic": "anthropic.error_overloaded.sse",
+    "openai-responses": "openai_responses.error.sse",
+}
+
+
+def wire(name: str) -> Any:
+    return next(f for f in fixtures("") if f.name == name)
+
+
+def content_type(provider: str) -> str:
+    return "application/x-ndjson" if provider == "ollama" else "text/event-stream"
+
+
+def route(server: ReplayServer, provider: str, body: bytes | None = None, **reply: Any) -> str:
+    body = wire(BODIES[provider]).body if body is None else body
+    return server.route(Reply(body=body, content_type=content_type(provider), **reply))
+
+
+OPEN_CLIENTS: list[Any] = []
+
+
+@pytest.fixture
+async def async_clients() -> AsyncIterator[None]:
+    """Closes the clients an async test made (their async HTTP clients cannot be closed by
+    garbage collection)."""
+    yield
+    while OPEN_CLIENTS:
+        await OPEN_CLIENTS.pop().aclose()
+
+
+def decorator(provider: str, url: str, layer: str, **options: Any) -> Callable[..., Any]:
+    client = PROVIDERS[provider].make_client(api_key="k", base_url=url)
+    OPEN_CLIENTS.append(client)
+    if layer == "llm":
+        return llm.call(provider, MODELS[provider], stream=True, client=client, **options)
+    made: Callable[..., Any] = call_decorator(provider)(
+        MODELS[provider], stream=True, client=client, **options
+    )
+    return made
+
+
+def open_stream(provider: str, url: str, layer: str = "provider") -> Any:
+    @decorator(provider, url, layer)
+    def ask() -> str:
+        return "Recommend a book"
+
+    return ask()
+
+
+async def open_stream_async(provider: str, url: str, layer: str = "provider") -> Any:
+    @decorator(provider, url, layer)
+    async def ask() -> str:
+        return "Recommend a book"
+
+    return await ask()
+
+
+def closed_early(server: ReplayServer, url: str) -> bool:
+    return server.route_of(url).client_closed_early.wait(2)
+
+
+# -- complete -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layer", ["provider", "llm"])
+@pytest.mark.parametrize("provider", PROVIDER_NAMES)
+def test_new_streaming_complete(server: ReplayServer, provider: str, layer: str) -> None:
+    expected = wire(BODIES[provider]).expected
+    stream = open_stream(provider, route(server, provider), layer)
+    assert isinstance(stream, llm.Stream if layer == "llm" else BaseStream)
+    assert stream.state == "new"
+    states = {stream.state for _ in stream}
+    assert states == {"streaming"}
+    assert stream.state == "complete"
+    assert stream.error is None
+    assert stream.content == expected["text"]
+    assert stream.finish_reasons
+    stream.close()  # after the end: nothing changes
+    assert stream.state == "complete"
+    assert "".join(chunk.content for chunk, _ in stream) == expected["text"]  # a replay
+    assert stream.state == "complete"
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("async_clients")
+@pytest.mark.parametrize("layer", ["provider", "llm"])
+@pytest.mark.parametrize("provider", PROVIDER_NAMES)
+async def test_new_streaming_complete_async(
+    server: ReplayServer, provider: str, layer: str
+) -> None:
+    expected = wire(BODIES[provider]).expected
+    stream = await open_stream_async(provider, route(server, provider), layer)
+    assert stream.state == "new"
+    states = {stream.state async for _ in stream}
+    assert states == {"streaming"}
+    assert stream.state == "complete"
+    assert stream.content == expected["text"]
+    await stream.aclose()
+    assert stream.state == "complete"
+    assert "".join([chunk.content async for chunk, _ in stream]) == expected["text"]
+
+
+# -- cancelled ------------------------------------------------------------------------------
+
+
+def stalled(server: ReplayServer, provider: str) -> str:
+    """A route that sends the first half of the answer and then holds the connection open."""
+    body = wire(BODIES[provider]).body
+    return route(server, provider, stall_after=len(body) // 2)
+
+
+def assert_interrupted(stream: Any, provider: str, seen: str) -> None:
+    assert stream.state == "cancelled"
+    assert stream.error is None
+    assert seen
+    assert stream.content == seen
+    assert wire(BODIES[provider]).expected["text"].startswith(seen)
+    response = stream.construct_call_response()
+    assert response.content == seen
+    assert stream.finish_reasons is None  # the provider sent none before the cut
+    # A cancelled stream replays what arrived.
+    assert "".join(chunk.content for chunk, _ in stream) == seen
+
+
+@pytest.mark.parametrize("layer", ["provider", "llm"])
+@pytest.mark.parametrize("provider", PROVIDER_NAMES)
+def test_break_cancels_and_closes_the_connection(
+    server: ReplayServer, provider: str, layer: str
+) -> None:
+    url = stalled(server, provider)
+    stream = open_stream(provider, url, layer)
+    seen = ""
+    for chunk, _ in stream:
+        seen += chunk.content
+        if seen:
+            break
+    assert closed_early(server, url)
+    assert_interrupted(stream, provider, seen)
+
+
+@pytest.mark.parametrize("layer", ["provider", "llm"])
+@pytest.mark.parametrize("provider", PROVIDER_NAMES)
+def test_cancel_mid_stream_keeps_the_interrupted_response(
+    server: ReplayServer, provider: str, layer: str
+) -> None:
+    url = stalled(server, provider)
+    stream = open_stream(provider, url, layer)
+    seen = ""
+    after_cancel = 0
+    for chunk, _ in stream:
+        if stream.state == "cancelled":
+            after_cancel += 1
+        seen += chunk.content
+        if seen and stream.state == "streaming":
+            stream.cancel()
+    assert after_cancel == 0  # the loop ends at once
+    assert closed_early(server, url)
+    assert_interrupted(stream, provider, seen)
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("async_clients")
+@pytest.mark.parametrize("layer", ["provider", "llm"])
+@pytest.mark.parametrize("provider", PROVIDER_NAMES)
+async def test_acancel_mid_stream_keeps_the_interrupted_response(
+    server: ReplayServer, provider: str, layer: str
+) -> None:
+    url = stalled(server, provider)
+    stream = await open_stream_async(provider, url, layer)
+    seen = ""
+    async for chunk, _ in stream:
+        assert stream.state == "streaming"
+        seen += chunk.content
+        if seen:
+            await stream.acancel()
+    assert closed_early(server, url)
+    assert_interrupted(stream, provider, seen)
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("async_clients")
+@pytest.mark.parametrize("provider", PROVIDER_NAMES)
+async def test_async_break_inside_async_with_cancels(server: ReplayServer, provider: str) -> None:
+    url = stalled(server, provider)
+    stream = await open_stream_async(provider, url)
+    seen = ""
+    async with stream:
+        async for chunk, _ in stream:
+            seen += chunk.content
+            if seen:
+                break
+    assert closed_early(server, url)
+    assert_interrupted(stream, provider, seen)
+
+
+@pytest.mark.parametrize("provider", ["mistral", "anthropic"])
+def test_close_before_iterating_cancels(server: ReplayServer, provider: str) -> None:
+    url = stalled(server, provider)
+    with open_stream(provider, url) as stream:
+        assert stream.state == "new"
+    assert stream.state == "cancelled"
+    assert closed_early(server, url)
+    assert list(stream) == []
+    assert stream.construct_call_response().content == ""
+    assert stream.finish_reasons is None
+
+
+def test_sync_close_of_an_async_stream_says_what_to_do(server: ReplayServer) -> None:
+    import anyio
+
+    async def main() -> None:
+        stream = await open_stream_async("mistral", route(server, "mistral"))
+        with pytest.raises(TypeError, match="aclose"):
+            stream.close()
+        await stream.aclose()
+        assert stream.state == "cancelled"
+        await OPEN_CLIENTS.pop().aclose()
+
+    anyio.run(main)
+
+
+# -- failed ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layer", ["provider", "llm"])
+@pytest.mark.parametrize("provider", PROVIDER_NAMES)
+def test_connection_cut_mid_stream_fails_with_the_error(
+    server: ReplayServer, provider: str, layer: str
+) -> None:
+    body = wire(BODIES[provider]).body
+    stream = open_stream(provider, route(server, provider, cut_after=len(body) // 2), layer)
+    seen = ""
+    with pytest.raises(StreamcallError) as raised:
+        for chunk, _ in stream:
+            seen += chunk.content
+    assert stream.state == "failed"
+    assert stream.error is raised.value
+    assert stream.content == seen
+    assert stream.construct_call_response().content == seen
+    with pytest.raises(StreamcallError) as again:  # the replay fails again at the end
+        for _ in stream:
+            pass
+    assert again.value is raised.value
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("async_clients")
+@pytest.mark.parametrize("provider", PROVIDER_NAMES)
+async def test_connection_cut_mid_stream_fails_async(server: ReplayServer, provider: str) -> None:
+    body = wire(BODIES[provider]).body
+    stream = await open_stream_async(provider, route(server, provider, cut_after=len(body) // 2))
+    with pytest.raises(StreamcallError) as raised:
+        async for _ in stream:
+            pass
+    assert stream.state == "failed"
+    assert stream.error is raised.value
+
+
+@pytest.mark.parametrize("provider", sorted(IN_STREAM_ERRORS))
+def test_an_error_the_provider_reports_in_the_stream_fails_it(
+    server: ReplayServer, provider: str
+) -> None:
+    fixture = wire(IN_STREAM_ERRORS[provider])
+    stream = open_stream(provider, route(server, provider, fixture.body))
+    with pytest.raises(StreamcallError) as raised:
+        for _ in stream:
+            pass
+    assert stream.state == "failed"
+    assert stream.error is raised.value
+
+
+# -- response_model -------------------------------------------------------------------------
+
+
+class Book(BaseModel):
+    title: str
+    author: str
+
+
+def json_body(parts: list[str]) -> bytes:
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        return json.dumps(
+            {
+                "id": "c1",
+                "object": "chat.completion.chunk",
+                "created": 1,
+                "model": "gpt-5-mini",
+                "choices": [choice],
+            }
+        )
+
+    payloads = [chunk({"role": "assistant", "content": ""})]
+    payloads += [chunk({"content": part}) for part in parts]
+    payloads.append(chunk({}, "stop"))
+    return sse_body(payloads)
+
+
+BOOK_PARTS = ['{"title": "Du', 'ne", "au', 'thor": "Frank ', 'Herbert"}']
+
+
+def book_stream(server: ReplayServer, stall: bool, asynchronous: bool) -> tuple[str, Any]:
+    body = json_body(BOOK_PARTS)
+    url = server.route(Reply(body=body, stall_after=body.index(b"Frank") if stall else None))
+    make = decorator("openai", url, "provider", response_model=Book, json_mode=True)
+    if asynchronous:
+
+        async def ask_async() -> str:
+            return "A book"
+
+        return url, make(ask_async)()
+
+    def ask() -> str:
+        return "A book"
+
+    return url, make(ask)()
+
+
+def test_response_model_stream_complete_and_cancelled(server: ReplayServer) -> None:
+    _, stream = book_stream(server, stall=False, asynchronous=False)
+    assert stream.state == "new"
+    items = list(stream)
+    assert stream.state == "complete"
+    assert items[-1] == Book(title="Dune", author="Frank Herbert")
+
+    url, stream = book_stream(server, stall=True, asynchronous=False)
+    partials = []
+    for partial in stream:
+        partials.append(partial)
+        stream.cancel()
+    assert stream.state == "cancelled"
+    assert [p.title for p in partials] == ["Du"]  # a partial, and no whole model after it
+    assert closed_early(server, url)
+    assert stream.stream.construct_call_response().content == '{"title": "Du'
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("async_clients")
+async def test_response_model_stream_acancel(server: ReplayServer) -> None:
+    url, pending = book_stream(server, stall=True, asynchronous=True)
+    stream = await pending
+    partials = []
+    async for partial in stream:
+        partials.append(partial)
+        await stream.acancel()
+    assert stream.state == "cancelled"
+    assert len(partials) == 1
+    assert closed_early(server, url)
+
+
+# -- the local model --------------------------------------------------------------------------
+
+
+def local_stream(asynchronous: bool) -> Any:
+    from tests.local_model import require_local_extra
+
+    require_local_extra()
+    from streamcall.core.local import local_call
+
+    make = local_call(stream=True, call_params={"temperature": 0.0, "seed": 7, "max_tokens": 40})
+    if asynchronous:
+
+        async def ask_async() -> str:
+            return "Recommend a fantasy book"
+
+        return make(ask_async)()
+
+    def ask() -> str:
+        return "Recommend a fantasy book"
+
+    return make(ask)()
+
+
+def test_cancelling_a_local_stream_releases_the_model() -> None:
+    stream = local_stream(asynchronous=False)
+    seen = ""
+    for chunk, _ in stream:
+        seen += chunk.content
+        if len(seen) > 5:
+            stream.cancel()
+    assert stream.state == "cancelled"
+    response = stream.construct_call_response()
+    assert response.content == seen
+    assert response.output_tokens is not None  # counted up to the cancel
+    again = local_stream(asynchronous=False)  # same thread: the model is free again
+    assert "".join(chunk.content for chunk, _ in again)
+    assert again.state == "complete"
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("async_clients")
+async def test_acancelling_a_local_stream_releases_the_model() -> None:
+    stream = await local_stream(asynchronous=True)
+    seen = ""
+    async for chunk, _ in stream:
+        seen += chunk.content
+        if len(seen) > 5:
+            await stream.acancel()
+    assert stream.state == "cancelled"
+    assert stream.construct_call_response().content == seen
+    again = await local_stream(asynchronous=True)
+    assert "".join([chunk.content async for chunk, _ in again])
+    assert again.state == "complete"
