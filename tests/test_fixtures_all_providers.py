@@ -261,6 +261,7 @@ def _stream_facts(p: Provider, r: Recovered, e: dict[str, Any], want: Expected) 
     spec = p.spec
     assert type(stream) is spec.stream_type, type(stream)
     assert type(r.response) is spec.response_type, type(r.response)
+    assert r.chunk_types <= {spec.stream_type._chunk_type}, r.chunk_types
     # The neutral finish reason: stop, tool_calls, or an error.
     if e["finish_reason"] is None:
         assert r.common_finish_reasons is None, r.common_finish_reasons

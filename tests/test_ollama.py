@@ -9,7 +9,7 @@ import pytest
 
 from streamcall.clients.ollama import Ollama
 from streamcall.clients.ollama.models import ChatResponse
-from streamcall.core.ollama import OllamaCallResponse, OllamaStream, ollama_call
+from streamcall.core.ollama import ollama_call
 from streamcall.errors import StreamError
 from tests.replay import Chunking, ReplayServer, Reply
 from tests.wire_fixtures import WireFixture, fixtures
@@ -48,41 +48,6 @@ def test_client(server: ReplayServer, fixture: WireFixture, chunking: Chunking) 
     sent = server.requests(url)[0]
     assert sent.path == "/api/chat"
     assert "authorization" not in sent.headers
-
-
-@pytest.mark.parametrize("chunking", CHUNKINGS, ids=str)
-@pytest.mark.parametrize("fixture", OLLAMA, ids=lambda f: f.name)
-def test_fixture_through_the_call_layer(
-    server: ReplayServer, fixture: WireFixture, chunking: Chunking
-) -> None:
-    url = server.route(Reply(body=fixture.body, chunking=chunking, content_type=NDJSON))
-
-    @ollama_call(
-        "qwen3:8b", stream=True, tools=[get_weather, format_book], client=Ollama(base_url=url)
-    )
-    def ask() -> str:
-        return "go"
-
-    stream = ask()
-    assert isinstance(stream, OllamaStream)
-    text, tools = "", []
-    for chunk, tool in stream:
-        text += chunk.content
-        if tool is not None:
-            tools.append(tool)
-    e = fixture.expected
-    assert text == stream.content == e["text"]
-    assert stream.thinking == (e["reasoning_text"] or "")
-    assert [(t.tool_call_id, t._name(), t.args) for t in tools] == [
-        (c["id"], c["name"], c["arguments"]) for c in e["tool_calls"]
-    ]
-    assert stream.finish_reasons == [e["finish_reason"]]
-    assert (stream.input_tokens, stream.output_tokens) == (
-        e["usage"]["input_tokens"],
-        e["usage"]["output_tokens"],
-    )
-    assert stream.cost is None  # no price for a model served by Ollama
-    assert isinstance(stream.construct_call_response(), OllamaCallResponse)
 
 
 def test_error_line_keeps_what_arrived(server: ReplayServer) -> None:

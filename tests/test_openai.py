@@ -12,7 +12,7 @@ import pytest
 
 from streamcall.clients.openai import AsyncOpenAI, OpenAI
 from streamcall.clients.openai.models import ChatCompletionChunk
-from streamcall.core.openai import OpenAICallResponse, OpenAIStream, openai_call
+from streamcall.core.openai import openai_call
 from streamcall.errors import MissingAPIKeyError, StreamError
 from tests.replay import Chunking, ReplayServer, Reply
 from tests.wire_fixtures import WireFixture, fixtures
@@ -159,54 +159,6 @@ def test_keys_usage_option_and_local_servers(server: ReplayServer) -> None:
     assert "authorization" not in sent.headers
     assert "stream_options" not in sent.json()  # type: ignore[operator]
     local.close()
-
-
-@pytest.mark.parametrize("chunking", CHUNKINGS, ids=str)
-@pytest.mark.parametrize("fixture", OK, ids=lambda f: f.name)
-def test_fixture_through_the_call_layer(
-    server: ReplayServer, fixture: WireFixture, chunking: Chunking
-) -> None:
-    url = server.route(Reply(body=fixture.body, chunking=chunking))
-
-    @openai_call(
-        "gpt-4.1-mini",
-        stream=True,
-        tools=[get_weather, format_book],
-        client=OpenAI(api_key="k", base_url=url),
-    )
-    def ask() -> str:
-        return "go"
-
-    stream = ask()
-    assert isinstance(stream, OpenAIStream)
-    text, tools = "", []
-    for chunk, tool in stream:
-        text += chunk.content
-        if tool is not None:
-            tools.append(tool)
-    e = fixture.expected
-    assert text == stream.content == e["text"]
-    assert stream.thinking == (e["reasoning_text"] or "")
-    assert [(t.tool_call_id, t._name(), t.args) for t in tools] == [
-        (c["id"], c["name"], c["arguments"]) for c in e["tool_calls"]
-    ]
-    assert stream.finish_reasons == [e["finish_reason"]]
-    assert stream.model == e["model"]
-    usage = e["usage"]
-    if usage is None:  # a stream without usage: never 0, never a crash
-        assert (stream.input_tokens, stream.output_tokens, stream.cost) == (None, None, None)
-    else:
-        assert stream.input_tokens == usage["input_tokens"]
-        assert stream.output_tokens == usage["output_tokens"]
-        assert stream.cached_tokens == usage["cached_tokens"]
-        assert stream.common_usage is not None
-        assert stream.common_usage.reasoning_tokens == usage.get("reasoning_tokens")
-        assert stream.cost is not None
-        assert stream.cost > 0
-    response = stream.construct_call_response()
-    assert isinstance(response, OpenAICallResponse)
-    assert response.content == e["text"]
-    assert response.cost == stream.cost
 
 
 def test_cost_uses_the_cached_rate(server: ReplayServer) -> None:

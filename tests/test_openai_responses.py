@@ -11,7 +11,7 @@ import pytest
 
 from streamcall.clients.openai import OpenAI
 from streamcall.clients.openai.responses_models import ResponseStreamEvent
-from streamcall.core.openai import OpenAIResponsesStream, openai_responses_call
+from streamcall.core.openai import openai_responses_call
 from streamcall.errors import StreamError
 from tests.replay import Chunking, ReplayServer, Reply
 from tests.wire_fixtures import WireFixture, fixtures
@@ -105,55 +105,6 @@ def test_error_event_then_failed_response(server: ReplayServer) -> None:
         ERROR.expected["finish_reason"],
         ERROR.expected["response_id"],
     )
-
-
-@pytest.mark.parametrize("chunking", CHUNKINGS, ids=str)
-@pytest.mark.parametrize("fixture", RESPONSES, ids=lambda f: f.name)
-def test_fixture_through_the_call_layer(
-    server: ReplayServer, fixture: WireFixture, chunking: Chunking
-) -> None:
-    url = server.route(Reply(body=fixture.body, chunking=chunking))
-
-    @openai_responses_call(
-        "gpt-5-mini",
-        stream=True,
-        tools=[get_weather, format_book],
-        client=OpenAI(api_key="k", base_url=url),
-    )
-    def ask() -> str:
-        return "go"
-
-    stream = ask()
-    assert isinstance(stream, OpenAIResponsesStream)
-    text, tools = "", []
-    e = fixture.expected
-    try:
-        for chunk, tool in stream:
-            text += chunk.content
-            if tool is not None:
-                tools.append(tool)
-    except StreamError:
-        assert e["error"] is not None
-    else:
-        assert e["error"] is None
-    assert text == stream.content == e["text"]
-    assert stream.thinking == (e["reasoning_text"] or "")
-    assert [(t.tool_call_id, t._name(), t.args) for t in tools] == [
-        (c["id"], c["name"], c["arguments"]) for c in e["tool_calls"]
-    ]
-    assert stream.finish_reasons == [e["finish_reason"]]
-    assert stream.id == e["response_id"]
-    u = e["usage"]
-    if u is None:
-        assert (stream.input_tokens, stream.cost) == (None, None)
-    else:
-        assert (stream.input_tokens, stream.output_tokens, stream.cached_tokens) == (
-            u["input_tokens"],
-            u["output_tokens"],
-            u["cached_tokens"],
-        )
-        assert stream.cost is not None
-    assert stream.construct_call_response().content == e["text"]
 
 
 def test_two_turn_round_trip(server: ReplayServer) -> None:

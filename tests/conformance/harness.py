@@ -406,6 +406,8 @@ class Recovered:
     id: str | None = None
     model: str | None = None
     chunks: int = 0
+    chunk_types: set[type] = field(default_factory=set)
+    """The classes of the chunks yielded."""
     error: BaseException | None = None
     response_content: str = ""
     response_thinking: str = ""
@@ -460,6 +462,7 @@ def _note_tool(recovered: Recovered, tool: Any) -> None:
 
 def _note_chunk(recovered: Recovered, chunk: Any) -> None:
     recovered.chunks += 1
+    recovered.chunk_types.add(type(chunk))
     recovered.text += chunk.content
     thinking = getattr(chunk, "thinking", None)
     if isinstance(thinking, str):
