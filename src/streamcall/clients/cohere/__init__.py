@@ -4,5 +4,6 @@ Models live in :mod:`streamcall.clients.cohere.models`.
 """
 
 from streamcall.clients.cohere.client import ClientV2, Cohere
+from streamcall.clients.cohere.params import ChatArgs, CohereChatParams
 
-__all__ = ["ClientV2", "Cohere"]
+__all__ = ["ChatArgs", "ClientV2", "Cohere", "CohereChatParams"]

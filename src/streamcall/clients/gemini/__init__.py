@@ -4,5 +4,6 @@ Models live in :mod:`streamcall.clients.gemini.models`.
 """
 
 from streamcall.clients.gemini.client import Gemini
+from streamcall.clients.gemini.params import ContentArgs, GenerateContentParams
 
-__all__ = ["Gemini"]
+__all__ = ["ContentArgs", "Gemini", "GenerateContentParams"]

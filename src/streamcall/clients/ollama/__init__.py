@@ -4,5 +4,6 @@ Models live in :mod:`streamcall.clients.ollama.models`.
 """
 
 from streamcall.clients.ollama.client import Ollama
+from streamcall.clients.ollama.params import ChatArgs, OllamaChatParams
 
-__all__ = ["Ollama"]
+__all__ = ["ChatArgs", "Ollama", "OllamaChatParams"]

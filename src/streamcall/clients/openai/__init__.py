@@ -5,5 +5,18 @@
 """
 
 from streamcall.clients.openai.client import AsyncOpenAI, OpenAI
+from streamcall.clients.openai.params import (
+    ChatArgs,
+    ChatCompletionParams,
+    ResponseArgs,
+    ResponseCreateParams,
+)
 
-__all__ = ["AsyncOpenAI", "OpenAI"]
+__all__ = [
+    "AsyncOpenAI",
+    "ChatArgs",
+    "ChatCompletionParams",
+    "OpenAI",
+    "ResponseArgs",
+    "ResponseCreateParams",
+]
