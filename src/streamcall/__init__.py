@@ -28,19 +28,7 @@ __all__ = [
     "toolkit_tool",
 ]
 
-_FROM_CORE = frozenset(
-    {
-        "BaseDynamicConfig",
-        "BaseMessageParam",
-        "BaseTool",
-        "BaseToolKit",
-        "LocalProvider",
-        "Messages",
-        "Provider",
-        "prompt_template",
-        "toolkit_tool",
-    }
-)
+_FROM_CORE = frozenset(__all__) - {"__version__", "core", "llm"}
 
 if TYPE_CHECKING:
     from streamcall import core, llm

@@ -10,85 +10,26 @@ provider stays fast.
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from streamcall.core.base import (
-    BaseCallParams,
-    BaseCallResponse,
-    BaseCallResponseChunk,
-    BaseDynamicConfig,
-    BaseMessageParam,
-    BaseStream,
-    CostMetadata,
-    LocalProvider,
-    Metadata,
-    Provider,
-    Usage,
-    prompt_template,
-)
+from streamcall.core import base
+from streamcall.core.base import __all__ as __all__
 from streamcall.core.base.cost import calculate_cost
 
-__all__ = [
-    "BaseCallParams",
-    "BaseCallResponse",
-    "BaseCallResponseChunk",
-    "BaseDynamicConfig",
-    "BaseMessageParam",
-    "BaseStream",
-    "BaseTool",
-    "BaseToolKit",
-    "CostMetadata",
-    "LocalProvider",
-    "Messages",
-    "Metadata",
-    "Provider",
-    "Usage",
-    "anthropic",
-    "azure",
-    "calculate_cost",
-    "cohere",
-    "gemini",
-    "local",
-    "mistral",
-    "ollama",
-    "openai",
-    "prompt_template",
-    "toolkit_tool",
-]
-
-_PROVIDER_MODULES = frozenset(
-    {"anthropic", "azure", "cohere", "gemini", "local", "mistral", "ollama", "openai"}
-)
-
 if TYPE_CHECKING:
-    from streamcall.core import (
-        anthropic,
-        azure,
-        cohere,
-        gemini,
-        local,
-        mistral,
-        ollama,
-        openai,
-    )
-    from streamcall.core.base.messages import Messages
-    from streamcall.core.base.tool import BaseTool
-    from streamcall.core.base.toolkit import BaseToolKit, toolkit_tool
+    from streamcall.core import anthropic, azure, cohere, gemini, local, mistral, ollama, openai  # noqa: F401
+    from streamcall.core.base import *  # noqa: F403
+
+_PROVIDERS = ("anthropic", "azure", "cohere", "gemini", "local", "mistral", "ollama", "openai")
+
+# The base names (type checkers read them from streamcall.core.base's literal __all__), the
+# provider modules and calculate_cost.
+__all__ = [*__all__, *_PROVIDERS, "calculate_cost"]
 
 
 def __getattr__(name: str) -> Any:
-    # BaseTool and toolkits are pydantic models: importing pydantic only when tools are used
-    # keeps `import streamcall.core.<provider>` fast. Provider modules load on first use.
-    if name == "BaseTool":
-        from streamcall.core.base.tool import BaseTool
-
-        return BaseTool
-    if name in ("BaseToolKit", "toolkit_tool"):
-        from streamcall.core.base import toolkit
-
-        return getattr(toolkit, name)
-    if name == "Messages":
-        from streamcall.core.base.messages import Messages
-
-        return Messages
-    if name in _PROVIDER_MODULES:
+    # The base names come from streamcall.core.base, which imports the pydantic-based ones
+    # (BaseTool, the toolkits) on first use; a provider module is imported on first use.
+    if name in _PROVIDERS:
         return importlib.import_module(f"{__name__}.{name}")
+    if name in base.__all__:
+        return getattr(base, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

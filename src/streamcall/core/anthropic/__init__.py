@@ -2,14 +2,14 @@
 
 from typing import TYPE_CHECKING
 
-from streamcall.core.anthropic import _types
-from streamcall.core.anthropic._types import *  # noqa: F403 - the names of its __all__
+from streamcall.core.anthropic._types import *  # noqa: F403
+from streamcall.core.anthropic._types import __all__ as __all__
 from streamcall.core.base._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from streamcall.core.anthropic.tool import AnthropicTool as AnthropicTool
 
-__all__ = [*_types.__all__, "AnthropicTool"]
-
-# AnthropicTool is a pydantic model, imported on first use (keeps this import fast).
+# The names of _types (type checkers read them from its literal __all__), and the tool class: a
+# pydantic model, imported on first use (so that importing this module imports no pydantic).
+__all__ = [*__all__, "AnthropicTool"]
 __getattr__ = lazy_exports(__name__, AnthropicTool="streamcall.core.anthropic.tool:AnthropicTool")

@@ -1,8 +1,9 @@
 """The provider-neutral call layer, as in ``mirascope.core.base``."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from streamcall.core.base._accumulate import Usage
+from streamcall.core.base._lazy import lazy_exports
 from streamcall.core.base.call_response import BaseCallResponse
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
 from streamcall.core.base.cost import CostMetadata
@@ -40,16 +41,11 @@ if TYPE_CHECKING:
     from streamcall.core.base.tool import BaseTool
     from streamcall.core.base.toolkit import BaseToolKit, toolkit_tool
 
-
-def __getattr__(name: str) -> Any:
-    # BaseTool is a pydantic model: importing pydantic only when tools are used keeps
-    # `import streamcall.core.<provider>` fast.
-    if name == "BaseTool":
-        from streamcall.core.base.tool import BaseTool
-
-        return BaseTool
-    if name in ("BaseToolKit", "toolkit_tool"):
-        from streamcall.core.base import toolkit
-
-        return getattr(toolkit, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# BaseTool and the toolkits are pydantic models: importing pydantic only when tools are used
+# keeps `import streamcall.core.<provider>` fast.
+__getattr__ = lazy_exports(
+    __name__,
+    BaseTool="streamcall.core.base.tool:BaseTool",
+    BaseToolKit="streamcall.core.base.toolkit:BaseToolKit",
+    toolkit_tool="streamcall.core.base.toolkit:toolkit_tool",
+)

@@ -3,13 +3,13 @@
 from typing import TYPE_CHECKING
 
 from streamcall.core.base._lazy import lazy_exports
-from streamcall.core.cohere import _types
-from streamcall.core.cohere._types import *  # noqa: F403 - the names of its __all__
+from streamcall.core.cohere._types import *  # noqa: F403
+from streamcall.core.cohere._types import __all__ as __all__
 
 if TYPE_CHECKING:
     from streamcall.core.cohere.tool import CohereTool as CohereTool
 
-__all__ = [*_types.__all__, "CohereTool"]
-
-# CohereTool is a pydantic model, imported on first use (keeps this import fast).
+# The names of _types (type checkers read them from its literal __all__), and the tool class: a
+# pydantic model, imported on first use (so that importing this module imports no pydantic).
+__all__ = [*__all__, "CohereTool"]
 __getattr__ = lazy_exports(__name__, CohereTool="streamcall.core.cohere.tool:CohereTool")
