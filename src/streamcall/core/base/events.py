@@ -167,11 +167,21 @@ class EventTranslator:
         for part in facts.tool_parts:
             self._tool_part(part, events)
         if facts.usage is not None:
-            # merged into a copy: the usage an earlier event carries never changes
-            previous = None if self._usage is None else dataclasses.replace(self._usage)
-            self._usage = merge_usage(previous, facts.usage)
-            events.append(UsageUpdate(self._usage))
+            events.append(UsageUpdate(self._merge_usage(chunk)))
         return events
+
+    def _merge_usage(self, chunk: Any) -> Usage:
+        """The usage so far, merged into a copy (the usage an earlier event carries never
+        changes); where the provider's chunk adds detail to the neutral form (a subclass of
+        ``Usage``, as Cohere's processed tokens), that form with the merged counts."""
+        previous = None if self._usage is None else dataclasses.replace(self._usage)
+        merged = merge_usage(previous, chunk.facts.usage)
+        detailed = chunk.common_usage
+        if detailed is not None and type(detailed) is not Usage:
+            counts = {f.name: getattr(merged, f.name) for f in dataclasses.fields(Usage)}
+            merged = dataclasses.replace(detailed, **counts)
+        self._usage = merged
+        return merged
 
     def end(self, error: BaseException | None) -> list[StreamEvent]:
         """The events after the last chunk: the calls still open and ``Finish`` once the
