@@ -17,10 +17,8 @@ from streamcall.errors import StreamError
 from tests.conformance.answer import Answer, ToolCall, Usage
 from tests.conformance.harness import (
     check,
-    conformance_property,
     conformance_settings,
     error_prefix,
-    error_property,
     events,
     run_call,
     shape,
@@ -133,8 +131,8 @@ def test_plain_body_is_the_recorded_one_without_pings() -> None:
 # -- (b) the properties -------------------------------------------------------------------------
 
 
-test_anthropic_conformance = conformance_property(WRITER)
-test_anthropic_errors = error_property(WRITER)
+# The properties (any answer, variant, chunking; and ending in an error) run for every
+# registry provider in test_conformance_all.py.
 
 
 def test_escaped_variant_cuts_inside_escapes() -> None:

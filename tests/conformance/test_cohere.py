@@ -16,10 +16,8 @@ from hypothesis import strategies as st
 from streamcall.errors import StreamError
 from tests.conformance.harness import (
     check,
-    conformance_property,
     conformance_settings,
     error_prefix,
-    error_property,
     events,
     run_call,
     shape,
@@ -138,8 +136,8 @@ def test_tokens_variant_is_the_recorded_tool_stream() -> None:
 # -- (b) the properties -------------------------------------------------------------------------
 
 
-test_cohere_conformance = conformance_property(WRITER)
-test_cohere_errors = error_property(WRITER)
+# The properties (any answer, variant, chunking; and ending in an error) run for every
+# registry provider in test_conformance_all.py.
 
 
 def test_error_end_keeps_what_arrived(server: ReplayServer) -> None:

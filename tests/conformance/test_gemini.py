@@ -19,10 +19,8 @@ from streamcall.core.base._accumulate import stable_call_id
 from tests.conformance.answer import Answer, ToolCall, Usage
 from tests.conformance.harness import (
     check,
-    conformance_property,
     conformance_settings,
     error_prefix,
-    error_property,
     run_call,
     with_error,
 )
@@ -174,14 +172,9 @@ CALL_THEN_EMPTY_TEXT = Answer(
     model="gemini-2.5-flash",
 )
 
-test_gemini_conformance = example(
-    case=(THOUGHT_ONLY, "single"), chunking=Chunking.whole(), asynchronous=False
-)(
-    example(case=(CALL_THEN_EMPTY_TEXT, "trailer"), chunking=Chunking.whole(), asynchronous=False)(
-        conformance_property(WRITER)
-    )
-)
-test_gemini_errors = error_property(WRITER)
+# The properties (any answer, variant, chunking; and ending in an error) run for every
+# registry provider in test_conformance_all.py, with
+# these two cases as explicit examples.
 
 
 def test_model_turn_sends_no_empty_text_part(server: ReplayServer) -> None:

@@ -24,9 +24,7 @@ from tests.conformance.answer import Answer
 from tests.conformance.harness import (
     check,
     chunkings,
-    conformance_property,
     conformance_settings,
-    error_property,
     run_call,
     with_error,
 )
@@ -100,8 +98,8 @@ def test_every_variant_on_the_tools_fixture_answer(server: ReplayServer) -> None
 
 # -- properties -------------------------------------------------------------------------------
 
-test_mistral_conformance = conformance_property(WRITER, max_examples=200)
-test_mistral_errors = error_property(WRITER, max_examples=100)
+# The properties (any answer, variant, chunking; and ending in an error) run for every
+# registry provider in test_conformance_all.py.
 
 
 # -- the official SDK on the same bodies ------------------------------------------------------

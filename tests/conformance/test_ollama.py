@@ -10,7 +10,7 @@ import pytest
 
 from streamcall.errors import StreamError
 from tests.conformance.answer import Answer, ToolCall, Usage
-from tests.conformance.harness import check, conformance_property, error_property, run_call
+from tests.conformance.harness import check, run_call
 from tests.conformance.writers.ollama import (
     ERROR_MESSAGE,
     VARIANTS,
@@ -101,8 +101,8 @@ def test_go_escapes_html_characters_and_line_separators(server: ReplayServer) ->
 # -- (b) the properties -------------------------------------------------------------------------
 
 
-test_ollama_conformance = conformance_property(WRITER)
-test_ollama_errors = error_property(WRITER)
+# The properties (any answer, variant, chunking; and ending in an error) run for every
+# registry provider in test_conformance_all.py.
 
 
 def test_error_line_after_whole_calls(server: ReplayServer) -> None:

@@ -29,10 +29,8 @@ from tests.conformance.harness import (
     Expected,
     check,
     chunkings,
-    conformance_property,
     conformance_settings,
     error_prefix,
-    error_property,
     run_and_check,
     run_call,
     with_error,
@@ -131,8 +129,8 @@ def test_every_variant_writes_a_fixture_like_body(server: ReplayServer) -> None:
 
 # -- properties -------------------------------------------------------------------------------
 
-test_openai_chat_conformance = conformance_property(WRITER, max_examples=200)
-test_openai_chat_errors = error_property(WRITER, max_examples=100)
+# The properties (any answer, variant, chunking; and ending in an error) run for every
+# registry provider in test_conformance_all.py.
 
 
 # -- the official SDK on the same bodies ------------------------------------------------------

@@ -11,17 +11,15 @@ from typing import Any
 import httpx2
 import openai
 import pytest
-from hypothesis import example, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from streamcall.errors import StreamError
 from tests.conformance.answer import Answer, ToolCall, Usage
 from tests.conformance.harness import (
     check,
-    conformance_property,
     conformance_settings,
     error_prefix,
-    error_property,
     events,
     run_call,
 )
@@ -147,8 +145,6 @@ def test_items_body_is_the_recorded_text_stream() -> None:
 # -- (b) the properties -------------------------------------------------------------------------
 
 
-test_openai_responses_conformance = conformance_property(WRITER)
-
 # A library bug pinned here: a ``response.failed`` whose ``output`` is empty (the shape of the
 # recorded error fixture) after text had streamed. ``construct_call_response()`` (and so
 # ``message_param``) takes the terminal response as the whole truth and loses the text, the
@@ -160,9 +156,9 @@ FAILED_EMPTY = Answer(
     extra={"seed": 0, "nested_error": True, "failed_output": False},
 )
 
-test_openai_responses_errors = example(
-    case=(FAILED_EMPTY, "items"), chunking=Chunking.whole(), asynchronous=False
-)(error_property(WRITER))
+# The properties (any answer, variant, chunking; and ending in an error) run for every
+# registry provider in test_conformance_all.py, with
+# this case as an explicit example of the errors property.
 
 
 def test_failed_response_with_empty_output_keeps_the_streamed_text(server: ReplayServer) -> None:
