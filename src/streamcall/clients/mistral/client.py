@@ -95,13 +95,13 @@ class Chat:
         body = build_chat_body(model=model, messages=messages, stream=stream, params=params)
         return self._client.call_request(CHAT_PATH, body, stream, args)
 
-    def _stream_call(
+    def _stream(
         self, model: str, messages: MessagesArg, args: ChatArgs
     ) -> StreamCall[CompletionEvent]:
         frames = SSEDecoder(self._client.max_event_size)
         return StreamCall(*self._request(model, messages, True, args), frames, ChatStreamCodec())
 
-    def _whole_call(
+    def _whole(
         self, model: str, messages: MessagesArg, args: ChatArgs
     ) -> WholeCall[ChatCompletionResponse]:
         return WholeCall(*self._request(model, messages, False, args), decode_chat_response)
@@ -115,28 +115,28 @@ class Chat:
         released; ``break`` inside a ``with`` block is fine.
         """
         _check_stream("Chat.stream", stream, params)
-        return self._client.open_stream(self._stream_call, model, messages, params)
+        return self._client.open_stream(self._stream, model, messages, params)
 
     def stream_async(
         self, model: str, messages: MessagesArg, *, stream: bool = True, **params: Unpack[ChatArgs]
     ) -> AwaitableStream[EventStreamAsync[CompletionEvent]]:
         """:meth:`stream`, async: ``async with`` it, or ``await`` it (then close the stream)."""
         _check_stream("Chat.stream_async", stream, params)
-        return self._client.open_stream_async(self._stream_call, model, messages, params)
+        return self._client.open_stream_async(self._stream, model, messages, params)
 
     def complete(
         self, model: str, messages: MessagesArg, **params: Unpack[ChatArgs]
     ) -> ChatCompletionResponse:
         """A whole (non-streamed) chat completion."""
         check_keywords("Chat.complete", params, _ARGS)
-        return self._client.read_whole(self._whole_call, model, messages, params)
+        return self._client.read_whole(self._whole, model, messages, params)
 
     async def complete_async(
         self, model: str, messages: MessagesArg, **params: Unpack[ChatArgs]
     ) -> ChatCompletionResponse:
         """:meth:`complete`, async."""
         check_keywords("Chat.complete_async", params, _ARGS)
-        return await self._client.read_whole_async(self._whole_call, model, messages, params)
+        return await self._client.read_whole_async(self._whole, model, messages, params)
 
 
 def _check_stream(method: str, stream: bool, params: ChatArgs) -> None:
