@@ -76,6 +76,14 @@ class AnthropicDynamicConfig(BaseDynamicConfig, total=False):
     """What an Anthropic-decorated function may return instead of a prompt."""
 
 
+class _Provider:
+    """Anthropic's name and finish reasons, shared by its chunk, response and stream."""
+
+    __slots__ = ()
+    _provider: ClassVar[str] = "anthropic"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+
+
 def _usage_report(usage: AnthropicUsage, with_output: bool) -> UsageReport:
     return UsageReport(
         input_tokens=usage.input_tokens,
@@ -93,11 +101,8 @@ def _usage_report(usage: AnthropicUsage, with_output: bool) -> UsageReport:
 _NO_FACTS = ChunkFacts()
 
 
-class AnthropicCallResponseChunk(BaseCallResponseChunk[MessageStreamEvent], gc=False):
+class AnthropicCallResponseChunk(_Provider, BaseCallResponseChunk[MessageStreamEvent], gc=False):
     """One Anthropic stream event (``chunk`` is the :class:`MessageStreamEvent`)."""
-
-    _provider: ClassVar[str] = "anthropic"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
 
     @classmethod
     def extract(cls, chunk: MessageStreamEvent) -> ChunkFacts:
@@ -167,11 +172,8 @@ def _block_dict(block: ContentBlock) -> dict[str, Any]:
     return block.model_dump()
 
 
-class AnthropicCallResponse(BaseCallResponse[Message]):
+class AnthropicCallResponse(_Provider, BaseCallResponse[Message]):
     """A whole Anthropic message (``response`` is the :class:`Message`)."""
-
-    _provider: ClassVar[str] = "anthropic"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
 
     def _extract(self) -> ResponseFacts:
         message = self.response
@@ -222,7 +224,7 @@ class AnthropicCallResponse(BaseCallResponse[Message]):
 
 
 class AnthropicStream(
-    BaseStream[AnthropicCallResponseChunk, AnthropicCallResponse, "AnthropicTool"]
+    _Provider, BaseStream[AnthropicCallResponseChunk, AnthropicCallResponse, "AnthropicTool"]
 ):
     """A streamed Anthropic call: ``for chunk, tool in stream``.
 
@@ -230,8 +232,6 @@ class AnthropicStream(
     ``message_param`` so that they can be sent back.
     """
 
-    _provider: ClassVar[str] = "anthropic"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
     _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]] = AnthropicCallResponseChunk
     _sequential_tool_calls: ClassVar[bool] = False  # content_block_stop ends each call
     call_response_type: ClassVar[type[BaseCallResponse[Any]]] = AnthropicCallResponse

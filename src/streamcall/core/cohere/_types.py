@@ -94,6 +94,14 @@ class CohereDynamicConfig(BaseDynamicConfig, total=False):
     """What a Cohere-decorated function may return instead of a prompt."""
 
 
+class _Provider:
+    """Cohere's name and finish reasons, shared by its chunk, response and stream."""
+
+    __slots__ = ()
+    _provider: ClassVar[str] = "cohere"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+
+
 def _int(value: float | None) -> int | None:
     return None if value is None else int(value)
 
@@ -164,11 +172,8 @@ def _common_usage(usage: CohereUsage) -> CohereTokenUsage:
 _NO_FACTS = ChunkFacts()
 
 
-class CohereCallResponseChunk(BaseCallResponseChunk[StreamEvent], gc=False):
+class CohereCallResponseChunk(_Provider, BaseCallResponseChunk[StreamEvent], gc=False):
     """One Cohere stream event (``chunk`` is the :class:`StreamEvent`)."""
-
-    _provider: ClassVar[str] = "cohere"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
 
     @classmethod
     def extract(cls, chunk: StreamEvent) -> ChunkFacts:
@@ -239,11 +244,8 @@ def _tool_calls_of(calls: list[ToolCallV2] | None) -> list[AssembledToolCall]:
     return done
 
 
-class CohereCallResponse(BaseCallResponse[ChatResponse]):
+class CohereCallResponse(_Provider, BaseCallResponse[ChatResponse]):
     """A whole Cohere chat response (``response`` is the :class:`ChatResponse`)."""
-
-    _provider: ClassVar[str] = "cohere"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
 
     def _extract(self) -> ResponseFacts:
         response = self.response
@@ -299,11 +301,11 @@ class CohereCallResponse(BaseCallResponse[ChatResponse]):
         ]
 
 
-class CohereStream(BaseStream[CohereCallResponseChunk, CohereCallResponse, "CohereTool"]):
+class CohereStream(
+    _Provider, BaseStream[CohereCallResponseChunk, CohereCallResponse, "CohereTool"]
+):
     """A streamed Cohere call: ``for chunk, tool in stream`` (tool calls stream too)."""
 
-    _provider: ClassVar[str] = "cohere"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
     _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]] = CohereCallResponseChunk
     _sequential_tool_calls: ClassVar[bool] = False  # tool-call-end marks each call's end
     call_response_type: ClassVar[type[BaseCallResponse[Any]]] = CohereCallResponse

@@ -82,6 +82,14 @@ class GeminiDynamicConfig(BaseDynamicConfig, total=False):
     """What a Gemini-decorated function may return instead of a prompt."""
 
 
+class _Provider:
+    """Gemini's name and finish reasons, shared by its chunk, response and stream."""
+
+    __slots__ = ()
+    _provider: ClassVar[str] = "gemini"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+
+
 def call_id(response_id: str | None, call: FunctionCall) -> str:
     """The call's id, or a stable one when the Developer API sent none."""
     return call.id or stable_call_id(response_id, call.name, call.args)
@@ -119,11 +127,9 @@ def _parts_facts(
     return "".join(text), "".join(thinking), tuple(calls), reasons
 
 
-class GeminiCallResponseChunk(BaseCallResponseChunk[GenerateContentResponse], gc=False):
+class GeminiCallResponseChunk(_Provider, BaseCallResponseChunk[GenerateContentResponse], gc=False):
     """One Gemini chunk (``chunk`` is the :class:`GenerateContentResponse`)."""
 
-    _provider: ClassVar[str] = "gemini"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
     _empty_finish_reasons: ClassVar[bool] = True
 
     @classmethod
@@ -177,11 +183,8 @@ def _merge_parts(parts: list[Part]) -> list[dict[str, Any]]:
     return out
 
 
-class GeminiCallResponse(BaseCallResponse[GenerateContentResponse]):
+class GeminiCallResponse(_Provider, BaseCallResponse[GenerateContentResponse]):
     """A whole Gemini response (``response`` is the :class:`GenerateContentResponse`)."""
-
-    _provider: ClassVar[str] = "gemini"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
 
     def _extract(self) -> ResponseFacts:
         response = self.response
@@ -222,11 +225,11 @@ class GeminiCallResponse(BaseCallResponse[GenerateContentResponse]):
         ]
 
 
-class GeminiStream(BaseStream[GeminiCallResponseChunk, GeminiCallResponse, "GeminiTool"]):
+class GeminiStream(
+    _Provider, BaseStream[GeminiCallResponseChunk, GeminiCallResponse, "GeminiTool"]
+):
     """A streamed Gemini call: ``for chunk, tool in stream`` (function calls arrive whole)."""
 
-    _provider: ClassVar[str] = "gemini"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
     _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]] = GeminiCallResponseChunk
     _sequential_tool_calls: ClassVar[bool] = False
     call_response_type: ClassVar[type[BaseCallResponse[Any]]] = GeminiCallResponse

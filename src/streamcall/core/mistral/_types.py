@@ -86,6 +86,14 @@ class MistralDynamicConfig(BaseDynamicConfig, total=False):
     """What a Mistral-decorated function may return instead of a prompt."""
 
 
+class _Provider:
+    """Mistral's name and finish reasons, shared by its chunk, response and stream."""
+
+    __slots__ = ()
+    _provider: ClassVar[str] = "mistral"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+
+
 def _split_content(content: str | list[ContentChunk] | None) -> tuple[str, str]:
     if content is None:
         return "", ""
@@ -113,11 +121,9 @@ def _usage_report(usage: UsageInfo | None) -> UsageReport | None:
     )
 
 
-class MistralCallResponseChunk(BaseCallResponseChunk[CompletionChunk], gc=False):
+class MistralCallResponseChunk(_Provider, BaseCallResponseChunk[CompletionChunk], gc=False):
     """One Mistral stream chunk (``chunk`` is the :class:`CompletionChunk`)."""
 
-    _provider: ClassVar[str] = "mistral"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
     _empty_finish_reasons: ClassVar[bool] = True
 
     @classmethod
@@ -163,11 +169,8 @@ class MistralCallResponseChunk(BaseCallResponseChunk[CompletionChunk], gc=False)
         return self.chunk.usage
 
 
-class MistralCallResponse(BaseCallResponse[ChatCompletionResponse]):
+class MistralCallResponse(_Provider, BaseCallResponse[ChatCompletionResponse]):
     """A whole Mistral chat response (``response`` is the :class:`ChatCompletionResponse`)."""
-
-    _provider: ClassVar[str] = "mistral"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
 
     def _extract(self) -> ResponseFacts:
         response = self.response
@@ -207,11 +210,11 @@ class MistralCallResponse(BaseCallResponse[ChatCompletionResponse]):
         ]
 
 
-class MistralStream(BaseStream[MistralCallResponseChunk, MistralCallResponse, "MistralTool"]):
+class MistralStream(
+    _Provider, BaseStream[MistralCallResponseChunk, MistralCallResponse, "MistralTool"]
+):
     """A streamed Mistral call: ``for chunk, tool in stream``."""
 
-    _provider: ClassVar[str] = "mistral"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
     _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]] = MistralCallResponseChunk
     call_response_type: ClassVar[type[BaseCallResponse[Any]]] = MistralCallResponse
 

@@ -56,6 +56,14 @@ class OllamaDynamicConfig(BaseDynamicConfig, total=False):
     """What an Ollama-decorated function may return instead of a prompt."""
 
 
+class _Provider:
+    """Ollama's name and finish reasons, shared by its chunk, response and stream."""
+
+    __slots__ = ()
+    _provider: ClassVar[str] = "ollama"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+
+
 def _calls(message: Message | None, model: str) -> tuple[ToolCallPart, ...]:
     if message is None or not message.tool_calls:
         return ()
@@ -81,11 +89,9 @@ def _usage_report(line: ChatResponse) -> UsageReport | None:
     )
 
 
-class OllamaCallResponseChunk(BaseCallResponseChunk[ChatResponse], gc=False):
+class OllamaCallResponseChunk(_Provider, BaseCallResponseChunk[ChatResponse], gc=False):
     """One Ollama NDJSON line (``chunk`` is the :class:`ChatResponse`)."""
 
-    _provider: ClassVar[str] = "ollama"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
     _empty_finish_reasons: ClassVar[bool] = True
 
     @classmethod
@@ -103,11 +109,8 @@ class OllamaCallResponseChunk(BaseCallResponseChunk[ChatResponse], gc=False):
         )
 
 
-class OllamaCallResponse(BaseCallResponse[ChatResponse]):
+class OllamaCallResponse(_Provider, BaseCallResponse[ChatResponse]):
     """A whole Ollama chat response (``response`` is the :class:`ChatResponse`)."""
-
-    _provider: ClassVar[str] = "ollama"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
 
     def _extract(self) -> ResponseFacts:
         line = self.response
@@ -151,14 +154,14 @@ class OllamaCallResponse(BaseCallResponse[ChatResponse]):
         ]
 
 
-class OllamaStream(BaseStream[OllamaCallResponseChunk, OllamaCallResponse, "OllamaTool"]):
+class OllamaStream(
+    _Provider, BaseStream[OllamaCallResponseChunk, OllamaCallResponse, "OllamaTool"]
+):
     """A streamed Ollama call: ``for chunk, tool in stream``.
 
     ``cost`` is ``None``: a model served by Ollama has no price in the table.
     """
 
-    _provider: ClassVar[str] = "ollama"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
     _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]] = OllamaCallResponseChunk
     _sequential_tool_calls: ClassVar[bool] = False
     call_response_type: ClassVar[type[BaseCallResponse[Any]]] = OllamaCallResponse

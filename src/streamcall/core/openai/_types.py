@@ -84,6 +84,14 @@ class OpenAIDynamicConfig(BaseDynamicConfig, total=False):
     """What an OpenAI-decorated function may return instead of a prompt."""
 
 
+class _Provider:
+    """OpenAI's name and finish reasons, shared by its chunk, response and stream."""
+
+    __slots__ = ()
+    _provider: ClassVar[str] = "openai"
+    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+
+
 def usage_report(usage: CompletionUsage) -> UsageReport:
     """OpenAI usage in the shared accumulator's terms."""
     cached = usage.cached_tokens
@@ -96,11 +104,9 @@ def usage_report(usage: CompletionUsage) -> UsageReport:
     )
 
 
-class OpenAICallResponseChunk(BaseCallResponseChunk[ChatCompletionChunk], gc=False):
+class OpenAICallResponseChunk(_Provider, BaseCallResponseChunk[ChatCompletionChunk], gc=False):
     """One OpenAI chat chunk (``chunk`` is the :class:`ChatCompletionChunk`)."""
 
-    _provider: ClassVar[str] = "openai"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
     _empty_finish_reasons: ClassVar[bool] = True
 
     @classmethod
@@ -147,11 +153,8 @@ class OpenAICallResponseChunk(BaseCallResponseChunk[ChatCompletionChunk], gc=Fal
         return self.chunk.usage
 
 
-class OpenAICallResponse(BaseCallResponse[ChatCompletion]):
+class OpenAICallResponse(_Provider, BaseCallResponse[ChatCompletion]):
     """A whole OpenAI chat completion (``response`` is the :class:`ChatCompletion`)."""
-
-    _provider: ClassVar[str] = "openai"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
 
     def _extract(self) -> ResponseFacts:
         response = self.response
@@ -193,7 +196,9 @@ class OpenAICallResponse(BaseCallResponse[ChatCompletion]):
         ]
 
 
-class OpenAIStream(BaseStream[OpenAICallResponseChunk, OpenAICallResponse, "OpenAITool"]):
+class OpenAIStream(
+    _Provider, BaseStream[OpenAICallResponseChunk, OpenAICallResponse, "OpenAITool"]
+):
     """A streamed OpenAI (or OpenAI-compatible) call: ``for chunk, tool in stream``.
 
     Tool calls stream as argument fragments; a call is yielded once the next one starts and
@@ -202,8 +207,6 @@ class OpenAIStream(BaseStream[OpenAICallResponseChunk, OpenAICallResponse, "Open
     and ``cost`` at ``None``.
     """
 
-    _provider: ClassVar[str] = "openai"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
     _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]] = OpenAICallResponseChunk
     call_response_type: ClassVar[type[BaseCallResponse[Any]]] = OpenAICallResponse
 

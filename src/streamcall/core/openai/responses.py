@@ -80,11 +80,18 @@ def _usage_report(usage: ResponseUsage) -> UsageReport:
     )
 
 
-class OpenAIResponsesCallResponseChunk(BaseCallResponseChunk[ResponseStreamEvent], gc=False):
-    """One Responses event (``chunk`` is the :class:`ResponseStreamEvent`)."""
+class _Provider:
+    """OpenAI Responses's name and finish reasons, shared by its chunk, response and stream."""
 
+    __slots__ = ()
     _provider: ClassVar[str] = "openai"
     _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
+
+
+class OpenAIResponsesCallResponseChunk(
+    _Provider, BaseCallResponseChunk[ResponseStreamEvent], gc=False
+):
+    """One Responses event (``chunk`` is the :class:`ResponseStreamEvent`)."""
 
     @classmethod
     def extract(cls, chunk: ResponseStreamEvent) -> ChunkFacts:
@@ -117,11 +124,8 @@ class OpenAIResponsesCallResponseChunk(BaseCallResponseChunk[ResponseStreamEvent
         return _NO_FACTS
 
 
-class OpenAIResponsesCallResponse(BaseCallResponse[Response]):
+class OpenAIResponsesCallResponse(_Provider, BaseCallResponse[Response]):
     """A whole response (``response`` is the Responses API :class:`Response`)."""
-
-    _provider: ClassVar[str] = "openai"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
 
     def _extract(self) -> ResponseFacts:
         response = self.response
@@ -176,12 +180,11 @@ class OpenAIResponsesCallResponse(BaseCallResponse[Response]):
 
 
 class OpenAIResponsesStream(
-    BaseStream[OpenAIResponsesCallResponseChunk, OpenAIResponsesCallResponse, "OpenAITool"]
+    _Provider,
+    BaseStream[OpenAIResponsesCallResponseChunk, OpenAIResponsesCallResponse, "OpenAITool"],
 ):
     """A streamed Responses call: ``for chunk, tool in stream``."""
 
-    _provider: ClassVar[str] = "openai"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
     _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]] = OpenAIResponsesCallResponseChunk
     _sequential_tool_calls: ClassVar[bool] = False
     call_response_type: ClassVar[type[BaseCallResponse[Any]]] = OpenAIResponsesCallResponse
