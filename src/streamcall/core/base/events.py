@@ -143,6 +143,8 @@ class EventTranslator:
     __slots__ = ("_calls", "_done", "_last", "_raw", "_stream", "_tools", "_usage")
 
     def __init__(self, stream: BaseStream[Any, Any, Any], raw: bool = False) -> None:
+        if stream.state == "streaming":
+            raise RuntimeError("this stream is already being iterated")
         self._stream = stream
         self._raw = raw
         self._tools = ToolCallAssembler(stream._sequential_tool_calls)

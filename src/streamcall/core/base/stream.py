@@ -71,15 +71,9 @@ async def _async_iter(items: Iterable[T]) -> AsyncIterator[T]:
 def _close(target: Any) -> None:
     """Close a generator or the provider's event stream, now."""
     close = getattr(target, "close", None)
-    if close is None:
-        return
-    try:
-        result = close()
-    except ValueError:  # a generator running in another thread: it stops at its next read
-        return
-    if inspect.isawaitable(result):  # an async event stream: it cannot be closed from here
-        result.close()  # type: ignore[attr-defined]
-        raise TypeError("this is an async stream: use `await stream.aclose()` (or acancel())")
+    if close is not None:
+        with contextlib.suppress(ValueError):  # a generator running in another thread
+            close()
 
 
 async def _aclose(target: Any) -> None:
@@ -353,25 +347,29 @@ class BaseStream(
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    def _closing(self) -> list[Any]:
+    def _closing(self, sync: bool) -> list[Any]:
         """Stopping the stream: cancelled unless it has ended; what to close, in order (the
         generator iterating the provider, if it still runs, then the provider's stream)."""
+        live = self._live() if self._live is not None else None
+        close_raw = getattr(self._raw, "close", None)
+        if sync and (inspect.isasyncgen(live) or inspect.iscoroutinefunction(close_raw)):
+            raise TypeError("an async stream is closed with `await stream.aclose()` (or acancel())")
         if self._state in ("new", "streaming"):
             self._state = "cancelled"
             self.end_time = _now_ms()
-        live = self._live() if self._live is not None else None
         return [live, self._raw] if live is not None else [self._raw]
 
     def close(self) -> None:
         """Stop the stream and release the connection; safe at any time and twice. Before
         the end the stream is cancelled (``state == "cancelled"``), keeping what arrived.
-        ``cancel()`` is the same; for an async stream ``await aclose()`` / ``acancel()``."""
-        for target in self._closing():
+        ``cancel()`` is the same. Call it where the stream is iterated (inside the loop, or
+        after it); an async stream is stopped with ``await aclose()`` / ``acancel()``."""
+        for target in self._closing(sync=True):
             _close(target)
 
     async def aclose(self) -> None:
-        """:meth:`close` for an async stream."""
-        for target in self._closing():
+        """:meth:`close` for an async stream (a sync one too)."""
+        for target in self._closing(sync=False):
             await _aclose(target)
 
     cancel = close
