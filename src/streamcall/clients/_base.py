@@ -27,12 +27,8 @@ if TYPE_CHECKING:
     import httpx2
 
     from streamcall.transport.http import AsyncHTTPTransport, HTTPTransport, TransportConfig
-    from streamcall.transport.stream import (
-        EventStream,
-        EventStreamAsync,
-        FrameDecoder,
-        StreamCodec,
-    )
+    from streamcall.transport.session import FrameDecoder, StreamCodec
+    from streamcall.transport.stream import EventStream, EventStreamAsync
 
 __all__ = [
     "BaseClient",
