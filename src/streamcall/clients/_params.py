@@ -1,4 +1,4 @@
-"""Keyword parameters shared by the provider clients, declared once as ``TypedDict``\\ s.
+"""Keyword parameters shared by the provider clients, declared once as TypedDicts.
 
 A client method takes its body parameters as ``**params: Unpack[SomeParams]``: type checkers
 see every name and type, and :func:`check_keywords` rejects an unknown name at run time with
