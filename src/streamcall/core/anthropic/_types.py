@@ -20,6 +20,7 @@ from streamcall.core.base._accumulate import (
     tool_output_text,
 )
 from streamcall.core.base._call import ChatSpecBase, make_call_decorator, wire_message
+from streamcall.core.base._views import ProviderMixin
 from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.messages import text_of
@@ -76,12 +77,10 @@ class AnthropicDynamicConfig(BaseDynamicConfig, total=False):
     """What an Anthropic-decorated function may return instead of a prompt."""
 
 
-class _Provider:
+class _Provider(ProviderMixin, provider="anthropic", finish_map=FINISH_MAP):
     """Anthropic's name and finish reasons, shared by its chunk, response and stream."""
 
     __slots__ = ()
-    _provider: ClassVar[str] = "anthropic"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
 
 
 def _usage_report(usage: AnthropicUsage, with_output: bool) -> UsageReport:

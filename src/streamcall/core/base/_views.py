@@ -13,7 +13,26 @@ if TYPE_CHECKING:
     from streamcall.core.base.tool import BaseTool
     from streamcall.core.base.types import Metadata
 
-__all__ = ["ContextViews", "CostViews", "UsageViews", "tool_instance"]
+__all__ = ["ContextViews", "CostViews", "ProviderMixin", "UsageViews", "tool_instance"]
+
+
+class ProviderMixin:
+    """A provider's name and finish-reason map, declared once for its chunk, response and
+    stream classes: ``class _Provider(ProviderMixin, provider="mistral", finish_map=...)``,
+    then ``class MistralStream(_Provider, BaseStream[...])``."""
+
+    __slots__ = ()
+    _provider: ClassVar[str] = ""
+    _finish_map: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(
+        cls, provider: str | None = None, finish_map: dict[str, str] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if provider is not None:
+            cls._provider = provider
+        if finish_map is not None:
+            cls._finish_map = finish_map
 
 
 class UsageViews:

@@ -35,6 +35,7 @@ from streamcall.core.base._accumulate import (
     tool_output_text,
 )
 from streamcall.core.base._call import ChatSpecBase, make_call_decorator
+from streamcall.core.base._views import ProviderMixin
 from streamcall.core.base.call_response import BaseCallResponse, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.params import ParamMap, as_list
@@ -94,12 +95,10 @@ class CohereDynamicConfig(BaseDynamicConfig, total=False):
     """What a Cohere-decorated function may return instead of a prompt."""
 
 
-class _Provider:
+class _Provider(ProviderMixin, provider="cohere", finish_map=FINISH_MAP):
     """Cohere's name and finish reasons, shared by its chunk, response and stream."""
 
     __slots__ = ()
-    _provider: ClassVar[str] = "cohere"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
 
 
 def _int(value: float | None) -> int | None:

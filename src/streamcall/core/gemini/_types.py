@@ -21,6 +21,7 @@ from streamcall.core.base._accumulate import (
     stable_call_id,
 )
 from streamcall.core.base._call import ChatSpecBase, make_call_decorator, wire_message
+from streamcall.core.base._views import ProviderMixin
 from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.messages import text_of
@@ -82,12 +83,10 @@ class GeminiDynamicConfig(BaseDynamicConfig, total=False):
     """What a Gemini-decorated function may return instead of a prompt."""
 
 
-class _Provider:
+class _Provider(ProviderMixin, provider="gemini", finish_map=FINISH_MAP):
     """Gemini's name and finish reasons, shared by its chunk, response and stream."""
 
     __slots__ = ()
-    _provider: ClassVar[str] = "gemini"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
 
 
 def call_id(response_id: str | None, call: FunctionCall) -> str:

@@ -31,6 +31,7 @@ from streamcall.core.base._accumulate import (
     tool_output_text,
 )
 from streamcall.core.base._call import ChatSpecBase, make_call_decorator
+from streamcall.core.base._views import ProviderMixin
 from streamcall.core.base.call_response import BaseCallResponse, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.params import ParamMap
@@ -86,12 +87,10 @@ class MistralDynamicConfig(BaseDynamicConfig, total=False):
     """What a Mistral-decorated function may return instead of a prompt."""
 
 
-class _Provider:
+class _Provider(ProviderMixin, provider="mistral", finish_map=FINISH_MAP):
     """Mistral's name and finish reasons, shared by its chunk, response and stream."""
 
     __slots__ = ()
-    _provider: ClassVar[str] = "mistral"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
 
 
 def _split_content(content: str | list[ContentChunk] | None) -> tuple[str, str]:

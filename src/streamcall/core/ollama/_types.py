@@ -16,6 +16,7 @@ from streamcall.core.base._accumulate import (
     tool_output_text,
 )
 from streamcall.core.base._call import ChatSpecBase, make_call_decorator
+from streamcall.core.base._views import ProviderMixin
 from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.messages import text_of
@@ -56,12 +57,10 @@ class OllamaDynamicConfig(BaseDynamicConfig, total=False):
     """What an Ollama-decorated function may return instead of a prompt."""
 
 
-class _Provider:
+class _Provider(ProviderMixin, provider="ollama", finish_map=FINISH_MAP):
     """Ollama's name and finish reasons, shared by its chunk, response and stream."""
 
     __slots__ = ()
-    _provider: ClassVar[str] = "ollama"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
 
 
 def _calls(message: Message | None, model: str) -> tuple[ToolCallPart, ...]:

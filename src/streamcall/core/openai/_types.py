@@ -24,6 +24,7 @@ from streamcall.core.base._accumulate import (
     tool_output_text,
 )
 from streamcall.core.base._call import ChatSpecBase, make_call_decorator
+from streamcall.core.base._views import ProviderMixin
 from streamcall.core.base.call_response import BaseCallResponse, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.stream import BaseStream
@@ -84,12 +85,10 @@ class OpenAIDynamicConfig(BaseDynamicConfig, total=False):
     """What an OpenAI-decorated function may return instead of a prompt."""
 
 
-class _Provider:
+class _Provider(ProviderMixin, provider="openai", finish_map=FINISH_MAP):
     """OpenAI's name and finish reasons, shared by its chunk, response and stream."""
 
     __slots__ = ()
-    _provider: ClassVar[str] = "openai"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
 
 
 def usage_report(usage: CompletionUsage) -> UsageReport:

@@ -28,6 +28,7 @@ from streamcall.core.base._accumulate import (
     tool_output_text,
 )
 from streamcall.core.base._call import ChatSpecBase, make_call_decorator, wire_message
+from streamcall.core.base._views import ProviderMixin
 from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.params import ParamMap
@@ -80,12 +81,10 @@ def _usage_report(usage: ResponseUsage) -> UsageReport:
     )
 
 
-class _Provider:
+class _Provider(ProviderMixin, provider="openai", finish_map=FINISH_MAP):
     """OpenAI Responses's name and finish reasons, shared by its chunk, response and stream."""
 
     __slots__ = ()
-    _provider: ClassVar[str] = "openai"
-    _finish_map: ClassVar[dict[str, str]] = FINISH_MAP
 
 
 class OpenAIResponsesCallResponseChunk(
