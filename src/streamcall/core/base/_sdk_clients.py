@@ -210,17 +210,25 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _stainless(sdk: Any) -> dict[str, Any]:
+    """The settings the OpenAI, Azure OpenAI and Anthropic SDK clients share (one generator
+    builds them): key, timeouts, retries and the user's headers."""
+    return {
+        "api_key": _str(getattr(sdk, "api_key", None)),
+        "timeouts": _timeouts(getattr(sdk, "timeout", None), _sdk_default_timeout(sdk)),
+        "retries": _retries(getattr(sdk, "max_retries", None)),
+        "default_headers": _user_headers(getattr(sdk, "_custom_headers", None)),
+    }
+
+
 def _openai(sdk: Any) -> Any:
     from streamcall.clients.openai import OpenAI
 
     return OpenAI(
-        api_key=_str(getattr(sdk, "api_key", None)),
         base_url=str(sdk.base_url).rstrip("/"),
         organization=_str(getattr(sdk, "organization", None)),
         project=_str(getattr(sdk, "project", None)),
-        timeouts=_timeouts(getattr(sdk, "timeout", None), _sdk_default_timeout(sdk)),
-        retries=_retries(getattr(sdk, "max_retries", None)),
-        default_headers=_user_headers(getattr(sdk, "_custom_headers", None)),
+        **_stainless(sdk),
     )
 
 
@@ -230,44 +238,34 @@ def _azure_openai(sdk: Any) -> Any:
     endpoint = _str(getattr(sdk, "_azure_endpoint", None))
     if endpoint is None:  # built with base_url=".../openai[/deployments/<name>]"
         endpoint = str(sdk.base_url).split("/openai", 1)[0]
-    api_key = _str(getattr(sdk, "api_key", None))
+    options = _stainless(sdk)
     cls: type[Any] = AzureOpenAI
     ad_token = _str(getattr(sdk, "_azure_ad_token", None))
     provider = getattr(sdk, "_azure_ad_token_provider", None)
-    if not api_key and ad_token:
+    if not options["api_key"] and ad_token:
         cls = _with_token(AzureOpenAI, lambda: ad_token)
-    elif not api_key and callable(provider):
+    elif not options["api_key"] and callable(provider):
         cls = _with_token(AzureOpenAI, provider)
     return cls(
-        api_key=api_key,
         azure_endpoint=str(endpoint).rstrip("/"),
         api_version=_str(getattr(sdk, "_api_version", None)),
         azure_deployment=_str(getattr(sdk, "_azure_deployment", None)),
-        timeouts=_timeouts(getattr(sdk, "timeout", None), _sdk_default_timeout(sdk)),
-        retries=_retries(getattr(sdk, "max_retries", None)),
-        default_headers=_user_headers(getattr(sdk, "_custom_headers", None)),
+        **options,
     )
 
 
 def _anthropic(sdk: Any) -> Any:
     from streamcall.clients.anthropic import Anthropic
 
-    api_key = _str(getattr(sdk, "api_key", None))
+    options = _stainless(sdk)
     token = _str(getattr(sdk, "auth_token", None))
     cls: type[Any] = Anthropic
-    if not api_key and token:
+    if not options["api_key"] and token:
         cls = _with_token(Anthropic, lambda: token)
-    headers = _user_headers(getattr(sdk, "_custom_headers", None))
     version = (getattr(sdk, "_custom_headers", None) or {}).get("anthropic-version")
     if isinstance(version, str):
-        headers["anthropic-version"] = version
-    return cls(
-        api_key=api_key,
-        base_url=str(sdk.base_url).rstrip("/"),
-        timeouts=_timeouts(getattr(sdk, "timeout", None), _sdk_default_timeout(sdk)),
-        retries=_retries(getattr(sdk, "max_retries", None)),
-        default_headers=headers,
-    )
+        options["default_headers"]["anthropic-version"] = version
+    return cls(base_url=str(sdk.base_url).rstrip("/"), **options)
 
 
 def _httpx_headers(http: Any) -> dict[str, str]:

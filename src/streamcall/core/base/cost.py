@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from typing import TYPE_CHECKING, Any, overload
 
@@ -57,22 +57,20 @@ class CostMetadata:
 
     @classmethod
     def of(cls, provider: str, model: str | None, usage: Usage | None) -> CostMetadata:
-        """Cost metadata for a model and its usage."""
+        """Cost metadata for a model and its usage (each count this class and the usage
+        both have, under its name)."""
         if usage is None:
             return cls(provider, model)
-        return cls(
-            provider,
-            model,
-            input_tokens=usage.input_tokens,
-            cached_tokens=usage.cached_tokens,
-            output_tokens=usage.output_tokens,
-            billed_input_tokens=usage.billed_input_tokens,
-            billed_output_tokens=usage.billed_output_tokens,
-            cache_write_tokens=usage.cache_write_tokens,
-            input_includes_cached=usage.input_includes_cached,
-            reasoning_tokens=usage.reasoning_tokens,
-            output_includes_reasoning=usage.output_includes_reasoning,
-        )
+        counts = {name: getattr(usage, name) for name in _counted_fields()}
+        return cls(provider, model, **counts)
+
+
+@cache
+def _counted_fields() -> tuple[str, ...]:
+    from streamcall.core.base._accumulate import Usage
+
+    counted = {f.name for f in fields(Usage)}
+    return tuple(f.name for f in fields(CostMetadata) if f.name in counted)
 
 
 @cache
