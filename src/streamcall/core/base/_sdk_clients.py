@@ -29,19 +29,16 @@ __all__ = ["adopt_client", "sdk_kind"]
 
 # (module root, class name) -> kind; the class's own module must start with the root.
 _KINDS: dict[tuple[str, str], str] = {
-    ("openai", "AzureOpenAI"): "azure-openai",
-    ("openai", "AsyncAzureOpenAI"): "azure-openai",
-    ("openai", "OpenAI"): "openai",
-    ("openai", "AsyncOpenAI"): "openai",
-    ("anthropic", "Anthropic"): "anthropic",
-    ("anthropic", "AsyncAnthropic"): "anthropic",
-    ("mistralai", "Mistral"): "mistral",
-    ("cohere", "ClientV2"): "cohere",
-    ("cohere", "AsyncClientV2"): "cohere",
-    ("cohere", "Client"): "cohere",
-    ("cohere", "AsyncClient"): "cohere",
-    ("google.genai", "Client"): "gemini",
-    ("google.genai", "AsyncClient"): "gemini",  # genai.Client(...).aio
+    (root, name): kind
+    for root, kind, names in (
+        ("openai", "azure-openai", ("AzureOpenAI", "AsyncAzureOpenAI")),
+        ("openai", "openai", ("OpenAI", "AsyncOpenAI")),
+        ("anthropic", "anthropic", ("Anthropic", "AsyncAnthropic")),
+        ("mistralai", "mistral", ("Mistral",)),
+        ("cohere", "cohere", ("ClientV2", "AsyncClientV2", "Client", "AsyncClient")),
+        ("google.genai", "gemini", ("Client", "AsyncClient")),  # AsyncClient: Client(...).aio
+    )
+    for name in names
 }
 _SDK_ROOTS = ("openai", "anthropic", "mistralai", "cohere", "google.genai")
 
