@@ -91,8 +91,6 @@ class BaseCallResponse(CostViews, ContextViews, Generic[ResponseT]):
             self._facts = self._extract()
         return self._facts
 
-    # -- the call's context -------------------------------------------------------------------
-
     # -- the answer ---------------------------------------------------------------------------
 
     @property
@@ -101,14 +99,14 @@ class BaseCallResponse(CostViews, ContextViews, Generic[ResponseT]):
         return self.facts.content
 
     @property
-    def thinking(self) -> str:
-        """The thinking / reasoning text, kept apart from ``content``."""
-        return self.facts.thinking
-
-    @property
     def finish_reasons(self) -> list[str] | None:
         """The provider's own finish reasons."""
         return self.facts.finish_reasons
+
+    @property
+    def thinking(self) -> str:
+        """The thinking / reasoning text, kept apart from ``content``."""
+        return self.facts.thinking
 
     @property
     def model(self) -> str:
