@@ -266,20 +266,21 @@ class AnthropicStream(
 
     def _build_response(self) -> AnthropicCallResponse:
         acc = self._acc
-        usage = acc.usage
+        usage = None
+        if acc.usage is not None:
+            counts = acc.usage
+            usage = AnthropicUsage(
+                input_tokens=counts.input_tokens,
+                output_tokens=counts.output_tokens,
+                cache_read_input_tokens=counts.cached_tokens,
+                cache_creation_input_tokens=counts.cache_write_tokens,
+            )
         message = Message(
             id=acc.id or "",
             model=acc.model or self._context.model,
             content=self._blocks(),
             stop_reason=acc.finish_reasons[0] if acc.finish_reasons else None,
-            usage=None
-            if usage is None
-            else AnthropicUsage(
-                input_tokens=usage.input_tokens,
-                output_tokens=usage.output_tokens,
-                cache_read_input_tokens=usage.cached_tokens,
-                cache_creation_input_tokens=usage.cache_write_tokens,
-            ),
+            usage=usage,
         )
         return AnthropicCallResponse(message, self._context)
 

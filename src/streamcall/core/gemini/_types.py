@@ -140,10 +140,10 @@ class GeminiCallResponseChunk(_Provider, BaseCallResponseChunk[GenerateContentRe
             text,
             thinking,
             calls,
-            None if usage is None else _usage_report(usage),
-            reasons,
-            chunk.response_id,
-            chunk.model_version,
+            usage=None if usage is None else _usage_report(usage),
+            finish_reasons=reasons,
+            id=chunk.response_id,
+            model=chunk.model_version,
         )
 
     @property
