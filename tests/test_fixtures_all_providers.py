@@ -46,7 +46,7 @@ from tests.conformance.harness import (
     check,
     run_call,
 )
-from tests.replay import Chunking, ReplayServer
+from tests.replay import Chunking, ReplayServer, Reply
 from tests.wire_fixtures import WireFixture, fixtures
 
 WIRE_FIXTURES: dict[str, tuple[str, ...]] = {
@@ -307,3 +307,47 @@ def _wire_extras(p: Provider, r: Recovered, e: dict[str, Any]) -> None:
             assert response.tool_plan == stream.tool_plan
         if e.get("citations"):
             assert [c.text for c in stream.citations] == [c["text"] for c in e["citations"]]
+
+
+# -- the next turn ------------------------------------------------------------------------------
+
+OK_CASES = [c for c in CASES if c.values[1].expected["error"] is None]
+
+
+@pytest.mark.parametrize(("provider", "fixture"), OK_CASES)
+def test_message_param_goes_back_in_the_next_request(
+    server: ReplayServer, provider: str, fixture: WireFixture
+) -> None:
+    """``message_param`` and ``tool_message_params`` are sent back as the next turn: the next
+    request carries the answer's text, its tool calls (ids where the messages have them) and
+    the tools' outputs (the answer served again is of no interest)."""
+    p = PROVIDERS[provider]
+    reply = Reply(body=fixture.body, content_type=p.content_type)
+    url = server.route(reply, reply)
+    client = p.make_client(url)
+
+    @p.decorator(p.model, stream=True, tools=p.tools, client=client)
+    def chat(history: list[Any]) -> list[Any]:
+        return [{"role": "user", "content": "Use the tools."}, *history]
+
+    try:
+        first = chat([])
+        tools = [tool for _, tool in first if tool is not None]
+        param = first.message_param
+        outputs = [(tool, f"output {i}") for i, tool in enumerate(tools)]
+        history = [*(param if isinstance(param, list) else [param])]
+        second = chat([*history, *first.tool_message_params(outputs)])
+        for _ in second:
+            pass
+    finally:
+        client.close()
+    sent = server.requests(url)[1].json()
+    strings = "\n".join(_strings(sent))
+    e = fixture.expected
+    if e["text"]:
+        assert e["text"] in strings, sent
+    for i, tool in enumerate(tools):
+        assert tool._name() in strings, sent
+        assert f"output {i}" in strings, sent
+        if p.wire not in IDS_NOT_IN_MESSAGES:
+            assert tool.tool_call_id in strings, sent
