@@ -11,6 +11,12 @@ stream and its response expose (:class:`Recovered`), and compares (:func:`check`
     test_conformance = conformance_property(MyWriter())   # any answer, variant, chunking
     test_errors = error_property(MyWriter())              # the same, ending in an error
 
+The providers (:data:`PROVIDERS`) come from the provider registry (``streamcall.registry``):
+every provider reachable over HTTP, its client made by its entry, its call decorator the
+registry's; a wire format needing another model or content type says so in
+:data:`WIRE_MODELS` / :data:`WIRE_CONTENT_TYPES`. ``test_conformance_all.py`` runs the
+properties for each of them.
+
 Example counts: ``STREAMCALL_CONFORMANCE=deep`` multiplies them by ten (see :func:`examples`).
 Under ``CI`` the examples are derandomized (the same ones on every run); elsewhere they are
 random and hypothesis keeps failures in its database.
