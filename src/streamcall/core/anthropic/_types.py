@@ -21,7 +21,12 @@ from streamcall.core.base._accumulate import (
 )
 from streamcall.core.base._call import ChatSpecBase, make_call_decorator, wire_message
 from streamcall.core.base._views import ProviderMixin
-from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
+from streamcall.core.base.call_response import (
+    BaseCallResponse,
+    CallContext,
+    ResponseFacts,
+    tool_results,
+)
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.messages import text_of
 from streamcall.core.base.params import ParamMap, as_list
@@ -205,21 +210,8 @@ class AnthropicCallResponse(_Provider, BaseCallResponse[Message]):
     @classmethod
     def tool_message_params(cls, tools_and_outputs: list[tuple[BaseTool, Any]]) -> list[Any]:
         """One user message carrying a ``tool_result`` block per tool."""
-        if not tools_and_outputs:
-            return []
-        return [
-            {
-                "role": "user",
-                "content": [
-                    {
-                        "type": "tool_result",
-                        "tool_use_id": tool.tool_call_id,
-                        "content": tool_output_text(output),
-                    }
-                    for tool, output in tools_and_outputs
-                ],
-            }
-        ]
+        blocks = tool_results(tools_and_outputs, "tool_use_id", "content", type="tool_result")
+        return [{"role": "user", "content": blocks}] if blocks else []
 
 
 class AnthropicStream(

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from streamcall.core.base._accumulate import AssembledToolCall, Usage
+from streamcall.core.base._accumulate import AssembledToolCall, Usage, tool_output_text
 from streamcall.core.base._views import ContextViews, CostViews
 from streamcall.core.base.types import Metadata
 
 if TYPE_CHECKING:
     from streamcall.core.base.tool import BaseTool
 
-__all__ = ["BaseCallResponse", "CallContext", "ResponseFacts"]
+__all__ = ["BaseCallResponse", "CallContext", "ResponseFacts", "tool_results"]
 
 ResponseT = TypeVar("ResponseT")
 
@@ -154,3 +154,15 @@ class BaseCallResponse(CostViews, ContextViews, Generic[ResponseT]):
         """The first tool the model called, or ``None``."""
         tools = self.tools
         return tools[0] if tools else None
+
+
+def tool_results(
+    tools_and_outputs: list[tuple[BaseTool, Any]], id_key: str, output_key: str, **fixed: str
+) -> list[dict[str, Any]]:
+    """One dict per tool result: the ``fixed`` keys, the tool call's id under ``id_key`` and the
+    output as text under ``output_key`` (OpenAI's tool messages, the Responses API's
+    ``function_call_output`` items, Anthropic's ``tool_result`` blocks)."""
+    return [
+        {**fixed, id_key: tool.tool_call_id, output_key: tool_output_text(output)}
+        for tool, output in tools_and_outputs
+    ]

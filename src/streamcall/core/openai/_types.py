@@ -21,11 +21,10 @@ from streamcall.core.base._accumulate import (
     ToolCallPart,
     UsageReport,
     merge_usage,
-    tool_output_text,
 )
 from streamcall.core.base._call import ChatSpecBase, make_call_decorator
 from streamcall.core.base._views import ProviderMixin
-from streamcall.core.base.call_response import BaseCallResponse, ResponseFacts
+from streamcall.core.base.call_response import BaseCallResponse, ResponseFacts, tool_results
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.stream import BaseStream
 from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
@@ -185,14 +184,7 @@ class OpenAICallResponse(_Provider, BaseCallResponse[ChatCompletion]):
     @classmethod
     def tool_message_params(cls, tools_and_outputs: list[tuple[BaseTool, Any]]) -> list[Any]:
         """One ``{"role": "tool", "tool_call_id": ..., "content": ...}`` per tool result."""
-        return [
-            {
-                "role": "tool",
-                "tool_call_id": tool.tool_call_id,
-                "content": tool_output_text(output),
-            }
-            for tool, output in tools_and_outputs
-        ]
+        return tool_results(tools_and_outputs, "tool_call_id", "content", role="tool")
 
 
 class OpenAIStream(
