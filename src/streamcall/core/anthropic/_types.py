@@ -21,12 +21,7 @@ from streamcall.core.base._accumulate import (
 )
 from streamcall.core.base._call import ChatSpecBase, make_call_decorator, wire_message
 from streamcall.core.base._views import ProviderMixin
-from streamcall.core.base.call_response import (
-    BaseCallResponse,
-    CallContext,
-    ResponseFacts,
-    tool_results,
-)
+from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.messages import text_of
 from streamcall.core.base.params import ParamMap, as_list
@@ -210,7 +205,7 @@ class AnthropicCallResponse(_Provider, BaseCallResponse[Message]):
     @classmethod
     def tool_message_params(cls, tools_and_outputs: list[tuple[BaseTool, Any]]) -> list[Any]:
         """One user message carrying a ``tool_result`` block per tool."""
-        blocks = tool_results(tools_and_outputs, "tool_use_id", "content", type="tool_result")
+        blocks = cls._tool_results(tools_and_outputs, "tool_use_id", "content", type="tool_result")
         return [{"role": "user", "content": blocks}] if blocks else []
 
 

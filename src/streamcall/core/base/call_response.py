@@ -12,7 +12,7 @@ from streamcall.core.base.types import Metadata
 if TYPE_CHECKING:
     from streamcall.core.base.tool import BaseTool
 
-__all__ = ["BaseCallResponse", "CallContext", "ResponseFacts", "tool_results"]
+__all__ = ["BaseCallResponse", "CallContext", "ResponseFacts"]
 
 ResponseT = TypeVar("ResponseT")
 
@@ -84,6 +84,18 @@ class BaseCallResponse(CostViews, ContextViews, Generic[ResponseT]):
         """The messages that return tool results to the model."""
         raise NotImplementedError
 
+    @staticmethod
+    def _tool_results(
+        tools_and_outputs: list[tuple[BaseTool, Any]], id_key: str, output_key: str, **fixed: str
+    ) -> list[dict[str, Any]]:
+        """One dict per tool result: the ``fixed`` keys, the tool call's id under ``id_key`` and
+        the output as text under ``output_key`` (OpenAI's tool messages, the Responses API's
+        ``function_call_output`` items, Anthropic's ``tool_result`` blocks)."""
+        return [
+            {**fixed, id_key: tool.tool_call_id, output_key: tool_output_text(output)}
+            for tool, output in tools_and_outputs
+        ]
+
     @property
     def facts(self) -> ResponseFacts:
         """The neutral facts of this response (computed once)."""
@@ -154,15 +166,3 @@ class BaseCallResponse(CostViews, ContextViews, Generic[ResponseT]):
         """The first tool the model called, or ``None``."""
         tools = self.tools
         return tools[0] if tools else None
-
-
-def tool_results(
-    tools_and_outputs: list[tuple[BaseTool, Any]], id_key: str, output_key: str, **fixed: str
-) -> list[dict[str, Any]]:
-    """One dict per tool result: the ``fixed`` keys, the tool call's id under ``id_key`` and the
-    output as text under ``output_key`` (OpenAI's tool messages, the Responses API's
-    ``function_call_output`` items, Anthropic's ``tool_result`` blocks)."""
-    return [
-        {**fixed, id_key: tool.tool_call_id, output_key: tool_output_text(output)}
-        for tool, output in tools_and_outputs
-    ]

@@ -24,7 +24,7 @@ from streamcall.core.base._accumulate import (
 )
 from streamcall.core.base._call import ChatSpecBase, make_call_decorator
 from streamcall.core.base._views import ProviderMixin
-from streamcall.core.base.call_response import BaseCallResponse, ResponseFacts, tool_results
+from streamcall.core.base.call_response import BaseCallResponse, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.stream import BaseStream
 from streamcall.core.base.types import BaseCallParams, BaseDynamicConfig
@@ -184,7 +184,7 @@ class OpenAICallResponse(_Provider, BaseCallResponse[ChatCompletion]):
     @classmethod
     def tool_message_params(cls, tools_and_outputs: list[tuple[BaseTool, Any]]) -> list[Any]:
         """One ``{"role": "tool", "tool_call_id": ..., "content": ...}`` per tool result."""
-        return tool_results(tools_and_outputs, "tool_call_id", "content", role="tool")
+        return cls._tool_results(tools_and_outputs, "tool_call_id", "content", role="tool")
 
 
 class OpenAIStream(

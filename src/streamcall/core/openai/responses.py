@@ -28,12 +28,7 @@ from streamcall.core.base._accumulate import (
 )
 from streamcall.core.base._call import ChatSpecBase, make_call_decorator, wire_message
 from streamcall.core.base._views import ProviderMixin
-from streamcall.core.base.call_response import (
-    BaseCallResponse,
-    CallContext,
-    ResponseFacts,
-    tool_results,
-)
+from streamcall.core.base.call_response import BaseCallResponse, CallContext, ResponseFacts
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk, ChunkFacts
 from streamcall.core.base.params import ParamMap
 from streamcall.core.base.stream import BaseStream
@@ -172,7 +167,9 @@ class OpenAIResponsesCallResponse(_Provider, BaseCallResponse[Response]):
     @classmethod
     def tool_message_params(cls, tools_and_outputs: list[tuple[BaseTool, Any]]) -> list[Any]:
         """One ``function_call_output`` input item per tool result."""
-        return tool_results(tools_and_outputs, "call_id", "output", type="function_call_output")
+        return cls._tool_results(
+            tools_and_outputs, "call_id", "output", type="function_call_output"
+        )
 
 
 class OpenAIResponsesStream(
