@@ -154,3 +154,32 @@ def test_every_http_provider_has_a_writer() -> None:
     for name, entry in REGISTRY.items():
         if entry.wire in WIRE_WRITERS:
             assert f"test_{name.replace('-', '_')}_conformance" in globals(), name
+
+
+def test_a_compatible_provider_is_priced_by_its_own_entry() -> None:
+    """An OpenAI-compatible entry's answers report its own priced models (priced from its
+    entry) and OpenAI's (no price: never billed at another provider's list price); on another
+    wire, the wire's writer serves it with the cost left unchecked."""
+    from streamcall.core.base.cost import ModelPrice
+
+    entry = dataclasses.replace(
+        REGISTRY["openai"],
+        name="example-compatible",
+        spec=None,
+        call=None,
+        compatible="openai",
+        prices={"example-model": ModelPrice(1.0, 2.0)},
+    )
+    writer = writer_for(entry)
+    assert isinstance(writer, OpenAIChatWriter)
+    assert writer.provider == "example-compatible"
+    assert writer.models["example-model"] == ("example-compatible", "example-model")
+    assert all(writer.models[m] is None for m in OPENAI_MODELS)
+    other = dataclasses.replace(REGISTRY["anthropic"], name="example-claude", compatible="x")
+    renamed = writer_for(other)
+    assert renamed.provider == "example-claude"
+    assert renamed.variants == AnthropicWriter().variants
+    answer = Answer(text=("Hi",))
+    variant = renamed.variants[0]
+    assert renamed.expected(answer, variant).cost is ...
+    assert renamed.write(answer, variant) == AnthropicWriter().write(answer, variant)
