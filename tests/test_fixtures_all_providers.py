@@ -197,7 +197,7 @@ def _expected(provider: Provider, fixture: WireFixture, recovered: Recovered) ->
         finish_reasons=None if e["finish_reason"] is None else [e["finish_reason"]],
         input_tokens=input_tokens,
         output_tokens=output_tokens,
-        cached_tokens=cached_tokens if usage is not None else None,
+        cached_tokens=cached_tokens,
         reasoning_tokens=(usage or {}).get("reasoning_tokens", ...),
         error=None if e["error"] is None else StreamError,
         error_match=None if e["error"] is None else e["error"]["message"],
