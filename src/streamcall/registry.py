@@ -190,6 +190,22 @@ PROVIDERS: dict[str, ProviderEntry] = {
             auto_select=True,
         ),
         ProviderEntry(
+            "groq",
+            "streamcall.clients.openai:OpenAI",
+            "llama-3.3-70b-versatile",
+            compatible="openai",
+            key_variable="GROQ_API_KEY",
+            base_url_variable="GROQ_BASE_URL",
+            default_base_url="https://api.groq.com/openai/v1",
+            prices={
+                "llama-3.3-70b-versatile": ModelPrice(0.59, 0.79),
+                "llama-3.1-8b-instant": ModelPrice(0.05, 0.08),
+                "openai/gpt-oss-120b": ModelPrice(0.15, 0.75),
+                "openai/gpt-oss-20b": ModelPrice(0.10, 0.50),
+            },
+            auto_select=True,
+        ),
+        ProviderEntry(
             "ollama",
             "streamcall.clients.ollama:Ollama",
             "llama3.2",
