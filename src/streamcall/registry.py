@@ -206,6 +206,22 @@ PROVIDERS: dict[str, ProviderEntry] = {
             auto_select=True,
         ),
         ProviderEntry(
+            "openrouter",
+            "streamcall.clients.openai:OpenAI",
+            "openai/gpt-4.1-mini",
+            compatible="openai",
+            key_variable="OPENROUTER_API_KEY",
+            base_url_variable="OPENROUTER_BASE_URL",
+            default_base_url="https://openrouter.ai/api/v1",
+            prices={
+                "openai/gpt-4.1-mini": ModelPrice(0.40, 1.60),
+                "openai/gpt-4o-mini": ModelPrice(0.15, 0.60),
+                "anthropic/claude-sonnet-4.5": ModelPrice(3.0, 15.0),
+                "google/gemini-2.5-flash": ModelPrice(0.30, 2.50),
+            },
+            auto_select=True,
+        ),
+        ProviderEntry(
             "ollama",
             "streamcall.clients.ollama:Ollama",
             "llama3.2",
