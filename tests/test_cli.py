@@ -9,7 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from streamcall.cli import call_params, default_provider
+from streamcall.registry import PROVIDERS, ProviderEntry
 from tests.cli_process import CLEAN_ENV, CLI, run_cli
 from tests.replay import Chunking, ReplayServer, Reply
 from tests.wire_fixtures import fixtures
@@ -135,3 +138,34 @@ def test_default_provider_follows_the_keys() -> None:
     assert default_provider({}) == "local"
     assert default_provider({"MISTRAL_API_KEY": "x"}) == "mistral"
     assert default_provider({"MISTRAL_API_KEY": "x", "OPENAI_API_KEY": "y"}) == "openai"
+
+
+OPENAI_TEXT = next(f for f in fixtures("openai_chat.") if f.name == "openai_chat.usage.sse")
+COMPATIBLE = [e for e in PROVIDERS.values() if e.compatible == "openai"]
+
+
+def test_every_key_in_the_registry_selects_its_provider() -> None:
+    for entry in PROVIDERS.values():
+        if entry.auto_select and entry.key_variable:
+            assert default_provider({entry.key_variable: "x"}) == entry.name
+
+
+@pytest.mark.parametrize("entry", COMPATIBLE, ids=[e.name for e in COMPATIBLE])
+def test_registered_compatible_providers_stream(server: ReplayServer, entry: ProviderEntry) -> None:
+    """A provider added to the registry alone works from the command line: its variables,
+    its default model, its name in the summary, the neutral flags in its request."""
+    assert entry.key_variable
+    assert entry.base_url_variable
+    url = server.route(Reply(body=OPENAI_TEXT.body))
+    result = run_cli(
+        ["chat", "hi", "--provider", entry.name, "--max-tokens", "9"],
+        {entry.key_variable: "test-key", entry.base_url_variable: url},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == OPENAI_TEXT.expected["text"] + "\n"
+    assert result.stderr.startswith(f"[{entry.name} ")
+    sent = server.requests(url)[0]
+    assert sent.headers.get("authorization") == "Bearer test-key"
+    body = sent.json()
+    assert isinstance(body, dict)
+    assert (body["model"], body["max_tokens"]) == (entry.default_model, 9)
