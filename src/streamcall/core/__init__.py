@@ -15,21 +15,20 @@ from streamcall.core.base import __all__ as __all__
 from streamcall.core.base.cost import calculate_cost
 
 if TYPE_CHECKING:
-    from streamcall.core import anthropic, azure, cohere, gemini, local, mistral, ollama, openai  # noqa: F401
+    from streamcall.core import anthropic, azure, cohere, gemini, local, mistral, ollama, openai
     from streamcall.core.base import *  # noqa: F403
 
-_PROVIDERS = ("anthropic", "azure", "cohere", "gemini", "local", "mistral", "ollama", "openai")
-
-# The base names (type checkers read them from streamcall.core.base's literal __all__), the
-# provider modules and calculate_cost.
-__all__ = [*__all__, *_PROVIDERS, "calculate_cost"]
+# The base names (type checkers read them from streamcall.core.base's literal __all__),
+# calculate_cost, and the provider modules (imported on first use).
+__all__ = [*__all__, "anthropic", "azure", "calculate_cost", "cohere", "gemini"]
+__all__ += ["local", "mistral", "ollama", "openai"]
 
 
 def __getattr__(name: str) -> Any:
     # The base names come from streamcall.core.base, which imports the pydantic-based ones
     # (BaseTool, the toolkits) on first use; a provider module is imported on first use.
-    if name in _PROVIDERS:
-        return importlib.import_module(f"{__name__}.{name}")
     if name in base.__all__:
         return getattr(base, name)
+    if name in __all__:
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
