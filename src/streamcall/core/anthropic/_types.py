@@ -290,20 +290,13 @@ def _parallel_tool_calls(value: Any) -> dict[str, Any]:
 class AnthropicSpec(ChatSpecBase):
     """How the call layer talks to Anthropic Messages."""
 
-    provider = "anthropic"
-    common_params: ClassVar[ParamMap] = {
-        "max_tokens": "max_tokens",
-        "temperature": "temperature",
-        "top_p": "top_p",
-        "stop": lambda v: {"stop_sequences": as_list(v)},
-        "tool_choice": _tool_choice,
-        "parallel_tool_calls": _parallel_tool_calls,
-    }
-    """Where each neutral call parameter goes (see ``core/base/params.py``)."""
-
     stream_type = AnthropicStream
     tool_type = "streamcall.core.anthropic.tool:AnthropicTool"
     client_method = "messages.create"
+
+    def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
+        """Make the model call the tool ``name``."""
+        call_kwargs["tool_choice"] = {"type": "tool", "name": name}
 
     def call_kwargs(self, context: CallContext, json_mode: bool) -> dict[str, Any]:
         """System messages move to ``system``; ``max_tokens`` gets a default; JSON mode is an
@@ -330,9 +323,15 @@ class AnthropicSpec(ChatSpecBase):
             kwargs["tools"] = [t.tool_schema() for t in context.tool_types]  # type: ignore[attr-defined]
         return kwargs
 
-    def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
-        """Make the model call the tool ``name``."""
-        call_kwargs["tool_choice"] = {"type": "tool", "name": name}
+    common_params: ClassVar[ParamMap] = {
+        "max_tokens": "max_tokens",
+        "temperature": "temperature",
+        "top_p": "top_p",
+        "stop": lambda v: {"stop_sequences": as_list(v)},
+        "tool_choice": _tool_choice,
+        "parallel_tool_calls": _parallel_tool_calls,
+    }
+    """Where each neutral call parameter goes (see ``core/base/params.py``)."""
 
 
 anthropic_call: CallDecorator[AnthropicStream, AnthropicCallResponse, AnthropicCallParams] = (

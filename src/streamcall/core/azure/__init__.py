@@ -77,7 +77,6 @@ class AzureStream(OpenAIStream):
 class AzureSpec(OpenAISpec):
     """How the call layer talks to Azure OpenAI."""
 
-    provider = "azure"
     stream_type = AzureStream
     tool_type = "streamcall.core.azure.tool:AzureTool"
 

@@ -85,9 +85,9 @@ _SAME_NAMES: ParamMap = {name: name for name in COMMON_PARAMS}
 class ChatSpecBase:
     """What the provider specs share, declared by each spec as class attributes:
 
-    - ``provider``, ``stream_type`` (the stream class; ``response_type`` is its
-      ``call_response_type``) and ``common_params`` (by default every neutral parameter under
-      its own name, as OpenAI Chat Completions takes them);
+    - ``stream_type``, the stream class (``provider`` is its ``_provider`` and
+      ``response_type`` its ``call_response_type``), and ``common_params`` (by default every
+      neutral parameter under its own name, as OpenAI Chat Completions takes them);
     - ``tool_type``: the ``"module:Class"`` of the provider's tool base, imported on first use
       (it is a pydantic model);
     - ``client_method``: the client method a whole call goes to (``"chat.complete"``), and
@@ -110,8 +110,11 @@ class ChatSpecBase:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "stream_type" in cls.__dict__ and "response_type" not in cls.__dict__:
-            cls.response_type = cls.stream_type.call_response_type
+        if "stream_type" in cls.__dict__:
+            if "provider" not in cls.__dict__:
+                cls.provider = cls.stream_type._provider
+            if "response_type" not in cls.__dict__:
+                cls.response_type = cls.stream_type.call_response_type
 
     @property
     def tool_base(self) -> type[BaseTool]:

@@ -71,6 +71,9 @@ FINISH_MAP = {
 }
 
 
+_NO_FACTS = ChunkFacts()
+
+
 class CohereCallParams(BaseCallParams, total=False):
     """Parameters of a Cohere v2 chat call."""
 
@@ -166,9 +169,6 @@ def _common_usage(usage: CohereUsage) -> CohereTokenUsage:
         processed_input_tokens=processed_in,
         processed_output_tokens=processed_out,
     )
-
-
-_NO_FACTS = ChunkFacts()
 
 
 class CohereCallResponseChunk(_Provider, BaseCallResponseChunk[StreamEvent], gc=False):
@@ -384,19 +384,6 @@ def _tool_choice(value: Any) -> dict[str, Any]:
 class CohereSpec(ChatSpecBase):
     """How the call layer talks to Cohere."""
 
-    provider = "cohere"
-    common_params: ClassVar[ParamMap] = {
-        "max_tokens": "max_tokens",
-        "temperature": "temperature",
-        "top_p": "p",
-        "stop": lambda v: {"stop_sequences": as_list(v)},
-        "seed": "seed",
-        "presence_penalty": "presence_penalty",
-        "frequency_penalty": "frequency_penalty",
-        "tool_choice": _tool_choice,
-    }
-    """Where each neutral call parameter goes (see ``core/base/params.py``)."""
-
     stream_type = CohereStream
     tool_type = "streamcall.core.cohere.tool:CohereTool"
     client_method = "chat"
@@ -405,6 +392,16 @@ class CohereSpec(ChatSpecBase):
     def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
         """Make the model call a tool (only one is offered for a response model)."""
         call_kwargs["tool_choice"] = "REQUIRED"
+
+    common_params: ClassVar[ParamMap] = {
+        **ChatSpecBase.common_params,
+        "top_p": "p",
+        "stop": lambda v: {"stop_sequences": as_list(v)},
+        "tool_choice": _tool_choice,
+        "parallel_tool_calls": None,
+    }
+    """Where each neutral call parameter goes (see ``core/base/params.py``): under its own
+    name but for these; ``parallel_tool_calls`` is not supported."""
 
 
 cohere_call: CallDecorator[CohereStream, CohereCallResponse, CohereCallParams] = (

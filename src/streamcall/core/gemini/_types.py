@@ -290,19 +290,6 @@ def _tool_choice(value: Any) -> dict[str, Any]:
 class GeminiSpec(ChatSpecBase):
     """How the call layer talks to Gemini."""
 
-    provider = "gemini"
-    common_params: ClassVar[ParamMap] = {
-        "max_tokens": "maxOutputTokens",
-        "temperature": "temperature",
-        "top_p": "topP",
-        "stop": lambda v: {"stopSequences": as_list(v)},
-        "seed": "seed",
-        "presence_penalty": "presencePenalty",
-        "frequency_penalty": "frequencyPenalty",
-        "tool_choice": _tool_choice,
-    }
-    """Where each neutral call parameter goes (see ``core/base/params.py``)."""
-
     stream_type = GeminiStream
     tool_type = "streamcall.core.gemini.tool:GeminiTool"
     client_method = "models.generate_content"
@@ -337,6 +324,18 @@ class GeminiSpec(ChatSpecBase):
         call_kwargs["config"]["toolConfig"] = {
             "functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": [name]}
         }
+
+    common_params: ClassVar[ParamMap] = {
+        "max_tokens": "maxOutputTokens",
+        "temperature": "temperature",
+        "top_p": "topP",
+        "stop": lambda v: {"stopSequences": as_list(v)},
+        "seed": "seed",
+        "presence_penalty": "presencePenalty",
+        "frequency_penalty": "frequencyPenalty",
+        "tool_choice": _tool_choice,
+    }
+    """Where each neutral call parameter goes (see ``core/base/params.py``)."""
 
 
 gemini_call: CallDecorator[GeminiStream, GeminiCallResponse, GeminiCallParams] = (

@@ -127,7 +127,6 @@ class LocalSpec(OpenAISpec):
     """How the call layer talks to the in-process model (loaded models are shared by the
     whole process, so that the default client, a new ``LocalModel``, is light)."""
 
-    provider = "local"
     stream_type = LocalStream
     tool_type = "streamcall.core.local.tool:LocalTool"
 

@@ -265,7 +265,6 @@ def _tool_call(call: AssembledToolCall) -> ToolCall:
 class MistralSpec(ChatSpecBase):
     """How the call layer talks to Mistral."""
 
-    provider = "mistral"
     common_params: ClassVar[ParamMap] = {**ChatSpecBase.common_params, "seed": "random_seed"}
     stream_type = MistralStream
     tool_type = "streamcall.core.mistral.tool:MistralTool"

@@ -201,18 +201,6 @@ def _text_content(message: Any) -> Any:
 class OllamaSpec(ChatSpecBase):
     """How the call layer talks to Ollama's native API."""
 
-    provider = "ollama"
-    common_params: ClassVar[ParamMap] = {
-        "max_tokens": "options.num_predict",
-        "temperature": "options.temperature",
-        "top_p": "options.top_p",
-        "stop": lambda v: {"options": {"stop": as_list(v)}},
-        "seed": "options.seed",
-        "presence_penalty": "options.presence_penalty",
-        "frequency_penalty": "options.frequency_penalty",
-    }
-    """Where each neutral call parameter goes (see ``core/base/params.py``)."""
-
     stream_type = OllamaStream
     tool_type = "streamcall.core.ollama.tool:OllamaTool"
     client_method = "chat"
@@ -228,6 +216,17 @@ class OllamaSpec(ChatSpecBase):
 
     def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
         """Ollama cannot force a tool: offer only that tool (it is the only one given)."""
+
+    common_params: ClassVar[ParamMap] = {
+        "max_tokens": "options.num_predict",
+        "temperature": "options.temperature",
+        "top_p": "options.top_p",
+        "stop": lambda v: {"options": {"stop": as_list(v)}},
+        "seed": "options.seed",
+        "presence_penalty": "options.presence_penalty",
+        "frequency_penalty": "options.frequency_penalty",
+    }
+    """Where each neutral call parameter goes (see ``core/base/params.py``)."""
 
 
 ollama_call: CallDecorator[OllamaStream, OllamaCallResponse, OllamaCallParams] = (

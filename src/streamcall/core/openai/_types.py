@@ -245,7 +245,6 @@ def _tool_call(call: AssembledToolCall) -> ChatCompletionMessageToolCall:
 class OpenAISpec(ChatSpecBase):
     """How the call layer talks to OpenAI Chat Completions."""
 
-    provider = "openai"
     stream_type = OpenAIStream
     tool_type = "streamcall.core.openai.tool:OpenAITool"
     client_method = "chat.completions.create"

@@ -335,16 +335,6 @@ def _input_item(item: Any) -> Any:
 class OpenAIResponsesSpec(ChatSpecBase):
     """How the call layer talks to the Responses API."""
 
-    provider = "openai"
-    common_params: ClassVar[ParamMap] = {
-        "max_tokens": "max_output_tokens",
-        "temperature": "temperature",
-        "top_p": "top_p",
-        "tool_choice": "tool_choice",
-        "parallel_tool_calls": "parallel_tool_calls",
-    }
-    """Where each neutral call parameter goes (see ``core/base/params.py``)."""
-
     stream_type = OpenAIResponsesStream
     tool_type = "streamcall.core.openai.tool:OpenAITool"
     client_method = "responses.create"
@@ -371,6 +361,15 @@ class OpenAIResponsesSpec(ChatSpecBase):
     def force_tool(self, call_kwargs: dict[str, Any], name: str) -> None:
         """Make the model call the function ``name``."""
         call_kwargs["tool_choice"] = {"type": "function", "name": name}
+
+    common_params: ClassVar[ParamMap] = {
+        "max_tokens": "max_output_tokens",
+        "temperature": "temperature",
+        "top_p": "top_p",
+        "tool_choice": "tool_choice",
+        "parallel_tool_calls": "parallel_tool_calls",
+    }
+    """Where each neutral call parameter goes (see ``core/base/params.py``)."""
 
 
 openai_responses_call: CallDecorator[
