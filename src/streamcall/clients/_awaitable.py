@@ -18,8 +18,9 @@ cancellation.
 from __future__ import annotations
 
 from collections.abc import Coroutine, Generator
-from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
+
+from streamcall._lifecycle import AsyncCloseable
 
 __all__ = ["AwaitableStream"]
 
@@ -31,7 +32,7 @@ class _AsyncClosable(Protocol):
 S = TypeVar("S", bound=_AsyncClosable)
 
 
-class AwaitableStream(Generic[S]):
+class AwaitableStream(AsyncCloseable, Generic[S]):
     """An async stream being opened: ``await`` it for the stream, or ``async with`` it.
 
     It wraps the coroutine that opens the stream; it can be awaited or entered once.
@@ -46,16 +47,13 @@ class AwaitableStream(Generic[S]):
     def __await__(self) -> Generator[Any, None, S]:
         return self._opening.__await__()
 
-    async def __aenter__(self) -> S:
+    async def __aenter__(self) -> S:  # type: ignore[override]  # enters the stream it opens
         self._stream = await self._opening
         return self._stream
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def aclose(self) -> None:
+        """Close the stream that ``async with`` opened (leaving the block calls this); a stream
+        obtained with ``await`` belongs to the caller."""
         stream, self._stream = self._stream, None
         if stream is not None:
             await stream.aclose()

@@ -210,31 +210,33 @@ class _JsonFramesCodec(Generic[F, T]):
         raise NotImplementedError
 
     def decode_all(self, frames: list[F]) -> list[T]:
-        """The events of one network read: one msgspec call for all its payloads."""
+        """The events of one network read: one msgspec call for all its payloads; else (an end
+        marker, an error payload, an unknown content type, bad JSON) payload by payload,
+        stopping at the end marker or the error."""
         raws = self._texts(frames)
+        payloads = self.payloads
         if len(raws) > 1:
             try:
-                items = self.payloads.many.decode("[" + ",".join(raws) + "]")
+                items = payloads.many.decode("[" + ",".join(raws) + "]")
             except msgspec.MsgspecError:
                 pass
             else:
                 if len(items) == len(raws):
                     return self.wrap(items, raws)
-        return self._one_by_one(raws)
-
-    def _one_by_one(self, raws: list[str]) -> list[T]:
-        """The exact path: payload by payload, stopping at the end marker or an error."""
         out: list[T] = []
-        decode = self.payloads.decode
+        one = payloads.one.decode
         for raw in raws:
             if raw == self.done_sentinel:
                 self.done = True
                 break
             try:
-                item = decode(raw)
-            except APIError as exc:
-                self.done, self.error = True, exc
-                break
+                item = one(raw)
+            except msgspec.MsgspecError:
+                try:
+                    item = payloads.decode(raw)  # the lenient path, or the typed error
+                except APIError as exc:
+                    self.done, self.error = True, exc
+                    break
             out += self.wrap([item], [raw])
             if self.done:
                 break

@@ -66,11 +66,12 @@ class StreamCodec(Protocol[F, T]):
 class StreamSession(Generic[T]):
     """Bytes in, typed events out, and whether and how the stream has ended (see the module)."""
 
-    __slots__ = ("_codec", "_decode", "_frames", "done", "error")
+    __slots__ = ("_codec", "_decode", "_frames", "_split", "done", "error")
 
     def __init__(self, frames: FrameDecoder[F], codec: StreamCodec[F, T]) -> None:
         self._frames: FrameDecoder[F] = frames
         self._codec: StreamCodec[F, T] = codec
+        self._split = frames.feed
         self._decode = codec.decode_all
         self.done = False
         """No more bytes are wanted: the end marker, an error, or the end of the body."""
@@ -80,7 +81,7 @@ class StreamSession(Generic[T]):
     def feed(self, data: bytes) -> list[T]:
         """The events completed by the next network read."""
         try:
-            frames = self._frames.feed(data)
+            frames = self._split(data)
         except APIError as exc:  # a frame over the size bound
             self.done, self.error = True, exc
             return []

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Sequence
-from contextvars import Token
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from streamcall._lifecycle import AsyncCloseable, Closeable
 from streamcall.errors import APIConnectionError, APIError, StreamInterruptedError, redact
 from streamcall.transport.session import FrameDecoder, StreamCodec, StreamSession
-from streamcall.transport.timeouts import Deadline
+from streamcall.transport.timeouts import ACTIVE_DEADLINE, Deadline
 
 if TYPE_CHECKING:
     import httpx2
@@ -65,15 +64,18 @@ class _Reader(Generic[T]):
     """The read loop's decisions, shared by the sync and async loops.
 
     Use: ``events = reader.begin(first)``; then, until ``stopped``: yield ``events``, read one
-    chunk inside ``with reader:`` (the deadline governs the read; an httpx2 error becomes the
-    typed error, or ends a drain), ``events = reader.received(chunk)``; finally
-    ``reader.end()`` raises what the stream ended with. After an end marker it keeps reading,
+    chunk with ``deadline`` active (:data:`ACTIVE_DEADLINE`) passing an httpx2 error to
+    :meth:`failed`, and ``events = reader.received(chunk)``; finally ``reader.end()`` raises
+    what the stream ended with. After an end marker it keeps reading,
     discarding, to drain the body (bounded in time and bytes) so the connection can be reused.
     """
 
     __slots__ = (
+        "_clock",
         "_drained",
-        "_token",
+        "_feed",
+        "_started",
+        "_total_at",
         "deadline",
         "draining",
         "error",
@@ -97,55 +99,57 @@ class _Reader(Generic[T]):
         self.stopped = False  # no more reads
         self.draining = False  # past the end marker: reads are discarded
         self.error: APIError | None = None
+        self._feed = session.feed
+        self._clock = deadline.clock
+        self._total_at = deadline.total_at  # start_drain() lowers it; not read while draining
+        self._started = False
         self._drained = 0
-        self._token: Token[Deadline | None] | None = None
 
     def begin(self, first: bytes | None) -> list[T]:
         """The events of the chunk the transport read before handing the response over."""
         return [] if first is None else self.received(first)
 
-    def __enter__(self) -> None:
-        self._token = self.deadline.activate()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
-    ) -> bool:
-        if self._token is not None:
-            Deadline.deactivate(self._token)
-            self._token = None
-        if exc is None:
-            return False
-        import httpx2
-
-        if not isinstance(exc, httpx2.HTTPError):
-            return False
-        if self.draining:  # the connection just is not reused
-            self.stopped = True
-            return True
-        raise map_read_error(exc, self.deadline, self.response.request, self.secrets) from exc
+    def failed(self, exc: Exception) -> bytes | None:
+        """A read raised ``exc`` (an httpx2 error): raise the typed error; while draining,
+        ``None`` (as if the body ended: the connection just is not reused)."""
+        if not self.draining:
+            raise map_read_error(exc, self.deadline, self.response.request, self.secrets) from exc
+        return None
 
     def received(self, chunk: bytes | None) -> list[T]:
         """The events of one read (``None``: the body ended); sets what comes next."""
+        if chunk is None or self.draining:
+            return self._last(chunk)
+        if not self._started:
+            self._started = True
+            self.deadline.body_started()
+        events = self._feed(chunk)
+        total_at = self._total_at  # inline Deadline.expired(): this runs once per network read
+        if self.session.done or (total_at is not None and self._clock() >= total_at):
+            self._stop()
+        return events
+
+    def _last(self, chunk: bytes | None) -> list[T]:
         if self.draining:
             self._drained += len(chunk or b"")
             self.stopped = chunk is None or self._drained > DRAIN_LIMIT
             return []
+        events = self.session.end()
+        self.error = self.session.error
+        self.stopped = True
+        return events
+
+    def _stop(self) -> None:
         session = self.session
-        if chunk is None:
-            events = session.end()
-        else:
-            self.deadline.body_started()
-            events = session.feed(chunk)
-        if session.done:
-            self.error = session.error
-            self.draining = chunk is not None and self.error is None
-            self.stopped = not self.draining
-            if self.draining:
-                self.deadline.start_drain()
-        elif self.deadline.expired():  # transports without socket deadlines
+        if not session.done:  # the total deadline passed (a transport without socket deadlines)
             self.error = self.deadline.error_for("total", self.response.request)
             self.stopped = True
-        return events
+        elif session.error is not None:
+            self.error = session.error
+            self.stopped = True
+        else:  # after the end marker: drain the body's last bytes so the connection is reused
+            self.draining = True
+            self.deadline.start_drain()
 
     def end(self) -> None:
         """Raise the error the stream ended with (redacted), after its events."""
@@ -163,16 +167,23 @@ class _Reader(Generic[T]):
 def _iterate(
     reader: _Reader[T], chunks: Iterator[bytes], first: bytes | None
 ) -> Generator[T, None, None]:
+    import httpx2
+
+    received, deadline = reader.received, reader.deadline
     try:
         events = reader.begin(first)
         while True:
             yield from events
             if reader.stopped:
                 break
-            chunk = None
-            with reader:
+            token = ACTIVE_DEADLINE.set(deadline)
+            try:
                 chunk = next(chunks, None)
-            events = reader.received(chunk)
+            except httpx2.HTTPError as exc:
+                chunk = reader.failed(exc)
+            finally:
+                ACTIVE_DEADLINE.reset(token)
+            events = received(chunk)
         reader.end()
     finally:
         reader.response.close()
@@ -181,6 +192,9 @@ def _iterate(
 async def _aiterate(
     reader: _Reader[T], chunks: AsyncIterator[bytes], first: bytes | None
 ) -> AsyncGenerator[T, None]:
+    import httpx2
+
+    received, deadline = reader.received, reader.deadline
     try:
         events = reader.begin(first)
         while True:
@@ -188,10 +202,14 @@ async def _aiterate(
                 yield event
             if reader.stopped:
                 break
-            chunk = None
-            with reader:
+            token = ACTIVE_DEADLINE.set(deadline)
+            try:
                 chunk = await anext(chunks, None)
-            events = reader.received(chunk)
+            except httpx2.HTTPError as exc:
+                chunk = reader.failed(exc)
+            finally:
+                ACTIVE_DEADLINE.reset(token)
+            events = received(chunk)
         reader.end()
     finally:
         await reader.response.aclose()
@@ -206,6 +224,9 @@ class _StreamBase(Generic[T]):
     """
 
     _holds: ClassVar[str] = "its connection"
+    _loop: ClassVar[Callable[..., Any]]  # _iterate or _aiterate
+    _body: ClassVar[str]  # the response's body iterator: iter_bytes or aiter_bytes
+    _events: Any
 
     def __init__(
         self,
@@ -216,17 +237,15 @@ class _StreamBase(Generic[T]):
         *,
         secrets: Sequence[str] = (),
         client_ref: object | None = None,
-        chunks: Any = None,
+        chunks: Iterator[bytes] | AsyncIterator[bytes] | None = None,
         first: bytes | None = None,
     ) -> None:
         self.response = response
         self.client_ref = client_ref
-        self._start(
-            _Reader(response, deadline, StreamSession(frames, codec), secrets), chunks, first
-        )
-
-    def _start(self, reader: _Reader[T], chunks: Any, first: bytes | None) -> None:
-        raise NotImplementedError
+        reader = _Reader(response, deadline, StreamSession(frames, codec), secrets)
+        if chunks is None:
+            chunks = getattr(response, self._body)()
+        self._events = self._loop(reader, chunks, first)
 
     @property
     def closed(self) -> bool:
@@ -238,13 +257,8 @@ class EventStream(_StreamBase[T], Closeable):
     """A synchronous stream of typed events; an iterator and a context manager."""
 
     _events: Generator[T, None, None]
-
-    def _start(
-        self, reader: _Reader[T], chunks: Iterator[bytes] | None, first: bytes | None
-    ) -> None:
-        self._events = _iterate(
-            reader, self.response.iter_bytes() if chunks is None else chunks, first
-        )
+    _loop = staticmethod(_iterate)
+    _body = "iter_bytes"
 
     def __iter__(self) -> Iterator[T]:
         # The generator itself: a `for` loop then pays no Python-level __next__ per event.
@@ -266,13 +280,8 @@ class EventStreamAsync(_StreamBase[T], AsyncCloseable):
     """An asynchronous stream of typed events; an async iterator and async context manager."""
 
     _events: AsyncGenerator[T, None]
-
-    def _start(
-        self, reader: _Reader[T], chunks: AsyncIterator[bytes] | None, first: bytes | None
-    ) -> None:
-        self._events = _aiterate(
-            reader, self.response.aiter_bytes() if chunks is None else chunks, first
-        )
+    _loop = staticmethod(_aiterate)
+    _body = "aiter_bytes"
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self._events
@@ -290,9 +299,8 @@ class EventStreamAsync(_StreamBase[T], AsyncCloseable):
         await self.aclose()
 
     def _unreleased(self) -> Callable[[], object] | None:
-        if self.response.is_closed:
-            return None
-        return functools.partial(_close_async_response_soon, self.response)
+        closed = self.response.is_closed
+        return None if closed else functools.partial(_close_async_response_soon, self.response)
 
 
 def _close_async_response_soon(response: httpx2.Response) -> None:

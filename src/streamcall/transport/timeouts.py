@@ -72,45 +72,48 @@ class Timeouts:
 DEFAULT_TIMEOUTS: Final = Timeouts()
 DRAIN_SECONDS: Final = 0.25
 
-_ACTIVE: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
+ACTIVE_DEADLINE: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
     "streamcall_deadline", default=None
 )
+"""The deadline that governs socket reads in the current context (see :meth:`Deadline.activate`)."""
 
 
 class Deadline:
     """The read budget of one exchange, advanced as bytes arrive."""
 
-    __slots__ = ("_body_started", "_clock", "_first_byte_at", "_total_at", "timeouts", "tripped")
+    __slots__ = ("_body_started", "_first_byte_at", "clock", "timeouts", "total_at", "tripped")
 
     def __init__(self, timeouts: Timeouts, clock: Any = time.monotonic) -> None:
         self.timeouts = timeouts
-        self._clock = clock
+        self.clock = clock
+        """The monotonic clock (injected in tests)."""
         start = clock()
         self._first_byte_at = None if timeouts.first_byte is None else start + timeouts.first_byte
-        self._total_at = None if timeouts.total is None else start + timeouts.total
+        self.total_at = None if timeouts.total is None else start + timeouts.total
+        """When the total deadline passes, on :attr:`clock` (``None``: never)."""
         self._body_started = False
         self.tripped: TimeoutKind = "first_byte"
 
     def read_budget(self) -> float | None:
         """Seconds the next read may block (<= 0: already expired); records the limit used."""
-        now = self._clock()
+        now = self.clock()
         if self._body_started:
             idle = self.timeouts.idle
             limit, kind = (None, "idle") if idle is None else (now + idle, "idle")
         else:
             limit, kind = self._first_byte_at, "first_byte"
-        if self._total_at is not None and (limit is None or self._total_at <= limit):
-            limit, kind = self._total_at, "total"
+        if self.total_at is not None and (limit is None or self.total_at <= limit):
+            limit, kind = self.total_at, "total"
         self.tripped = kind  # type: ignore[assignment]
         return None if limit is None else limit - now
 
     def remaining(self) -> float | None:
         """Seconds left before the total deadline, or ``None`` without one."""
-        return None if self._total_at is None else self._total_at - self._clock()
+        return None if self.total_at is None else self.total_at - self.clock()
 
     def expired(self) -> bool:
         """Whether the total deadline has passed."""
-        return self._total_at is not None and self._clock() >= self._total_at
+        return self.total_at is not None and self.clock() >= self.total_at
 
     def body_started(self) -> None:
         """Record that the response body has started (its first byte arrived, not just the
@@ -121,13 +124,13 @@ class Deadline:
         """Start a new attempt (after a retry): wait for a first body byte again."""
         self._body_started = False
         if self.timeouts.first_byte is not None:
-            self._first_byte_at = self._clock() + self.timeouts.first_byte
+            self._first_byte_at = self.clock() + self.timeouts.first_byte
 
     def start_drain(self, seconds: float = DRAIN_SECONDS) -> None:
         """After the end marker: allow only a short wait for the body's last bytes."""
-        cap = self._clock() + seconds
-        if self._total_at is None or cap < self._total_at:
-            self._total_at = cap
+        cap = self.clock() + seconds
+        if self.total_at is None or cap < self.total_at:
+            self.total_at = cap
 
     def error(self, request: httpx2.Request | None = None) -> StreamTimeoutError:
         """The error for the limit that was hit last."""
@@ -153,16 +156,16 @@ class Deadline:
 
     def activate(self) -> contextvars.Token[Deadline | None]:
         """Make this deadline govern socket reads in the current context."""
-        return _ACTIVE.set(self)
+        return ACTIVE_DEADLINE.set(self)
 
     @staticmethod
     def deactivate(token: contextvars.Token[Deadline | None]) -> None:
         """Undo :meth:`activate`."""
-        _ACTIVE.reset(token)
+        ACTIVE_DEADLINE.reset(token)
 
 
 def _budget(timeout: float | None) -> float | None:
-    deadline = _ACTIVE.get()
+    deadline = ACTIVE_DEADLINE.get()
     if deadline is None:
         return timeout
     budget = deadline.read_budget()
@@ -173,85 +176,60 @@ def _budget(timeout: float | None) -> float | None:
     return budget
 
 
-def _wrap_backend(backend: Any, asynchronous: bool) -> Any:
-    import httpcore2
+class _Proxy:
+    """Passes everything to the wrapped httpcore2 object except what a subclass defines.
 
-    if asynchronous:
+    The four subclasses wrap the pool's network backend and the streams it opens, so that each
+    socket read asks the active :class:`Deadline` for its budget (:func:`_budget`).
+    """
 
-        class AsyncDeadlineStream(httpcore2.AsyncNetworkStream):
-            def __init__(self, inner: httpcore2.AsyncNetworkStream) -> None:
-                self._inner = inner
+    __slots__ = ("_inner",)
 
-            async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-                return await self._inner.read(max_bytes, _budget(timeout))
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
 
-            async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-                await self._inner.write(buffer, timeout)
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
 
-            async def aclose(self) -> None:
-                await self._inner.aclose()
 
-            async def start_tls(
-                self, ssl_context: Any, server_hostname: str | None = None, timeout: Any = None
-            ) -> httpcore2.AsyncNetworkStream:
-                inner = await self._inner.start_tls(ssl_context, server_hostname, timeout)
-                return AsyncDeadlineStream(inner)
+class _Stream(_Proxy):
+    __slots__ = ()
 
-            def get_extra_info(self, info: str) -> Any:
-                return self._inner.get_extra_info(info)
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _budget(timeout))  # type: ignore[no-any-return]
 
-        class AsyncDeadlineBackend(httpcore2.AsyncNetworkBackend):
-            def __init__(self, inner: httpcore2.AsyncNetworkBackend) -> None:
-                self._inner = inner
+    def start_tls(self, *args: Any, **kwargs: Any) -> _Stream:
+        return _Stream(self._inner.start_tls(*args, **kwargs))
 
-            async def connect_tcp(self, *args: Any, **kwargs: Any) -> httpcore2.AsyncNetworkStream:
-                return AsyncDeadlineStream(await self._inner.connect_tcp(*args, **kwargs))
 
-            async def connect_unix_socket(
-                self, *args: Any, **kwargs: Any
-            ) -> httpcore2.AsyncNetworkStream:
-                return AsyncDeadlineStream(await self._inner.connect_unix_socket(*args, **kwargs))
+class _Backend(_Proxy):
+    __slots__ = ()
 
-            async def sleep(self, seconds: float) -> None:
-                await self._inner.sleep(seconds)
+    def connect_tcp(self, *args: Any, **kwargs: Any) -> _Stream:
+        return _Stream(self._inner.connect_tcp(*args, **kwargs))
 
-        return AsyncDeadlineBackend(backend)
+    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> _Stream:
+        return _Stream(self._inner.connect_unix_socket(*args, **kwargs))
 
-    class DeadlineStream(httpcore2.NetworkStream):
-        def __init__(self, inner: httpcore2.NetworkStream) -> None:
-            self._inner = inner
 
-        def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-            return self._inner.read(max_bytes, _budget(timeout))
+class _AsyncStream(_Proxy):
+    __slots__ = ()
 
-        def write(self, buffer: bytes, timeout: float | None = None) -> None:
-            self._inner.write(buffer, timeout)
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._inner.read(max_bytes, _budget(timeout))  # type: ignore[no-any-return]
 
-        def close(self) -> None:
-            self._inner.close()
+    async def start_tls(self, *args: Any, **kwargs: Any) -> _AsyncStream:
+        return _AsyncStream(await self._inner.start_tls(*args, **kwargs))
 
-        def start_tls(
-            self, ssl_context: Any, server_hostname: str | None = None, timeout: Any = None
-        ) -> httpcore2.NetworkStream:
-            return DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, timeout))
 
-        def get_extra_info(self, info: str) -> Any:
-            return self._inner.get_extra_info(info)
+class _AsyncBackend(_Proxy):
+    __slots__ = ()
 
-    class DeadlineBackend(httpcore2.NetworkBackend):
-        def __init__(self, inner: httpcore2.NetworkBackend) -> None:
-            self._inner = inner
+    async def connect_tcp(self, *args: Any, **kwargs: Any) -> _AsyncStream:
+        return _AsyncStream(await self._inner.connect_tcp(*args, **kwargs))
 
-        def connect_tcp(self, *args: Any, **kwargs: Any) -> httpcore2.NetworkStream:
-            return DeadlineStream(self._inner.connect_tcp(*args, **kwargs))
-
-        def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore2.NetworkStream:
-            return DeadlineStream(self._inner.connect_unix_socket(*args, **kwargs))
-
-        def sleep(self, seconds: float) -> None:
-            self._inner.sleep(seconds)
-
-    return DeadlineBackend(backend)
+    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> _AsyncStream:
+        return _AsyncStream(await self._inner.connect_unix_socket(*args, **kwargs))
 
 
 def install_deadlines(client: httpx2.Client | httpx2.AsyncClient) -> bool:
@@ -266,9 +244,8 @@ def install_deadlines(client: httpx2.Client | httpx2.AsyncClient) -> bool:
     transport = getattr(client, "_transport", None)
     pool = getattr(transport, "_pool", None)
     backend = getattr(pool, "_network_backend", None)
-    if backend is None or getattr(backend, "_streamcall_deadlines", False):
+    if backend is None or isinstance(backend, _Proxy):
         return backend is not None
-    wrapped = _wrap_backend(backend, asynchronous=isinstance(client, httpx2.AsyncClient))
-    wrapped._streamcall_deadlines = True
-    pool._network_backend = wrapped  # type: ignore[union-attr]
+    wrapper = _AsyncBackend if isinstance(client, httpx2.AsyncClient) else _Backend
+    pool._network_backend = wrapper(backend)  # type: ignore[union-attr]
     return True

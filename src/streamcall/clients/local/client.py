@@ -23,16 +23,15 @@ import functools
 import inspect
 import os
 import threading
-import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import msgspec
 
+from streamcall._lifecycle import AsyncCloseable, Closeable
 from streamcall.clients._awaitable import AwaitableStream
 from streamcall.clients.openai.models import ChatCompletion, ChatCompletionChunk, CompletionUsage
 from streamcall.errors import ConfigurationError, LocalModelError
@@ -335,6 +334,8 @@ class Generation:
 
 
 class _ChunkStreamBase:
+    _holds: ClassVar[str] = "the model"
+
     def __init__(self, generation: Generation) -> None:
         self._generation = generation
 
@@ -352,20 +353,11 @@ class _ChunkStreamBase:
         """Stop the stream and release the model. Safe to call twice."""
         self._generation.close()
 
-    def __del__(self) -> None:
-        generation = getattr(self, "_generation", None)
-        if generation is not None and not generation.closed:
-            warnings.warn(
-                f"{type(self).__name__} was garbage-collected while open; use it in a `with` "
-                "block or call close() to release the model",
-                ResourceWarning,
-                stacklevel=2,
-                source=self,
-            )
-            generation.close()
+    def _unreleased(self) -> Callable[[], object] | None:
+        return None if self._generation.closed else self._generation.close
 
 
-class LocalChunkStream(_ChunkStreamBase):
+class LocalChunkStream(_ChunkStreamBase, Closeable):
     """A synchronous stream of :class:`ChatCompletionChunk`; an iterator and a context manager."""
 
     def __iter__(self) -> LocalChunkStream:
@@ -377,48 +369,29 @@ class LocalChunkStream(_ChunkStreamBase):
             raise StopIteration
         return chunk
 
-    def __enter__(self) -> LocalChunkStream:
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class LocalChunkStreamAsync(_ChunkStreamBase):
+class LocalChunkStreamAsync(_ChunkStreamBase, AsyncCloseable):
     """An async stream of :class:`ChatCompletionChunk`: generation runs on a worker thread."""
 
     def __aiter__(self) -> LocalChunkStreamAsync:
         return self
 
     async def __anext__(self) -> ChatCompletionChunk:
-        import anyio.to_thread
-
-        chunk = await anyio.to_thread.run_sync(self._generation.step)
+        chunk = await _off_loop(self._generation.step)
         if chunk is None:
             raise StopAsyncIteration
         return chunk
 
     async def aclose(self) -> None:
         """Stop the stream and release the model (waits off the loop for a token in flight)."""
-        import anyio.to_thread
+        await _off_loop(self.close)
 
-        await anyio.to_thread.run_sync(self.close)
 
-    async def __aenter__(self) -> LocalChunkStreamAsync:
-        return self
+async def _off_loop(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` on a worker thread: the event loop never waits on the model."""
+    import anyio.to_thread
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
+    return await anyio.to_thread.run_sync(fn, *args)
 
 
 def _default_threads() -> int:
