@@ -110,8 +110,12 @@ class _Reader(Generic[T]):
         return [] if first is None else self.received(first)
 
     def failed(self, exc: Exception) -> bytes | None:
-        """A read raised ``exc`` (an httpx2 error): raise the typed error; while draining,
-        ``None`` (as if the body ended: the connection just is not reused)."""
+        """A read raised ``exc``: an httpx2 error becomes the typed error, or while draining
+        ``None`` (as if the body ended: the connection just is not reused); others propagate."""
+        import httpx2
+
+        if not isinstance(exc, httpx2.HTTPError):
+            raise exc
         if not self.draining:
             raise map_read_error(exc, self.deadline, self.response.request, self.secrets) from exc
         return None
@@ -167,8 +171,6 @@ class _Reader(Generic[T]):
 def _iterate(
     reader: _Reader[T], chunks: Iterator[bytes], first: bytes | None
 ) -> Generator[T, None, None]:
-    import httpx2
-
     received, deadline = reader.received, reader.deadline
     try:
         events = reader.begin(first)
@@ -179,7 +181,7 @@ def _iterate(
             token = ACTIVE_DEADLINE.set(deadline)
             try:
                 chunk = next(chunks, None)
-            except httpx2.HTTPError as exc:
+            except Exception as exc:
                 chunk = reader.failed(exc)
             finally:
                 ACTIVE_DEADLINE.reset(token)
@@ -192,8 +194,6 @@ def _iterate(
 async def _aiterate(
     reader: _Reader[T], chunks: AsyncIterator[bytes], first: bytes | None
 ) -> AsyncGenerator[T, None]:
-    import httpx2
-
     received, deadline = reader.received, reader.deadline
     try:
         events = reader.begin(first)
@@ -205,7 +205,7 @@ async def _aiterate(
             token = ACTIVE_DEADLINE.set(deadline)
             try:
                 chunk = await anext(chunks, None)
-            except httpx2.HTTPError as exc:
+            except Exception as exc:
                 chunk = reader.failed(exc)
             finally:
                 ACTIVE_DEADLINE.reset(token)
@@ -213,6 +213,22 @@ async def _aiterate(
         reader.end()
     finally:
         await reader.response.aclose()
+
+
+def _close_async_response_soon(response: httpx2.Response) -> None:
+    """Best effort from ``__del__``: schedule ``aclose`` on the running event loop, if any."""
+    import asyncio
+
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    task = loop.create_task(response.aclose())
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
+
+
+_closing: set[object] = set()  # keeps close tasks alive until they finish
 
 
 class _StreamBase(Generic[T]):
@@ -252,6 +268,15 @@ class _StreamBase(Generic[T]):
         """Whether the HTTP response has been released."""
         return self.response.is_closed
 
+    def _unreleased(self) -> Callable[[], object] | None:
+        closed = self.response.is_closed
+        return None if closed else functools.partial(self._release, self.response)
+
+    @staticmethod
+    def _release(response: httpx2.Response) -> None:
+        """Close a response whose stream was dropped while open."""
+        response.close()
+
 
 class EventStream(_StreamBase[T], Closeable):
     """A synchronous stream of typed events; an iterator and a context manager."""
@@ -272,9 +297,6 @@ class EventStream(_StreamBase[T], Closeable):
         self._events.close()
         self.response.close()
 
-    def _unreleased(self) -> Callable[[], object] | None:
-        return None if self.response.is_closed else self.response.close
-
 
 class EventStreamAsync(_StreamBase[T], AsyncCloseable):
     """An asynchronous stream of typed events; an async iterator and async context manager."""
@@ -282,6 +304,7 @@ class EventStreamAsync(_StreamBase[T], AsyncCloseable):
     _events: AsyncGenerator[T, None]
     _loop = staticmethod(_aiterate)
     _body = "aiter_bytes"
+    _release = staticmethod(_close_async_response_soon)
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self._events
@@ -297,23 +320,3 @@ class EventStreamAsync(_StreamBase[T], AsyncCloseable):
     async def close(self) -> None:
         """Alias of :meth:`aclose`, as in the Mistral SDK's ``EventStreamAsync``."""
         await self.aclose()
-
-    def _unreleased(self) -> Callable[[], object] | None:
-        closed = self.response.is_closed
-        return None if closed else functools.partial(_close_async_response_soon, self.response)
-
-
-def _close_async_response_soon(response: httpx2.Response) -> None:
-    """Best effort from ``__del__``: schedule ``aclose`` on the running event loop, if any."""
-    import asyncio
-
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        return
-    task = loop.create_task(response.aclose())
-    _closing.add(task)
-    task.add_done_callback(_closing.discard)
-
-
-_closing: set[object] = set()  # keeps close tasks alive until they finish

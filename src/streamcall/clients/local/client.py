@@ -489,9 +489,7 @@ class Completions:
         stream: bool = False,
         **params: Any,
     ) -> Any:
-        """As :meth:`create`; loading and generation run on worker threads. With
-        ``stream=True`` ``async with`` it (the stream closes on leaving the block) or ``await``
-        it for the :class:`LocalChunkStreamAsync`."""
+        """As :meth:`create`, off the event loop (``stream=True``: an :class:`AwaitableStream`)."""
         opening = self._create_async(messages, model, stream, params)
         return AwaitableStream(opening) if stream else opening
 
