@@ -164,6 +164,8 @@ def assert_interrupted(stream: Any, provider: str, seen: str) -> None:
     response = stream.construct_call_response()
     assert response.content == seen
     assert stream.finish_reasons is None  # the provider sent none before the cut
+    if provider == "anthropic":  # usage so far: message_start carries the input tokens
+        assert response.input_tokens == wire(BODIES[provider]).expected["usage"]["input_tokens"]
     # A cancelled stream replays what arrived.
     assert "".join(chunk.content for chunk, _ in stream) == seen
 

@@ -251,7 +251,9 @@ class StructuredStream(Closeable, AsyncCloseable, Generic[ModelT]):
     Each partial is a ``Partial<Model>`` instance with every field (``None`` until it arrives);
     the last item is the validated model. ``stream`` is the underlying provider stream (usage,
     cost, content...); ``constructed_response_model`` is the validated model (a property, as in
-    Mirascope v1: write it without ``()``).
+    Mirascope v1: write it without ``()``). ``state``, ``error``, ``cancel()`` / ``acancel()``
+    and ``close()`` / ``aclose()`` are the underlying stream's; a cancelled stream ends after
+    the last partial, without the whole model.
     """
 
     def __init__(
