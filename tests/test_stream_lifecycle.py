@@ -18,28 +18,20 @@ from streamcall.registry import PROVIDERS, call_decorator
 from tests.replay import ReplayServer, Reply, sse_body
 from tests.wire_fixtures import fixtures
 
-BODIES = {
+# The text fixture of each wire format; every provider over HTTP, from the registry.
+TEXT_BODIES = {
+    "openai-chat": "openai_chat.usage.sse",
+    "azure": "openai_chat.usage.sse",
     "mistral": "mistral.text.sse",
     "cohere": "cohere_v2.text.sse",
-    "openai": "openai_chat.usage.sse",
     "anthropic": "anthropic.text.sse",
     "gemini": "gemini.text.sse",
     "ollama": "ollama_chat.text.ndjson",
-    "azure": "openai_chat.usage.sse",
     "openai-responses": "openai_responses.text.sse",
 }
-MODELS = {
-    "mistral": "mistral-small-latest",
-    "cohere": "command-r-plus",
-    "openai": "gpt-5-mini",
-    "anthropic": "claude-sonnet-4-5",
-    "gemini": "gemini-2.5-flash",
-    "ollama": "llama3.2",
-    "azure": "my-deployment",
-    "openai-responses": "gpt-4.1-mini",
-}
-PROVIDER_NAMES = sorted(BODIES)
-assert set(PROVIDER_NAMES) == set(PROVIDERS) - {"local"}  # every provider over HTTP
+PROVIDER_NAMES = sorted(name for name, entry in PROVIDERS.items() if entry.wire != "local")
+BODIES = {name: TEXT_BODIES[PROVIDERS[name].wire] for name in PROVIDER_NAMES}
+MODELS = {name: PROVIDERS[name].default_model or "my-deployment" for name in PROVIDER_NAMES}
 
 # The provider's own streams of an error reported inside the stream.
 IN_STREAM_ERRORS = {
