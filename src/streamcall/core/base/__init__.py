@@ -8,7 +8,8 @@ from streamcall.core.base.call_response import BaseCallResponse
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
 from streamcall.core.base.cost import CostMetadata
 from streamcall.core.base.messages import BaseMessageParam, Messages, prompt_template
-from streamcall.core.base.stream import BaseStream
+from streamcall.core.base.params import CommonCallParams
+from streamcall.core.base.stream import BaseStream, StreamState
 from streamcall.core.base.types import (
     BaseCallParams,
     BaseDynamicConfig,
@@ -26,11 +27,14 @@ __all__ = [
     "BaseStream",
     "BaseTool",
     "BaseToolKit",
+    "CommonCallParams",
     "CostMetadata",
     "LocalProvider",
     "Messages",
     "Metadata",
     "Provider",
+    "StreamEvent",
+    "StreamState",
     "Usage",
     "prompt_template",
     "toolkit_tool",
@@ -38,6 +42,7 @@ __all__ = [
 
 
 if TYPE_CHECKING:
+    from streamcall.core.base.events import StreamEvent
     from streamcall.core.base.tool import BaseTool
     from streamcall.core.base.toolkit import BaseToolKit, toolkit_tool
 
@@ -46,6 +51,7 @@ if TYPE_CHECKING:
 __getattr__ = lazy_exports(
     __name__,
     BaseTool="streamcall.core.base.tool:BaseTool",
+    StreamEvent="streamcall.core.base.events:StreamEvent",
     BaseToolKit="streamcall.core.base.toolkit:BaseToolKit",
     toolkit_tool="streamcall.core.base.toolkit:toolkit_tool",
 )
