@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gc
 import warnings
+from collections.abc import Callable
 
 import pytest
 
 from streamcall._lifecycle import AsyncCloseable, Closeable
 from streamcall.clients.anthropic.codec import MessagesStreamCodec
 from streamcall.clients.mistral.codec import ChatStreamCodec
+from streamcall.clients.mistral.models import CompletionEvent
 from streamcall.clients.ollama.codec import ChatStreamCodec as OllamaCodec
 from streamcall.clients.openai.responses_codec import ResponsesStreamCodec
 from streamcall.errors import StreamDecodeError, StreamError, StreamInterruptedError
@@ -25,11 +27,11 @@ def chunk(text: str, finish: str | None = None) -> bytes:
     ).encode()
 
 
-def texts(events: list[object]) -> list[str]:
-    return [e.data.choices[0].delta.content for e in events]  # type: ignore[attr-defined]
+def texts(events: list[CompletionEvent]) -> list[str | None]:
+    return [e.data.choices[0].delta.content for e in events]  # type: ignore[misc]
 
 
-def mistral() -> StreamSession[object]:
+def mistral() -> StreamSession[CompletionEvent]:
     return StreamSession(SSEDecoder(), ChatStreamCodec())
 
 
@@ -128,7 +130,7 @@ class _Held(Closeable):
     def close(self) -> None:
         self.open = False
 
-    def _unreleased(self) -> object:
+    def _unreleased(self) -> Callable[[], object] | None:
         return self.close if self.open else None
 
 
@@ -141,7 +143,7 @@ class _HeldAsync(AsyncCloseable):
     async def aclose(self) -> None:
         self.open = False
 
-    def _unreleased(self) -> object:
+    def _unreleased(self) -> Callable[[], object] | None:
         return (lambda: None) if self.open else None
 
 
