@@ -15,11 +15,7 @@ __all__ = ["EVENTS", "MESSAGES", "MessagesStreamCodec", "decode_message"]
 
 EVENTS = JsonDecoderPair(MessageStreamEvent, "an Anthropic stream event")
 MESSAGES = JsonDecoderPair(Message, "an Anthropic message")
-
-
-def decode_message(raw: bytes) -> Message:
-    """A non-streamed message from its JSON body."""
-    return MESSAGES.decode(raw)
+decode_message = MESSAGES.decode  # a non-streamed body
 
 
 class MessagesStreamCodec(JsonSSECodec[MessageStreamEvent]):

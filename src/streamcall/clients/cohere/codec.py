@@ -21,11 +21,7 @@ __all__ = ["EVENTS", "RESPONSES", "ChatStreamCodec", "build_chat_body", "decode_
 EVENTS = JsonDecoderPair(StreamEvent, "a Cohere stream event")
 RESPONSES = JsonDecoderPair(ChatResponse, "a Cohere chat response")
 ERROR_FINISH = frozenset({"ERROR", "ERROR_TOXIC", "ERROR_LIMIT", "TIMEOUT"})
-
-
-def decode_chat_response(raw: bytes) -> ChatResponse:
-    """A non-streamed chat response from its JSON body."""
-    return RESPONSES.decode(raw)
+decode_chat_response = RESPONSES.decode  # a non-streamed body
 
 
 class ChatStreamCodec(JsonSSECodec[StreamEvent]):

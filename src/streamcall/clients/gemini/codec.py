@@ -12,11 +12,7 @@ from streamcall.clients.gemini.models import GenerateContentResponse
 __all__ = ["RESPONSES", "StreamCodec", "decode_response"]
 
 RESPONSES = JsonDecoderPair(GenerateContentResponse, "a Gemini response")
-
-
-def decode_response(raw: bytes) -> GenerateContentResponse:
-    """A non-streamed response from its JSON body."""
-    return RESPONSES.decode(raw)
+decode_response = RESPONSES.decode  # a non-streamed body
 
 
 class StreamCodec(JsonSSECodec[GenerateContentResponse]):

@@ -42,11 +42,7 @@ CHUNKS = JsonDecoderPair(CompletionChunk, "a Mistral stream chunk", _wrap_unknow
 RESPONSES = JsonDecoderPair(
     ChatCompletionResponse, "a Mistral chat response", _wrap_unknown_content
 )
-
-
-def decode_chat_response(raw: bytes) -> ChatCompletionResponse:
-    """A non-streamed chat completion from its JSON body."""
-    return RESPONSES.decode(raw)
+decode_chat_response = RESPONSES.decode  # a non-streamed body
 
 
 class ChatStreamCodec(JsonSSECodec[CompletionEvent]):

@@ -9,11 +9,7 @@ from streamcall.errors import StreamError
 __all__ = ["RESPONSES", "ChatStreamCodec", "decode_chat_response"]
 
 RESPONSES = JsonDecoderPair(ChatResponse, "an Ollama chat line")
-
-
-def decode_chat_response(raw: bytes) -> ChatResponse:
-    """A non-streamed chat response from its JSON body."""
-    return RESPONSES.decode(raw)
+decode_chat_response = RESPONSES.decode  # a non-streamed body
 
 
 class ChatStreamCodec(JsonLinesCodec[ChatResponse]):

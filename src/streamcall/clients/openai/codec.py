@@ -14,11 +14,7 @@ __all__ = ["CHUNKS", "COMPLETIONS", "ChatStreamCodec", "decode_chat_completion"]
 
 CHUNKS = JsonDecoderPair(ChatCompletionChunk, "an OpenAI stream chunk")
 COMPLETIONS = JsonDecoderPair(ChatCompletion, "an OpenAI chat completion")
-
-
-def decode_chat_completion(raw: bytes) -> ChatCompletion:
-    """A non-streamed chat completion from its JSON body."""
-    return COMPLETIONS.decode(raw)
+decode_chat_completion = COMPLETIONS.decode  # a non-streamed body
 
 
 class ChatStreamCodec(JsonSSECodec[ChatCompletionChunk]):

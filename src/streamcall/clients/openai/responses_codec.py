@@ -17,11 +17,7 @@ __all__ = ["EVENTS", "RESPONSES", "TERMINAL", "ResponsesStreamCodec", "decode_re
 EVENTS = JsonDecoderPair(ResponseStreamEvent, "an OpenAI Responses event")
 RESPONSES = JsonDecoderPair(Response, "an OpenAI response")
 TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
-
-
-def decode_response(raw: bytes) -> Response:
-    """A non-streamed response from its JSON body."""
-    return RESPONSES.decode(raw)
+decode_response = RESPONSES.decode  # a non-streamed body
 
 
 def _error(event: ResponseStreamEvent, raw: str) -> StreamError:
