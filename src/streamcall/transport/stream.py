@@ -64,10 +64,10 @@ class _Reader(Generic[T]):
     """The read loop's decisions, shared by the sync and async loops.
 
     Use: ``events = reader.begin(first)``; then, until ``stopped``: yield ``events``, read one
-    chunk with ``deadline`` active (:data:`ACTIVE_DEADLINE`) passing an httpx2 error to
+    chunk with ``deadline`` active (:data:`ACTIVE_DEADLINE`), passing a read error to
     :meth:`failed`, and ``events = reader.received(chunk)``; finally ``reader.end()`` raises
-    what the stream ended with. After an end marker it keeps reading,
-    discarding, to drain the body (bounded in time and bytes) so the connection can be reused.
+    what the stream ended with. After an end marker the loop goes on reading, discarding, to
+    drain the body (bounded in time and bytes) so that the connection can be reused.
     """
 
     __slots__ = (
