@@ -496,12 +496,10 @@ class Completions:
     async def _create_async(
         self, messages: Sequence[Any], model: str | None, stream: bool, params: dict[str, Any]
     ) -> Any:
-        import anyio.to_thread
-
         client = self._client
         name, message_list, kwargs = client._prepare(model, messages, params)
-        loaded = await anyio.to_thread.run_sync(client.load, model)
+        loaded = await _off_loop(client.load, model)
         await loaded.acquire_async()
         if stream:
             return LocalChunkStreamAsync(Generation(loaded, name, message_list, kwargs))
-        return await anyio.to_thread.run_sync(client._complete, loaded, name, message_list, kwargs)
+        return await _off_loop(client._complete, loaded, name, message_list, kwargs)
