@@ -34,6 +34,7 @@ __all__ = [
     "ProviderEntry",
     "call_decorator",
     "entry",
+    "native",
 ]
 
 
@@ -126,67 +127,75 @@ class ProviderEntry:
         return self.client_class()(**kwargs)
 
 
+def native(
+    name: str,
+    client: str,
+    default_model: str,
+    spec: str,
+    *,
+    variables: str | None = None,
+    call: str | None = None,
+    **fields: Any,
+) -> ProviderEntry:
+    """The entry of a provider with its own folders, by their convention: its client in
+    ``streamcall.clients.<name>``, its spec in ``streamcall.core.<name>._types`` (a
+    ``module:Class`` path where it lives elsewhere), its decorator ``<name>_call`` in
+    ``streamcall.core.<name>``, its variables ``<VARIABLES>_API_KEY`` / ``<VARIABLES>_BASE_URL``
+    (``variables`` defaults to the name; ``""``: none)."""
+    stem = (name if variables is None else variables).upper()
+    return ProviderEntry(
+        name,
+        f"streamcall.clients.{name.split('-')[0]}:{client}",
+        default_model,
+        spec=spec if ":" in spec else f"streamcall.core.{name}._types:{spec}",
+        call=call or f"streamcall.core.{name}:{name}_call",
+        key_variable=f"{stem}_API_KEY" if stem else None,
+        base_url_variable=f"{stem}_BASE_URL" if stem else None,
+        **fields,
+    )
+
+
+_THINKS = Capabilities(thinking=True)
+
 PROVIDERS: dict[str, ProviderEntry] = {
     e.name: e
     for e in (
-        ProviderEntry(
-            "openai",
-            "streamcall.clients.openai:OpenAI",
-            "gpt-4.1-mini",
-            spec="streamcall.core.openai._types:OpenAISpec",
-            call="streamcall.core.openai:openai_call",
-            key_variable="OPENAI_API_KEY",
-            base_url_variable="OPENAI_BASE_URL",
-            capabilities=Capabilities(thinking=False),
-            auto_select=True,
-        ),
-        ProviderEntry(
+        native("openai", "OpenAI", "gpt-4.1-mini", "OpenAISpec", auto_select=True),
+        native(
             "anthropic",
-            "streamcall.clients.anthropic:Anthropic",
+            "Anthropic",
             "claude-haiku-4-5",
-            spec="streamcall.core.anthropic._types:AnthropicSpec",
-            call="streamcall.core.anthropic:anthropic_call",
-            key_variable="ANTHROPIC_API_KEY",
-            base_url_variable="ANTHROPIC_BASE_URL",
+            "AnthropicSpec",
             wire="anthropic",
-            capabilities=Capabilities(thinking=True),
+            capabilities=_THINKS,
             auto_select=True,
         ),
-        ProviderEntry(
+        native(
             "mistral",
-            "streamcall.clients.mistral:Mistral",
+            "Mistral",
             "mistral-small-latest",
-            spec="streamcall.core.mistral._types:MistralSpec",
-            call="streamcall.core.mistral:mistral_call",
-            key_variable="MISTRAL_API_KEY",
-            base_url_variable="MISTRAL_BASE_URL",
+            "MistralSpec",
             url_argument="server_url",
             wire="mistral",
-            capabilities=Capabilities(thinking=True),
+            capabilities=_THINKS,
             auto_select=True,
         ),
-        ProviderEntry(
+        native(
             "gemini",
-            "streamcall.clients.gemini:Gemini",
+            "Gemini",
             "gemini-2.5-flash",
-            spec="streamcall.core.gemini._types:GeminiSpec",
-            call="streamcall.core.gemini:gemini_call",
-            key_variable="GEMINI_API_KEY",
-            base_url_variable="GEMINI_BASE_URL",
+            "GeminiSpec",
             wire="gemini",
-            capabilities=Capabilities(thinking=True),
+            capabilities=_THINKS,
             auto_select=True,
         ),
-        ProviderEntry(
+        native(
             "cohere",
-            "streamcall.clients.cohere:ClientV2",
+            "ClientV2",
             "command-r-plus",
-            spec="streamcall.core.cohere._types:CohereSpec",
-            call="streamcall.core.cohere:cohere_call",
-            key_variable="COHERE_API_KEY",
-            base_url_variable="COHERE_BASE_URL",
+            "CohereSpec",
             wire="cohere",
-            capabilities=Capabilities(thinking=True),
+            capabilities=_THINKS,
             auto_select=True,
         ),
         ProviderEntry(
@@ -221,45 +230,38 @@ PROVIDERS: dict[str, ProviderEntry] = {
             },
             auto_select=True,
         ),
-        ProviderEntry(
+        native(
             "ollama",
-            "streamcall.clients.ollama:Ollama",
+            "Ollama",
             "llama3.2",
-            spec="streamcall.core.ollama._types:OllamaSpec",
-            call="streamcall.core.ollama:ollama_call",
-            key_variable="OLLAMA_API_KEY",
-            base_url_variable="OLLAMA_BASE_URL",
+            "OllamaSpec",
             wire="ollama",
             capabilities=Capabilities(forced_tools=False, thinking=True),
         ),
-        ProviderEntry(
+        native(
             "azure",
-            "streamcall.clients.azure:AzureOpenAI",
+            "AzureOpenAI",
             "",
-            spec="streamcall.core.azure:AzureSpec",
-            call="streamcall.core.azure:azure_call",
-            key_variable="AZURE_API_KEY",
-            base_url_variable="AZURE_BASE_URL",
+            "streamcall.core.azure:AzureSpec",
             url_argument="azure_endpoint",
             wire="azure",
         ),
-        ProviderEntry(
+        native(
             "openai-responses",
-            "streamcall.clients.openai:OpenAI",
+            "OpenAI",
             "gpt-4.1-mini",
-            spec="streamcall.core.openai.responses:OpenAIResponsesSpec",
+            "streamcall.core.openai.responses:OpenAIResponsesSpec",
+            variables="openai",
             call="streamcall.core.openai:openai_responses_call",
-            key_variable="OPENAI_API_KEY",
-            base_url_variable="OPENAI_BASE_URL",
             wire="openai-responses",
-            capabilities=Capabilities(thinking=True),
+            capabilities=_THINKS,
         ),
-        ProviderEntry(
+        native(
             "local",
-            "streamcall.clients.local:LocalModel",
+            "LocalModel",
             "SmolLM2-135M-Instruct",
-            spec="streamcall.core.local:LocalSpec",
-            call="streamcall.core.local:local_call",
+            "streamcall.core.local:LocalSpec",
+            variables="",
             wire="local",
             capabilities=Capabilities(parallel_tools=False),
         ),
