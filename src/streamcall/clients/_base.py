@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, Self, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, Protocol, Self, TypeVar, Unpack
 
 from streamcall.clients._awaitable import AwaitableStream
 from streamcall.clients._params import ClientOptions, check_keywords, keys_of
@@ -85,6 +85,16 @@ class WholeCall(Generic[R]):
     decode: Callable[[bytes], R]
 
 
+class Prepares(Protocol):
+    """What prepares the calls of one ``create``-style method, streamed and whole."""
+
+    @property
+    def _stream(self) -> Callable[..., StreamCall[Any]]: ...
+
+    @property
+    def _whole(self) -> Callable[..., WholeCall[Any]]: ...
+
+
 class BaseClient:
     """Base of the provider clients (``Mistral``, ...).
 
@@ -103,6 +113,8 @@ class BaseClient:
     """The name of the per-call headers option (``extra_headers`` in the OpenAI-style SDKs)."""
     stream_accept: ClassVar[str] = "text/event-stream"
     """The ``Accept`` header of a streamed call."""
+    provider_headers: ClassVar[Mapping[str, str]] = {}
+    """Headers the provider requires on every request (``default_headers`` may override them)."""
 
     def __init__(
         self,
@@ -120,7 +132,7 @@ class BaseClient:
         self.base_url = url.rstrip("/")
         self.timeouts = resolve_timeouts(options.get("timeouts"), options.get("timeout_ms"))
         self.retry_policy = resolve_retries(options.get("retries"), DEFAULT_RETRY_POLICY)
-        self.default_headers = dict(options.get("default_headers") or {})
+        self.default_headers = {**self.provider_headers, **(options.get("default_headers") or {})}
         self.max_event_size = options.get("max_event_size", DEFAULT_MAX_EVENT_SIZE)
         self._client = options.get("client")
         self._async_client = options.get("async_client")
@@ -228,8 +240,7 @@ class BaseClient:
         from streamcall.transport.http import HTTPTransport
 
         if self._transport is None:
-            if self._client is None:
-                self._client = httpx2.Client(**self._httpx_options())
+            self._client = self._client or httpx2.Client(**self._httpx_options())
             self._transport = HTTPTransport(self._client)
         return self._transport
 
@@ -240,8 +251,7 @@ class BaseClient:
         from streamcall.transport.http import AsyncHTTPTransport
 
         if self._async_transport is None:
-            if self._async_client is None:
-                self._async_client = httpx2.AsyncClient(**self._httpx_options())
+            self._async_client = self._async_client or httpx2.AsyncClient(**self._httpx_options())
             self._async_transport = AsyncHTTPTransport(self._async_client)
         return self._async_transport
 
@@ -285,6 +295,27 @@ class BaseClient:
         """:meth:`read_whole`, async."""
         call = prepare(*args, **kwargs)
         return call.decode(await self.async_transport().read(call.request, call.config))
+
+    def send(
+        self,
+        method: str,
+        keywords: frozenset[str],
+        stream: bool,
+        prepares: Prepares,
+        /,
+        *args: Any,
+    ) -> Any:
+        """What a ``create(..., stream=...)``-style method returns: its keyword arguments (the
+        last of ``args``, checked against ``keywords`` for ``method``, its qualified name) and
+        its other arguments go to ``prepares._stream`` or ``prepares._whole``, and that call is
+        sent by the async form when ``method`` is one (its name ends in ``_async``)."""
+        check_keywords(method, args[-1], keywords)
+        asynchronous = method.endswith("_async")
+        if stream:
+            opener = self.open_stream_async if asynchronous else self.open_stream
+            return opener(prepares._stream, *args)
+        reader = self.read_whole_async if asynchronous else self.read_whole
+        return reader(prepares._whole, *args)
 
     # -- lifecycle ----------------------------------------------------------------------------
 

@@ -7,16 +7,16 @@ streamcall's own transport: ``x-api-key`` and ``anthropic-version`` headers, ``P
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Unpack
 
 from streamcall.clients._base import BaseClient, StreamCall, WholeCall
 from streamcall.clients._codec import check_messages, encode_json, without_none
 from streamcall.clients._params import (
-    ClientOptions,
     ExtraRequestOptions,
     MessagesArg,
     body_params,
-    check_keywords,
     keys_of,
 )
 from streamcall.clients.anthropic.codec import MessagesStreamCodec, decode_message
@@ -52,17 +52,12 @@ class Anthropic(BaseClient):
     env_base_url: ClassVar[str] = "ANTHROPIC_BASE_URL"
     default_base_url: ClassVar[str] = "https://api.anthropic.com"
     headers_option: ClassVar[str] = "extra_headers"
+    provider_headers: ClassVar[Mapping[str, str]] = {"anthropic-version": API_VERSION}
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        **options: Unpack[ClientOptions],
-    ) -> None:
-        headers = {"anthropic-version": API_VERSION, **(options.get("default_headers") or {})}
-        options["default_headers"] = headers
-        super().__init__(api_key, base_url, **options)
-        self.messages = Messages(self)
+    @cached_property
+    def messages(self) -> Messages:
+        """``client.messages`` (made on first use)."""
+        return Messages(self)
 
     def auth_headers(self, api_key: str) -> dict[str, str]:
         """Anthropic authenticates with ``x-api-key``."""
@@ -118,10 +113,9 @@ class Messages:
     ) -> Any:
         """A message: an ``EventStream[MessageStreamEvent]`` with ``stream=True`` (use it in
         ``with``), else a ``Message``."""
-        check_keywords("Messages.create", params, _ARGS)
-        if stream:
-            return self._client.open_stream(self._stream, model, max_tokens, messages, params)
-        return self._client.read_whole(self._whole, model, max_tokens, messages, params)
+        return self._client.send(
+            "Messages.create", _ARGS, stream, self, model, max_tokens, messages, params
+        )
 
     def create_async(
         self,
@@ -133,7 +127,6 @@ class Messages:
         **params: Unpack[MessageArgs],
     ) -> Any:
         """:meth:`create`, async: an ``AwaitableStream`` if ``stream``, else an awaitable."""
-        check_keywords("Messages.create_async", params, _ARGS)
-        if stream:
-            return self._client.open_stream_async(self._stream, model, max_tokens, messages, params)
-        return self._client.read_whole_async(self._whole, model, max_tokens, messages, params)
+        return self._client.send(
+            "Messages.create_async", _ARGS, stream, self, model, max_tokens, messages, params
+        )

@@ -17,7 +17,6 @@ from streamcall.clients._params import (
     MessagesArg,
     RequestOptions,
     body_params,
-    check_keywords,
     keys_of,
 )
 from streamcall.clients.ollama.codec import ChatStreamCodec, decode_chat_response
@@ -104,16 +103,10 @@ class Ollama(BaseClient):
     ) -> Any:
         """A chat: an ``EventStream[ChatResponse]`` with ``stream=True`` (use it in ``with``),
         else one ``ChatResponse``."""
-        check_keywords("Ollama.chat", params, _ARGS)
-        if stream:
-            return self.open_stream(self._stream, model, messages, params)
-        return self.read_whole(self._whole, model, messages, params)
+        return self.send("Ollama.chat", _ARGS, stream, self, model, messages, params)
 
     def chat_async(
         self, *, model: str, messages: MessagesArg, stream: bool = False, **params: Unpack[ChatArgs]
     ) -> Any:
         """:meth:`chat`, async: an ``AwaitableStream`` if ``stream``, else an awaitable."""
-        check_keywords("Ollama.chat_async", params, _ARGS)
-        if stream:
-            return self.open_stream_async(self._stream, model, messages, params)
-        return self.read_whole_async(self._whole, model, messages, params)
+        return self.send("Ollama.chat_async", _ARGS, stream, self, model, messages, params)

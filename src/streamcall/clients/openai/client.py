@@ -20,7 +20,6 @@ from streamcall.clients._params import (
     ExtraRequestOptions,
     MessagesArg,
     body_params,
-    check_keywords,
     keys_of,
 )
 from streamcall.clients.openai.codec import ChatStreamCodec, decode_chat_completion
@@ -148,19 +147,17 @@ class Completions:
     ) -> Any:
         """A chat completion: an ``EventStream[ChatCompletionChunk]`` with ``stream=True``
         (use it in ``with``), else a ``ChatCompletion``."""
-        check_keywords("Completions.create", params, _CHAT_ARGS)
-        if stream:
-            return self._client.open_stream(self._stream, model, messages, params)
-        return self._client.read_whole(self._whole, model, messages, params)
+        return self._client.send(
+            "Completions.create", _CHAT_ARGS, stream, self, model, messages, params
+        )
 
     def create_async(
         self, *, model: str, messages: MessagesArg, stream: bool = False, **params: Unpack[ChatArgs]
     ) -> Any:
         """:meth:`create`, async: an ``AwaitableStream`` if ``stream``, else an awaitable."""
-        check_keywords("Completions.create_async", params, _CHAT_ARGS)
-        if stream:
-            return self._client.open_stream_async(self._stream, model, messages, params)
-        return self._client.read_whole_async(self._whole, model, messages, params)
+        return self._client.send(
+            "Completions.create_async", _CHAT_ARGS, stream, self, model, messages, params
+        )
 
 
 class AsyncCompletions(Completions):
@@ -209,16 +206,14 @@ class Responses:
     ) -> Any:
         """A response: an ``EventStream[ResponseStreamEvent]`` with ``stream=True`` (use it
         in ``with``), else a ``Response``."""
-        check_keywords("Responses.create", params, _RESPONSE_ARGS)
-        if stream:
-            return self._client.open_stream(self._stream, model, input, params)
-        return self._client.read_whole(self._whole, model, input, params)
+        return self._client.send(
+            "Responses.create", _RESPONSE_ARGS, stream, self, model, input, params
+        )
 
     def create_async(
         self, *, model: str, input: Input, stream: bool = False, **params: Unpack[ResponseArgs]
     ) -> Any:
         """:meth:`create`, async: an ``AwaitableStream`` if ``stream``, else an awaitable."""
-        check_keywords("Responses.create_async", params, _RESPONSE_ARGS)
-        if stream:
-            return self._client.open_stream_async(self._stream, model, input, params)
-        return self._client.read_whole_async(self._whole, model, input, params)
+        return self._client.send(
+            "Responses.create_async", _RESPONSE_ARGS, stream, self, model, input, params
+        )
