@@ -1,7 +1,7 @@
 """What every provider client shares: key and URL resolution, transports, lifecycle.
 
 A provider client subclasses :class:`BaseClient`, sets the class attributes naming its
-environment variables and default URL, and overrides :meth:`BaseClient.auth_headers`. The
+environment variables' prefix and default URL, and overrides :meth:`BaseClient.auth_headers`. The
 httpx2 clients are created on first use, so importing and constructing a client costs nothing.
 
 A call is prepared once, as a :class:`StreamCall` or a :class:`WholeCall`, by a function of the
@@ -14,14 +14,25 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, Protocol, Self, TypeVar, Unpack
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    ParamSpec,
+    Protocol,
+    Self,
+    TypeAlias,
+    TypeVar,
+    Unpack,
+)
 
 from streamcall.clients._awaitable import AwaitableStream
-from streamcall.clients._params import ClientOptions, check_keywords, keys_of
+from streamcall.clients._params import CallLimits, ClientOptions, check_keywords, keys_of
 from streamcall.errors import ConfigurationError, MissingAPIKeyError
 from streamcall.transport.retries import DEFAULT_RETRY_POLICY, RetryPolicy
 from streamcall.transport.timeouts import DEFAULT_TIMEOUTS, Timeouts
-from streamcall.wire.sse import DEFAULT_MAX_EVENT_SIZE
+from streamcall.wire.sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 
 if TYPE_CHECKING:
     import httpx2
@@ -32,6 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BaseClient",
+    "Prepared",
     "StreamCall",
     "WholeCall",
     "resolve_retries",
@@ -43,6 +55,9 @@ R = TypeVar("R")
 P = ParamSpec("P")
 
 USER_AGENT = "streamcall/0.1.0"
+
+Prepared: TypeAlias = "tuple[httpx2.Request, TransportConfig]"
+"""A call's request and its transport settings (:meth:`BaseClient.call_request`)."""
 
 
 def resolve_timeouts(timeouts: Timeouts | None, timeout_ms: int | None) -> Timeouts:
@@ -104,6 +119,8 @@ class BaseClient:
     """
 
     provider: ClassVar[str]
+    env_prefix: ClassVar[str]
+    """The prefix of the environment variables ``{env_prefix}_API_KEY`` and ``..._BASE_URL``."""
     env_api_key: ClassVar[str]
     env_base_url: ClassVar[str]
     default_base_url: ClassVar[str]
@@ -111,10 +128,19 @@ class BaseClient:
     """The keyword options the constructor forwards here (others are a ``TypeError``)."""
     headers_option: ClassVar[str] = "http_headers"
     """The name of the per-call headers option (``extra_headers`` in the OpenAI-style SDKs)."""
+    call_option_keys: ClassVar[frozenset[str]]
+    """The per-call options :meth:`call_request` reads (the others go in the body)."""
     stream_accept: ClassVar[str] = "text/event-stream"
     """The ``Accept`` header of a streamed call."""
     provider_headers: ClassVar[Mapping[str, str]] = {}
     """Headers the provider requires on every request (``default_headers`` may override them)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.call_option_keys = keys_of(CallLimits) | {cls.headers_option, "server_url"}
+        if "env_prefix" in vars(cls):
+            cls.env_api_key = f"{cls.env_prefix}_API_KEY"
+            cls.env_base_url = f"{cls.env_prefix}_BASE_URL"
 
     def __init__(
         self,
@@ -211,9 +237,13 @@ class BaseClient:
         url = (base_url.rstrip("/") if base_url else self.base_url) + path
         return httpx2.Request(method, url, headers=all_headers, content=body)
 
+    def body_of(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        """A call's keyword arguments less its per-call options: what goes in the body."""
+        return {k: v for k, v in args.items() if k not in self.call_option_keys}
+
     def call_request(
         self, path: str, body: bytes, stream: bool, options: Mapping[str, Any]
-    ) -> tuple[httpx2.Request, TransportConfig]:
+    ) -> Prepared:
         """The ``POST`` request of one call and its transport settings. ``options`` holds the
         call's options: ``timeout_ms``, ``retries``, the headers (:attr:`headers_option`) and
         Mistral's ``server_url``."""
@@ -226,6 +256,14 @@ class BaseClient:
             base_url=options.get("server_url"),
         )
         return request, self.call_config(stream, options.get("timeout_ms"), options.get("retries"))
+
+    def frames(self) -> FrameDecoder[Any]:
+        """The decoder of a streamed body's frames: SSE events unless overridden."""
+        return SSEDecoder(self.max_event_size)
+
+    def stream_call(self, prepared: Prepared, codec: StreamCodec[Any, E]) -> StreamCall[E]:
+        """The streamed call of ``prepared``, its frames (:meth:`frames`) decoded by ``codec``."""
+        return StreamCall(*prepared, self.frames(), codec)
 
     # -- transports ---------------------------------------------------------------------------
 

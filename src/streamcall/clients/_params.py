@@ -25,7 +25,6 @@ __all__ = [
     "MessagesArg",
     "RequestOptions",
     "StreamClientOptions",
-    "body_params",
     "check_keywords",
     "keys_of",
 ]
@@ -99,8 +98,3 @@ def check_keywords(method: str, given: Mapping[str, object], allowed: frozenset[
     if given.keys() - allowed:
         name = next(k for k in given if k not in allowed)
         raise TypeError(f"{method}() got an unexpected keyword argument {name!r}")
-
-
-def body_params(args: Mapping[str, Any], options: frozenset[str]) -> dict[str, Any]:
-    """A call's keyword arguments less its per-call ``options``: what goes in the body."""
-    return {k: v for k, v in args.items() if k not in options}

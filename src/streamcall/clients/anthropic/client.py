@@ -11,29 +11,19 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Unpack
 
-from streamcall.clients._base import BaseClient, StreamCall, WholeCall
+from streamcall.clients._base import BaseClient, Prepared, StreamCall, WholeCall
 from streamcall.clients._codec import check_messages, encode_json, without_none
-from streamcall.clients._params import (
-    ExtraRequestOptions,
-    MessagesArg,
-    body_params,
-    keys_of,
-)
+from streamcall.clients._params import MessagesArg, keys_of
 from streamcall.clients.anthropic.codec import MessagesStreamCodec, decode_message
 from streamcall.clients.anthropic.params import MessageArgs
-from streamcall.wire.sse import SSEDecoder
 
 if TYPE_CHECKING:
-    import httpx2
-
     from streamcall.clients.anthropic.models import Message, MessageStreamEvent
-    from streamcall.transport.http import TransportConfig
 
 __all__ = ["Anthropic"]
 
 MESSAGES_PATH = "/v1/messages"
 API_VERSION = "2023-06-01"
-_OPTIONS = keys_of(ExtraRequestOptions)
 _ARGS = keys_of(MessageArgs)
 
 
@@ -48,8 +38,7 @@ class Anthropic(BaseClient):
     """
 
     provider: ClassVar[str] = "Anthropic"
-    env_api_key: ClassVar[str] = "ANTHROPIC_API_KEY"
-    env_base_url: ClassVar[str] = "ANTHROPIC_BASE_URL"
+    env_prefix: ClassVar[str] = "ANTHROPIC"
     default_base_url: ClassVar[str] = "https://api.anthropic.com"
     headers_option: ClassVar[str] = "extra_headers"
     provider_headers: ClassVar[Mapping[str, str]] = {"anthropic-version": API_VERSION}
@@ -73,12 +62,12 @@ class Messages:
 
     def _request(
         self, model: str, max_tokens: int, messages: MessagesArg, stream: bool, args: MessageArgs
-    ) -> tuple[httpx2.Request, TransportConfig]:
+    ) -> Prepared:
         if not isinstance(model, str) or not model:
             raise ValueError(f"model must be a non-empty string, got {model!r}")
         if not isinstance(max_tokens, int) or max_tokens <= 0:
             raise ValueError("max_tokens must be a positive int (Anthropic requires it)")
-        params = body_params(args, _OPTIONS)
+        params = self._client.body_of(args)
         extra = params.pop("extra_body", None) or {}
         body = {
             "model": model,
@@ -95,7 +84,7 @@ class Messages:
         self, model: str, max_tokens: int, messages: MessagesArg, args: MessageArgs
     ) -> StreamCall[MessageStreamEvent]:
         call = self._request(model, max_tokens, messages, True, args)
-        return StreamCall(*call, SSEDecoder(self._client.max_event_size), MessagesStreamCodec())
+        return self._client.stream_call(call, MessagesStreamCodec())
 
     def _whole(
         self, model: str, max_tokens: int, messages: MessagesArg, args: MessageArgs

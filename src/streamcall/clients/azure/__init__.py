@@ -38,8 +38,7 @@ class AzureOpenAI(OpenAI):
     """
 
     provider: ClassVar[str] = "Azure OpenAI"
-    env_api_key: ClassVar[str] = "AZURE_API_KEY"
-    env_base_url: ClassVar[str] = "AZURE_BASE_URL"
+    env_prefix: ClassVar[str] = "AZURE"
     default_base_url: ClassVar[str] = ""
 
     def __init__(

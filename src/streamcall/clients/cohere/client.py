@@ -8,36 +8,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, Unpack
 
-from streamcall.clients._base import BaseClient, StreamCall, WholeCall
-from streamcall.clients._params import (
-    MessagesArg,
-    RequestOptions,
-    StreamClientOptions,
-    body_params,
-    check_keywords,
-    keys_of,
-)
-from streamcall.clients.cohere.codec import (
-    ChatStreamCodec,
-    build_chat_body,
-    decode_chat_response,
-)
+from streamcall.clients._base import BaseClient, Prepared, StreamCall, WholeCall
+from streamcall.clients._params import MessagesArg, StreamClientOptions, check_keywords, keys_of
+from streamcall.clients.cohere.codec import ChatStreamCodec, build_chat_body, decode_chat_response
 from streamcall.clients.cohere.params import ChatArgs
 from streamcall.transport.retries import RetryPolicy
-from streamcall.wire.sse import SSEDecoder
 
 if TYPE_CHECKING:
-    import httpx2
-
     from streamcall.clients._awaitable import AwaitableStream
     from streamcall.clients.cohere.models import ChatResponse, StreamEvent
-    from streamcall.transport.http import TransportConfig
     from streamcall.transport.stream import EventStream, EventStreamAsync
 
 __all__ = ["ClientV2", "Cohere"]
 
 CHAT_PATH = "/v2/chat"
-_OPTIONS = keys_of(RequestOptions)
 _ARGS = keys_of(ChatArgs)
 
 
@@ -55,8 +39,7 @@ class ClientV2(BaseClient):
     """
 
     provider: ClassVar[str] = "Cohere"
-    env_api_key: ClassVar[str] = "COHERE_API_KEY"
-    env_base_url: ClassVar[str] = "COHERE_BASE_URL"
+    env_prefix: ClassVar[str] = "COHERE"
     default_base_url: ClassVar[str] = "https://api.cohere.com"
 
     def __init__(
@@ -69,16 +52,13 @@ class ClientV2(BaseClient):
     ) -> None:
         super().__init__(api_key, base_url, timeout_ms=timeout_ms, retries=retries, **options)
 
-    def _request(
-        self, model: str, messages: MessagesArg, stream: bool, args: ChatArgs
-    ) -> tuple[httpx2.Request, TransportConfig]:
-        params = body_params(args, _OPTIONS)
+    def _request(self, model: str, messages: MessagesArg, stream: bool, args: ChatArgs) -> Prepared:
+        params = self.body_of(args)
         body = build_chat_body(model=model, messages=messages, stream=stream, params=params)
         return self.call_request(CHAT_PATH, body, stream, args)
 
     def _stream(self, model: str, messages: MessagesArg, args: ChatArgs) -> StreamCall[StreamEvent]:
-        frames = SSEDecoder(self.max_event_size)
-        return StreamCall(*self._request(model, messages, True, args), frames, ChatStreamCodec())
+        return self.stream_call(self._request(model, messages, True, args), ChatStreamCodec())
 
     def _whole(self, model: str, messages: MessagesArg, args: ChatArgs) -> WholeCall[ChatResponse]:
         return WholeCall(*self._request(model, messages, False, args), decode_chat_response)

@@ -12,19 +12,15 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Unpack
 from urllib.parse import quote
 
-from streamcall.clients._base import BaseClient, StreamCall, WholeCall
+from streamcall.clients._base import BaseClient, Prepared, StreamCall, WholeCall
 from streamcall.clients._codec import encode_json
 from streamcall.clients._params import ClientOptions, check_keywords, keys_of
 from streamcall.clients.gemini.codec import StreamCodec, decode_response
 from streamcall.clients.gemini.params import ContentArgs
-from streamcall.wire.sse import SSEDecoder
 
 if TYPE_CHECKING:
-    import httpx2
-
     from streamcall.clients._awaitable import AwaitableStream
     from streamcall.clients.gemini.models import GenerateContentResponse
-    from streamcall.transport.http import TransportConfig
     from streamcall.transport.stream import EventStream, EventStreamAsync
 
 __all__ = ["Gemini"]
@@ -64,8 +60,7 @@ class Gemini(BaseClient):
     """
 
     provider: ClassVar[str] = "Gemini"
-    env_api_key: ClassVar[str] = "GEMINI_API_KEY"
-    env_base_url: ClassVar[str] = "GEMINI_BASE_URL"
+    env_prefix: ClassVar[str] = "GEMINI"
     default_base_url: ClassVar[str] = "https://generativelanguage.googleapis.com"
 
     def __init__(
@@ -98,9 +93,7 @@ class Models:
     def __init__(self, client: Gemini) -> None:
         self._client = client
 
-    def _request(
-        self, model: str, contents: Any, stream: bool, args: ContentArgs
-    ) -> tuple[httpx2.Request, TransportConfig]:
+    def _request(self, model: str, contents: Any, stream: bool, args: ContentArgs) -> Prepared:
         if not isinstance(model, str) or not model:
             raise ValueError(f"model must be a non-empty string, got {model!r}")
         name = model if model.startswith("models/") else f"models/{model}"
@@ -118,8 +111,7 @@ class Models:
     def _stream(
         self, model: str, contents: Any, args: ContentArgs
     ) -> StreamCall[GenerateContentResponse]:
-        frames = SSEDecoder(self._client.max_event_size)
-        return StreamCall(*self._request(model, contents, True, args), frames, StreamCodec())
+        return self._client.stream_call(self._request(model, contents, True, args), StreamCodec())
 
     def _whole(
         self, model: str, contents: Any, args: ContentArgs

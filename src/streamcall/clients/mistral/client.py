@@ -8,29 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, Unpack
 
-from streamcall.clients._base import BaseClient, StreamCall, WholeCall
-from streamcall.clients._params import (
-    MessagesArg,
-    StreamClientOptions,
-    body_params,
-    check_keywords,
-    keys_of,
-)
-from streamcall.clients.mistral.codec import (
-    ChatStreamCodec,
-    build_chat_body,
-    decode_chat_response,
-)
-from streamcall.clients.mistral.params import ChatArgs, MistralRequestOptions
+from streamcall.clients._base import BaseClient, Prepared, StreamCall, WholeCall
+from streamcall.clients._params import MessagesArg, StreamClientOptions, check_keywords, keys_of
+from streamcall.clients.mistral.codec import ChatStreamCodec, build_chat_body, decode_chat_response
+from streamcall.clients.mistral.params import ChatArgs
 from streamcall.transport.retries import RetryPolicy
-from streamcall.wire.sse import SSEDecoder
 
 if TYPE_CHECKING:
-    import httpx2
-
     from streamcall.clients._awaitable import AwaitableStream
     from streamcall.clients.mistral.models import ChatCompletionResponse, CompletionEvent
-    from streamcall.transport.http import TransportConfig
     from streamcall.transport.stream import EventStream, EventStreamAsync
 
 __all__ = ["Chat", "Mistral"]
@@ -56,8 +42,7 @@ class Mistral(BaseClient):
     """
 
     provider: ClassVar[str] = "Mistral"
-    env_api_key: ClassVar[str] = "MISTRAL_API_KEY"
-    env_base_url: ClassVar[str] = "MISTRAL_BASE_URL"
+    env_prefix: ClassVar[str] = "MISTRAL"
     default_base_url: ClassVar[str] = "https://api.mistral.ai"
 
     chat: Chat
@@ -75,7 +60,6 @@ class Mistral(BaseClient):
 
 
 _ARGS = keys_of(ChatArgs)
-_OPTIONS = keys_of(MistralRequestOptions)
 
 
 class Chat:
@@ -88,18 +72,16 @@ class Chat:
     def __init__(self, client: Mistral) -> None:
         self._client = client
 
-    def _request(
-        self, model: str, messages: MessagesArg, stream: bool, args: ChatArgs
-    ) -> tuple[httpx2.Request, TransportConfig]:
-        params = body_params(args, _OPTIONS)
+    def _request(self, model: str, messages: MessagesArg, stream: bool, args: ChatArgs) -> Prepared:
+        params = self._client.body_of(args)
         body = build_chat_body(model=model, messages=messages, stream=stream, params=params)
         return self._client.call_request(CHAT_PATH, body, stream, args)
 
     def _stream(
         self, model: str, messages: MessagesArg, args: ChatArgs
     ) -> StreamCall[CompletionEvent]:
-        frames = SSEDecoder(self._client.max_event_size)
-        return StreamCall(*self._request(model, messages, True, args), frames, ChatStreamCodec())
+        prepared = self._request(model, messages, True, args)
+        return self._client.stream_call(prepared, ChatStreamCodec())
 
     def _whole(
         self, model: str, messages: MessagesArg, args: ChatArgs

@@ -10,29 +10,19 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, ClassVar, Unpack
 
-from streamcall.clients._base import BaseClient, StreamCall, WholeCall
+from streamcall.clients._base import BaseClient, Prepared, StreamCall, WholeCall
 from streamcall.clients._codec import build_chat_body
-from streamcall.clients._params import (
-    LineClientOptions,
-    MessagesArg,
-    RequestOptions,
-    body_params,
-    keys_of,
-)
+from streamcall.clients._params import LineClientOptions, MessagesArg, keys_of
 from streamcall.clients.ollama.codec import ChatStreamCodec, decode_chat_response
 from streamcall.clients.ollama.params import ChatArgs
 from streamcall.wire.ndjson import NDJSONDecoder
 from streamcall.wire.sse import DEFAULT_MAX_EVENT_SIZE
 
 if TYPE_CHECKING:
-    import httpx2
-
     from streamcall.clients.ollama.models import ChatResponse
-    from streamcall.transport.http import TransportConfig
 
 __all__ = ["Ollama"]
 
-_OPTIONS = keys_of(RequestOptions)
 _ARGS = keys_of(ChatArgs)
 
 
@@ -56,8 +46,7 @@ class Ollama(BaseClient):
     """
 
     provider: ClassVar[str] = "Ollama"
-    env_api_key: ClassVar[str] = "OLLAMA_API_KEY"
-    env_base_url: ClassVar[str] = "OLLAMA_BASE_URL"
+    env_prefix: ClassVar[str] = "OLLAMA"
     default_base_url: ClassVar[str] = "http://localhost:11434"
     option_keys: ClassVar[frozenset[str]] = keys_of(LineClientOptions)
     stream_accept: ClassVar[str] = "application/x-ndjson"
@@ -78,22 +67,23 @@ class Ollama(BaseClient):
         """The optional key (``""`` when there is none: a local server needs none)."""
         return self._api_key or os.environ.get(self.env_api_key) or ""
 
+    def frames(self) -> NDJSONDecoder:
+        """NDJSON lines, each at most ``max_line_size`` bytes."""
+        return NDJSONDecoder(self.max_line_size)
+
     def auth_headers(self, api_key: str) -> dict[str, str]:
         """A bearer token, when there is a key."""
         return {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
-    def _request(
-        self, model: str, messages: MessagesArg, stream: bool, args: ChatArgs
-    ) -> tuple[httpx2.Request, TransportConfig]:
-        params = body_params(args, _OPTIONS)
+    def _request(self, model: str, messages: MessagesArg, stream: bool, args: ChatArgs) -> Prepared:
+        params = self.body_of(args)
         body = build_chat_body(model=model, messages=messages, stream=stream, params=params)
         return self.call_request("/api/chat", body, stream, args)
 
     def _stream(
         self, model: str, messages: MessagesArg, args: ChatArgs
     ) -> StreamCall[ChatResponse]:
-        frames = NDJSONDecoder(self.max_line_size)
-        return StreamCall(*self._request(model, messages, True, args), frames, ChatStreamCodec())
+        return self.stream_call(self._request(model, messages, True, args), ChatStreamCodec())
 
     def _whole(self, model: str, messages: MessagesArg, args: ChatArgs) -> WholeCall[ChatResponse]:
         return WholeCall(*self._request(model, messages, False, args), decode_chat_response)

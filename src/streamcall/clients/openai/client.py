@@ -13,30 +13,19 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Unpack
 
-from streamcall.clients._base import BaseClient, StreamCall, WholeCall
+from streamcall.clients._base import BaseClient, Prepared, StreamCall, WholeCall
 from streamcall.clients._codec import build_chat_body
-from streamcall.clients._params import (
-    ClientOptions,
-    ExtraRequestOptions,
-    MessagesArg,
-    body_params,
-    keys_of,
-)
+from streamcall.clients._params import ClientOptions, MessagesArg, keys_of
 from streamcall.clients.openai.codec import ChatStreamCodec, decode_chat_completion
 from streamcall.clients.openai.params import ChatArgs, Input, ResponseArgs
-from streamcall.wire.sse import SSEDecoder
 
 if TYPE_CHECKING:
-    import httpx2
-
     from streamcall.clients.openai.models import ChatCompletion, ChatCompletionChunk
     from streamcall.clients.openai.responses_models import Response, ResponseStreamEvent
-    from streamcall.transport.http import TransportConfig
 
 __all__ = ["AsyncOpenAI", "OpenAI"]
 
 CHAT_PATH = "/chat/completions"
-_OPTIONS = keys_of(ExtraRequestOptions)
 _CHAT_ARGS = keys_of(ChatArgs)
 _RESPONSE_ARGS = keys_of(ResponseArgs)
 
@@ -56,8 +45,7 @@ class OpenAI(BaseClient):
     """
 
     provider: ClassVar[str] = "OpenAI"
-    env_api_key: ClassVar[str] = "OPENAI_API_KEY"
-    env_base_url: ClassVar[str] = "OPENAI_BASE_URL"
+    env_prefix: ClassVar[str] = "OPENAI"
     default_base_url: ClassVar[str] = "https://api.openai.com/v1"
     headers_option: ClassVar[str] = "extra_headers"
     _asynchronous: ClassVar[bool] = False  # whether chat.completions.create is awaited
@@ -121,11 +109,9 @@ class Completions:
     def __init__(self, client: OpenAI) -> None:
         self._client = client
 
-    def _request(
-        self, model: str, messages: MessagesArg, stream: bool, args: ChatArgs
-    ) -> tuple[httpx2.Request, TransportConfig]:
+    def _request(self, model: str, messages: MessagesArg, stream: bool, args: ChatArgs) -> Prepared:
         client = self._client
-        params = body_params(args, _OPTIONS)
+        params = self._client.body_of(args)
         if stream and params.get("stream_options") is None and client.stream_usage:
             params["stream_options"] = {"include_usage": True}
         body = build_chat_body(model=model, messages=messages, stream=stream, params=params)
@@ -134,8 +120,8 @@ class Completions:
     def _stream(
         self, model: str, messages: MessagesArg, args: ChatArgs
     ) -> StreamCall[ChatCompletionChunk]:
-        frames = SSEDecoder(self._client.max_event_size)
-        return StreamCall(*self._request(model, messages, True, args), frames, ChatStreamCodec())
+        prepared = self._request(model, messages, True, args)
+        return self._client.stream_call(prepared, ChatStreamCodec())
 
     def _whole(
         self, model: str, messages: MessagesArg, args: ChatArgs
@@ -174,16 +160,14 @@ class Responses:
     def __init__(self, client: OpenAI) -> None:
         self._client = client
 
-    def _request(
-        self, model: str, items: Input, stream: bool, args: ResponseArgs
-    ) -> tuple[httpx2.Request, TransportConfig]:
+    def _request(self, model: str, items: Input, stream: bool, args: ResponseArgs) -> Prepared:
         from streamcall.clients._codec import encode_json, without_none
 
         if not isinstance(model, str) or not model:
             raise ValueError(f"model must be a non-empty string, got {model!r}")
         if not isinstance(items, str) and (not isinstance(items, Sequence) or not items):
             raise ValueError("input must be a string or a non-empty list of input items")
-        params = body_params(args, _OPTIONS)
+        params = self._client.body_of(args)
         extra = params.pop("extra_body", None) or {}
         body = {"model": model, "input": items, "stream": stream, **without_none(params), **extra}
         return self._client.call_request("/responses", encode_json(body), stream, args)
@@ -193,8 +177,8 @@ class Responses:
     ) -> StreamCall[ResponseStreamEvent]:
         from streamcall.clients.openai.responses_codec import ResponsesStreamCodec
 
-        frames = SSEDecoder(self._client.max_event_size)
-        return StreamCall(*self._request(model, items, True, args), frames, ResponsesStreamCodec())
+        prepared = self._request(model, items, True, args)
+        return self._client.stream_call(prepared, ResponsesStreamCodec())
 
     def _whole(self, model: str, items: Input, args: ResponseArgs) -> WholeCall[Response]:
         from streamcall.clients.openai.responses_codec import decode_response
