@@ -13,7 +13,7 @@ this module does not know arrives as :class:`UnknownChunk` with its payload kept
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from streamcall.clients._wire_model import WireModel
 
@@ -48,6 +48,8 @@ __all__ = [
     "UserMessage",
 ]
 
+
+C = TypeVar("C")
 
 # -- content chunks ---------------------------------------------------------------------------
 
@@ -309,15 +311,19 @@ class CompletionResponseStreamChoice(WireModel):
     logprobs: Any = None
 
 
-class CompletionChunk(WireModel):
-    """One streamed chunk of a chat completion."""
+class _Completion(WireModel, Generic[C]):
+    """The fields of a chat completion, streamed (a chunk) or whole, but its choices' type."""
 
-    choices: list[CompletionResponseStreamChoice]
+    choices: list[C]
     id: str = ""
     model: str = ""
     object: str | None = None
     created: int | None = None
     usage: UsageInfo | None = None
+
+
+class CompletionChunk(_Completion[CompletionResponseStreamChoice]):
+    """One streamed chunk of a chat completion."""
 
 
 class CompletionEvent(WireModel):
@@ -341,12 +347,5 @@ class ChatCompletionChoice(WireModel):
     logprobs: Any = None
 
 
-class ChatCompletionResponse(WireModel):
+class ChatCompletionResponse(_Completion[ChatCompletionChoice]):
     """A non-streamed chat completion."""
-
-    choices: list[ChatCompletionChoice]
-    id: str = ""
-    model: str = ""
-    object: str | None = None
-    created: int | None = None
-    usage: UsageInfo | None = None

@@ -10,7 +10,7 @@ llama.cpp) or ``delta.reasoning`` (vLLM, Ollama, Groq). With
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import msgspec
 
@@ -31,6 +31,8 @@ __all__ = [
     "Function",
     "PromptTokensDetails",
 ]
+
+C = TypeVar("C")
 
 
 class PromptTokensDetails(WireModel, repr_omit_defaults=True):
@@ -115,10 +117,10 @@ class ChunkChoice(WireModel):
     logprobs: Any = None
 
 
-class ChatCompletionChunk(WireModel):
-    """One streamed chunk."""
+class _Completion(WireModel, Generic[C]):
+    """The fields of a chat completion, streamed (a chunk) or whole, but its choices' type."""
 
-    choices: list[ChunkChoice]
+    choices: list[C]
     id: str = ""
     object: str | None = None
     created: int | None = None
@@ -126,6 +128,11 @@ class ChatCompletionChunk(WireModel):
     system_fingerprint: str | None = None
     service_tier: str | None = None
     usage: CompletionUsage | None = None
+
+
+class ChatCompletionChunk(_Completion[ChunkChoice]):
+    """One streamed chunk."""
+
     raw: str | None = None
 
 
@@ -164,14 +171,5 @@ class Choice(WireModel):
     logprobs: Any = None
 
 
-class ChatCompletion(WireModel):
+class ChatCompletion(_Completion[Choice]):
     """A whole (non-streamed) chat completion."""
-
-    choices: list[Choice]
-    id: str = ""
-    object: str | None = None
-    created: int | None = None
-    model: str = ""
-    system_fingerprint: str | None = None
-    service_tier: str | None = None
-    usage: CompletionUsage | None = None
