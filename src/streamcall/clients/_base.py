@@ -120,7 +120,8 @@ class BaseClient:
 
     provider: ClassVar[str]
     env_prefix: ClassVar[str]
-    """The prefix of the environment variables ``{env_prefix}_API_KEY`` and ``..._BASE_URL``."""
+    """The prefix of the environment variables ``{env_prefix}_API_KEY`` and ``..._BASE_URL``
+    (by default the provider's name in capitals)."""
     env_api_key: ClassVar[str]
     env_base_url: ClassVar[str]
     default_base_url: ClassVar[str]
@@ -138,7 +139,8 @@ class BaseClient:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.call_option_keys = keys_of(CallLimits) | {cls.headers_option, "server_url"}
-        if "env_prefix" in vars(cls):
+        if "provider" in vars(cls):
+            cls.env_prefix = vars(cls).get("env_prefix", cls.provider.upper())
             cls.env_api_key = f"{cls.env_prefix}_API_KEY"
             cls.env_base_url = f"{cls.env_prefix}_BASE_URL"
 

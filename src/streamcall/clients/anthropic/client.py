@@ -38,7 +38,6 @@ class Anthropic(BaseClient):
     """
 
     provider: ClassVar[str] = "Anthropic"
-    env_prefix: ClassVar[str] = "ANTHROPIC"
     default_base_url: ClassVar[str] = "https://api.anthropic.com"
     headers_option: ClassVar[str] = "extra_headers"
     provider_headers: ClassVar[Mapping[str, str]] = {"anthropic-version": API_VERSION}

@@ -39,7 +39,6 @@ class ClientV2(BaseClient):
     """
 
     provider: ClassVar[str] = "Cohere"
-    env_prefix: ClassVar[str] = "COHERE"
     default_base_url: ClassVar[str] = "https://api.cohere.com"
 
     def __init__(

@@ -60,7 +60,6 @@ class Gemini(BaseClient):
     """
 
     provider: ClassVar[str] = "Gemini"
-    env_prefix: ClassVar[str] = "GEMINI"
     default_base_url: ClassVar[str] = "https://generativelanguage.googleapis.com"
 
     def __init__(

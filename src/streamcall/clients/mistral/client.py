@@ -42,7 +42,6 @@ class Mistral(BaseClient):
     """
 
     provider: ClassVar[str] = "Mistral"
-    env_prefix: ClassVar[str] = "MISTRAL"
     default_base_url: ClassVar[str] = "https://api.mistral.ai"
 
     chat: Chat

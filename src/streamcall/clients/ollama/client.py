@@ -46,7 +46,6 @@ class Ollama(BaseClient):
     """
 
     provider: ClassVar[str] = "Ollama"
-    env_prefix: ClassVar[str] = "OLLAMA"
     default_base_url: ClassVar[str] = "http://localhost:11434"
     option_keys: ClassVar[frozenset[str]] = keys_of(LineClientOptions)
     stream_accept: ClassVar[str] = "application/x-ndjson"

@@ -45,7 +45,6 @@ class OpenAI(BaseClient):
     """
 
     provider: ClassVar[str] = "OpenAI"
-    env_prefix: ClassVar[str] = "OPENAI"
     default_base_url: ClassVar[str] = "https://api.openai.com/v1"
     headers_option: ClassVar[str] = "extra_headers"
     _asynchronous: ClassVar[bool] = False  # whether chat.completions.create is awaited
