@@ -101,7 +101,11 @@ class WholeCall(Generic[R]):
 
 
 class Prepares(Protocol):
-    """What prepares the calls of one ``create``-style method, streamed and whole."""
+    """What prepares the calls of one ``create``-style method, streamed and whole, and the
+    keywords that method takes."""
+
+    @property
+    def _keywords(self) -> frozenset[str]: ...
 
     @property
     def _stream(self) -> Callable[..., StreamCall[Any]]: ...
@@ -336,20 +340,12 @@ class BaseClient:
         call = prepare(*args, **kwargs)
         return call.decode(await self.async_transport().read(call.request, call.config))
 
-    def send(
-        self,
-        method: str,
-        keywords: frozenset[str],
-        stream: bool,
-        prepares: Prepares,
-        /,
-        *args: Any,
-    ) -> Any:
+    def send(self, method: str, stream: bool, prepares: Prepares, /, *args: Any) -> Any:
         """What a ``create(..., stream=...)``-style method returns: its keyword arguments (the
-        last of ``args``, checked against ``keywords`` for ``method``, its qualified name) and
-        its other arguments go to ``prepares._stream`` or ``prepares._whole``, and that call is
-        sent by the async form when ``method`` is one (its name ends in ``_async``)."""
-        check_keywords(method, args[-1], keywords)
+        last of ``args``) are checked against ``prepares._keywords`` for ``method`` (its
+        qualified name), then its arguments go to ``prepares._stream`` or ``prepares._whole``
+        and that call is sent, by the async form when ``method`` is one (``*_async``)."""
+        check_keywords(method, args[-1], prepares._keywords)
         asynchronous = method.endswith("_async")
         if stream:
             opener = self.open_stream_async if asynchronous else self.open_stream

@@ -24,7 +24,6 @@ __all__ = ["Anthropic"]
 
 MESSAGES_PATH = "/v1/messages"
 API_VERSION = "2023-06-01"
-_ARGS = keys_of(MessageArgs)
 
 
 class Anthropic(BaseClient):
@@ -55,6 +54,8 @@ class Anthropic(BaseClient):
 class Messages:
     """``client.messages``: ``create`` (sync) and ``create_async``, both taking the keywords of
     :class:`~.params.MessageArgs` besides ``model``, ``max_tokens``, ``messages``, ``stream``."""
+
+    _keywords: ClassVar[frozenset[str]] = keys_of(MessageArgs)
 
     def __init__(self, client: Anthropic) -> None:
         self._client = client
@@ -102,7 +103,7 @@ class Messages:
         """A message: an ``EventStream[MessageStreamEvent]`` with ``stream=True`` (use it in
         ``with``), else a ``Message``."""
         return self._client.send(
-            "Messages.create", _ARGS, stream, self, model, max_tokens, messages, params
+            "Messages.create", stream, self, model, max_tokens, messages, params
         )
 
     def create_async(
@@ -116,5 +117,5 @@ class Messages:
     ) -> Any:
         """:meth:`create`, async: an ``AwaitableStream`` if ``stream``, else an awaitable."""
         return self._client.send(
-            "Messages.create_async", _ARGS, stream, self, model, max_tokens, messages, params
+            "Messages.create_async", stream, self, model, max_tokens, messages, params
         )

@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Ollama"]
 
-_ARGS = keys_of(ChatArgs)
-
 
 def _host() -> str | None:
     host = os.environ.get("OLLAMA_HOST")
@@ -49,6 +47,7 @@ class Ollama(BaseClient):
     default_base_url: ClassVar[str] = "http://localhost:11434"
     option_keys: ClassVar[frozenset[str]] = keys_of(LineClientOptions)
     stream_accept: ClassVar[str] = "application/x-ndjson"
+    _keywords: ClassVar[frozenset[str]] = keys_of(ChatArgs)
 
     def __init__(
         self,
@@ -92,10 +91,10 @@ class Ollama(BaseClient):
     ) -> Any:
         """A chat: an ``EventStream[ChatResponse]`` with ``stream=True`` (use it in ``with``),
         else one ``ChatResponse``."""
-        return self.send("Ollama.chat", _ARGS, stream, self, model, messages, params)
+        return self.send("Ollama.chat", stream, self, model, messages, params)
 
     def chat_async(
         self, *, model: str, messages: MessagesArg, stream: bool = False, **params: Unpack[ChatArgs]
     ) -> Any:
         """:meth:`chat`, async: an ``AwaitableStream`` if ``stream``, else an awaitable."""
-        return self.send("Ollama.chat_async", _ARGS, stream, self, model, messages, params)
+        return self.send("Ollama.chat_async", stream, self, model, messages, params)

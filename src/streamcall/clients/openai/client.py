@@ -26,8 +26,6 @@ if TYPE_CHECKING:
 __all__ = ["AsyncOpenAI", "OpenAI"]
 
 CHAT_PATH = "/chat/completions"
-_CHAT_ARGS = keys_of(ChatArgs)
-_RESPONSE_ARGS = keys_of(ResponseArgs)
 
 
 class OpenAI(BaseClient):
@@ -105,6 +103,8 @@ class Completions:
     """``client.chat.completions``: ``create`` (sync) and ``create_async``, both taking the
     keywords of :class:`~.params.ChatArgs` besides ``model``, ``messages`` and ``stream``."""
 
+    _keywords: ClassVar[frozenset[str]] = keys_of(ChatArgs)
+
     def __init__(self, client: OpenAI) -> None:
         self._client = client
 
@@ -132,17 +132,13 @@ class Completions:
     ) -> Any:
         """A chat completion: an ``EventStream[ChatCompletionChunk]`` with ``stream=True``
         (use it in ``with``), else a ``ChatCompletion``."""
-        return self._client.send(
-            "Completions.create", _CHAT_ARGS, stream, self, model, messages, params
-        )
+        return self._client.send("Completions.create", stream, self, model, messages, params)
 
     def create_async(
         self, *, model: str, messages: MessagesArg, stream: bool = False, **params: Unpack[ChatArgs]
     ) -> Any:
         """:meth:`create`, async: an ``AwaitableStream`` if ``stream``, else an awaitable."""
-        return self._client.send(
-            "Completions.create_async", _CHAT_ARGS, stream, self, model, messages, params
-        )
+        return self._client.send("Completions.create_async", stream, self, model, messages, params)
 
 
 class AsyncCompletions(Completions):
@@ -155,6 +151,8 @@ class Responses:
     """``client.responses``: the Responses API, ``create`` (sync) and ``create_async``, both
     taking the keywords of :class:`~.params.ResponseArgs` besides ``model``, ``input`` and
     ``stream``."""
+
+    _keywords: ClassVar[frozenset[str]] = keys_of(ResponseArgs)
 
     def __init__(self, client: OpenAI) -> None:
         self._client = client
@@ -189,14 +187,10 @@ class Responses:
     ) -> Any:
         """A response: an ``EventStream[ResponseStreamEvent]`` with ``stream=True`` (use it
         in ``with``), else a ``Response``."""
-        return self._client.send(
-            "Responses.create", _RESPONSE_ARGS, stream, self, model, input, params
-        )
+        return self._client.send("Responses.create", stream, self, model, input, params)
 
     def create_async(
         self, *, model: str, input: Input, stream: bool = False, **params: Unpack[ResponseArgs]
     ) -> Any:
         """:meth:`create`, async: an ``AwaitableStream`` if ``stream``, else an awaitable."""
-        return self._client.send(
-            "Responses.create_async", _RESPONSE_ARGS, stream, self, model, input, params
-        )
+        return self._client.send("Responses.create_async", stream, self, model, input, params)
