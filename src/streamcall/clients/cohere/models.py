@@ -15,7 +15,7 @@ Request side: :class:`SystemChatMessageV2`, :class:`UserChatMessageV2`,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from streamcall.clients._wire_model import WireModel
 
@@ -149,23 +149,15 @@ class StreamEvent(WireModel):
 class SystemChatMessageV2(WireModel, tag_field="role", tag="system"):
     """A system message."""
 
+    role: ClassVar[str] = "system"
     content: str | list[Any]
-
-    @property
-    def role(self) -> str:
-        """Always ``"system"``."""
-        return "system"
 
 
 class UserChatMessageV2(WireModel, tag_field="role", tag="user"):
     """A user message."""
 
+    role: ClassVar[str] = "user"
     content: str | list[Any]
-
-    @property
-    def role(self) -> str:
-        """Always ``"user"``."""
-        return "user"
 
 
 class FunctionCall(WireModel):
@@ -192,27 +184,19 @@ class TextContent(WireModel, tag_field="type", tag="text"):
 class AssistantChatMessageV2(WireModel, tag_field="role", tag="assistant"):
     """An assistant turn: text, a tool plan and/or tool calls."""
 
+    role: ClassVar[str] = "assistant"
     content: str | list[Any] | None = None
     tool_plan: str | None = None
     tool_calls: list[ToolCallV2] | None = None
     citations: list[Any] | None = None
 
-    @property
-    def role(self) -> str:
-        """Always ``"assistant"``."""
-        return "assistant"
-
 
 class ToolChatMessageV2(WireModel, tag_field="role", tag="tool"):
     """A tool result, answering the call ``tool_call_id``."""
 
+    role: ClassVar[str] = "tool"
     tool_call_id: str
     content: str | list[Any]
-
-    @property
-    def role(self) -> str:
-        """Always ``"tool"``."""
-        return "tool"
 
 
 class ToolV2Function(WireModel):

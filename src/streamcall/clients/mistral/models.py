@@ -13,7 +13,7 @@ this module does not know arrives as :class:`UnknownChunk` with its payload kept
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from streamcall.clients._wire_model import WireModel
 
@@ -57,74 +57,50 @@ C = TypeVar("C")
 class TextChunk(WireModel, tag_field="type", tag="text"):
     """Plain text."""
 
+    type: ClassVar[str] = "text"
     text: str
-
-    @property
-    def type(self) -> str:
-        """Always ``"text"``."""
-        return "text"
 
 
 class ThinkChunk(WireModel, tag_field="type", tag="thinking"):
     """A reasoning model's thinking; ``thinking`` holds text (and reference) chunks."""
 
+    type: ClassVar[str] = "thinking"
     thinking: list[ContentChunk]
     signature: str | None = None
     closed: bool | None = None
-
-    @property
-    def type(self) -> str:
-        """Always ``"thinking"``."""
-        return "thinking"
 
 
 class ReferenceChunk(WireModel, tag_field="type", tag="reference"):
     """References to sources (by id) that the answer cites."""
 
+    type: ClassVar[str] = "reference"
     reference_ids: list[int | str]
-
-    @property
-    def type(self) -> str:
-        """Always ``"reference"``."""
-        return "reference"
 
 
 class ToolReferenceChunk(WireModel, tag_field="type", tag="tool_reference"):
     """A reference produced by a built-in tool (web search and the like)."""
 
+    type: ClassVar[str] = "tool_reference"
     tool: str
     title: str
     url: str | None = None
     favicon: str | None = None
     description: str | None = None
 
-    @property
-    def type(self) -> str:
-        """Always ``"tool_reference"``."""
-        return "tool_reference"
-
 
 class ImageURLChunk(WireModel, tag_field="type", tag="image_url"):
     """An image, by URL or data URI (``image_url`` is a string or ``{"url": ...}``)."""
 
+    type: ClassVar[str] = "image_url"
     image_url: str | dict[str, Any]
-
-    @property
-    def type(self) -> str:
-        """Always ``"image_url"``."""
-        return "image_url"
 
 
 class DocumentURLChunk(WireModel, tag_field="type", tag="document_url"):
     """A document, by URL."""
 
+    type: ClassVar[str] = "document_url"
     document_url: str
     document_name: str | None = None
-
-    @property
-    def type(self) -> str:
-        """Always ``"document_url"``."""
-        return "document_url"
 
 
 class UnknownChunk(WireModel, tag_field="type", tag="unknown"):
@@ -180,49 +156,33 @@ class ToolCall(WireModel):
 class SystemMessage(WireModel, tag_field="role", tag="system"):
     """A system prompt."""
 
+    role: ClassVar[str] = "system"
     content: str | list[ContentChunk]
-
-    @property
-    def role(self) -> str:
-        """Always ``"system"``."""
-        return "system"
 
 
 class UserMessage(WireModel, tag_field="role", tag="user"):
     """A user turn: text, or a list of content chunks (text, images, documents)."""
 
+    role: ClassVar[str] = "user"
     content: str | list[ContentChunk] | None
-
-    @property
-    def role(self) -> str:
-        """Always ``"user"``."""
-        return "user"
 
 
 class AssistantMessage(WireModel, tag_field="role", tag="assistant"):
     """An assistant turn, possibly with tool calls; ``prefix=True`` continues from it."""
 
+    role: ClassVar[str] = "assistant"
     content: str | list[ContentChunk] | None = None
     tool_calls: list[ToolCall] | None = None
     prefix: bool = False
-
-    @property
-    def role(self) -> str:
-        """Always ``"assistant"``."""
-        return "assistant"
 
 
 class ToolMessage(WireModel, tag_field="role", tag="tool"):
     """A tool's result, answering the call with ``tool_call_id``."""
 
+    role: ClassVar[str] = "tool"
     content: str | list[ContentChunk] | None
     tool_call_id: str | None = None
     name: str | None = None
-
-    @property
-    def role(self) -> str:
-        """Always ``"tool"``."""
-        return "tool"
 
 
 Message = SystemMessage | UserMessage | AssistantMessage | ToolMessage
