@@ -279,24 +279,20 @@ class BaseClient:
 
     def sync_transport(self) -> HTTPTransport:
         """The synchronous transport (its httpx2 client is created on first use)."""
-        import httpx2
-
         from streamcall.transport.http import HTTPTransport
 
         if self._transport is None:
-            self._client = self._client or httpx2.Client(**self._httpx_options())
-            self._transport = HTTPTransport(self._client)
+            self._transport = HTTPTransport(self._client, self._httpx_options())
+            self._client = self._transport.client
         return self._transport
 
     def async_transport(self) -> AsyncHTTPTransport:
         """The asynchronous transport (its httpx2 client is created on first use)."""
-        import httpx2
-
         from streamcall.transport.http import AsyncHTTPTransport
 
         if self._async_transport is None:
-            self._async_client = self._async_client or httpx2.AsyncClient(**self._httpx_options())
-            self._async_transport = AsyncHTTPTransport(self._async_client)
+            self._async_transport = AsyncHTTPTransport(self._async_client, self._httpx_options())
+            self._async_client = self._async_transport.client
         return self._async_transport
 
     # -- sending a prepared call --------------------------------------------------------------
@@ -307,9 +303,7 @@ class BaseClient:
         self, prepare: Callable[P, StreamCall[E]], /, *args: P.args, **kwargs: P.kwargs
     ) -> EventStream[E]:
         """Send a streamed call; its open ``EventStream`` (the caller closes it)."""
-        call = prepare(*args, **kwargs)
-        transport = self.sync_transport()
-        return transport.stream(call.request, call.config, call.frames, call.codec, client_ref=self)
+        return self.sync_transport().stream(prepare(*args, **kwargs), self)
 
     def open_stream_async(
         self, prepare: Callable[P, StreamCall[E]], /, *args: P.args, **kwargs: P.kwargs
@@ -320,25 +314,21 @@ class BaseClient:
     async def _opened_async(
         self, prepare: Callable[P, StreamCall[E]], /, *args: P.args, **kwargs: P.kwargs
     ) -> EventStreamAsync[E]:
-        call = prepare(*args, **kwargs)
-        transport = self.async_transport()
-        return await transport.stream(
-            call.request, call.config, call.frames, call.codec, client_ref=self
-        )
+        return await self.async_transport().stream(prepare(*args, **kwargs), self)
 
     def read_whole(
         self, prepare: Callable[P, WholeCall[R]], /, *args: P.args, **kwargs: P.kwargs
     ) -> R:
         """Send a whole call; its decoded response."""
         call = prepare(*args, **kwargs)
-        return call.decode(self.sync_transport().read(call.request, call.config))
+        return call.decode(self.sync_transport().read(call))
 
     async def read_whole_async(
         self, prepare: Callable[P, WholeCall[R]], /, *args: P.args, **kwargs: P.kwargs
     ) -> R:
         """:meth:`read_whole`, async."""
         call = prepare(*args, **kwargs)
-        return call.decode(await self.async_transport().read(call.request, call.config))
+        return call.decode(await self.async_transport().read(call))
 
     def send(self, method: str, stream: bool, prepares: Prepares, /, *args: Any) -> Any:
         """What a ``create(..., stream=...)``-style method returns: its keyword arguments (the
@@ -357,17 +347,27 @@ class BaseClient:
 
     def close(self) -> None:
         """Close the synchronous HTTP client, if this object created it."""
-        if self._client is not None and self._owns_client:
-            self._client.close()
-            self._client = None
-            self._transport = None
+        if (client := self._drop_clients(sync=True)) is not None:
+            client.close()
 
     async def aclose(self) -> None:
         """Close the asynchronous HTTP client, if this object created it."""
-        if self._async_client is not None and self._owns_async_client:
-            await self._async_client.aclose()
-            self._async_client = None
-            self._async_transport = None
+        if (client := self._drop_clients(sync=False)) is not None:
+            await client.aclose()
+
+    def _drop_clients(self, sync: bool) -> Any:
+        """The sync or the async httpx2 client, if this object created it: forgotten with its
+        transport, for the caller to close. ``None`` if it was not created here."""
+        if sync:
+            if not self._owns_client:
+                return None
+            client, self._client, self._transport = self._client, None, None
+        else:
+            if not self._owns_async_client:
+                return None
+            aclient, self._async_client, self._async_transport = self._async_client, None, None
+            return aclient
+        return client
 
     def __del__(self) -> None:
         # Pooled keep-alive sockets of a forgotten client are closed, not leaked. An async

@@ -17,7 +17,7 @@ import logging
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextvars import Token
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, Protocol, TypeVar
 
 from streamcall.errors import (
     APIConnectionError,
@@ -28,14 +28,23 @@ from streamcall.errors import (
     status_error_class,
 )
 from streamcall.transport.retries import DEFAULT_RETRY_POLICY, RetryPolicy
-from streamcall.transport.session import FrameDecoder, StreamCodec
 from streamcall.transport.stream import EventStream, EventStreamAsync, map_read_error
 from streamcall.transport.timeouts import DEFAULT_TIMEOUTS, Deadline, Timeouts
 
 if TYPE_CHECKING:
     import httpx2
 
-__all__ = ["AsyncHTTPTransport", "Exchange", "HTTPTransport", "OpenResponse", "TransportConfig"]
+    from streamcall.transport.session import FrameDecoder, StreamCodec
+
+__all__ = [
+    "AsyncHTTPTransport",
+    "Exchange",
+    "HTTPTransport",
+    "OpenResponse",
+    "Sendable",
+    "Streamable",
+    "TransportConfig",
+]
 
 logger = logging.getLogger("streamcall")
 
@@ -117,6 +126,7 @@ def status_error(
 
 
 C = TypeVar("C", Iterator[bytes], AsyncIterator[bytes])
+E = TypeVar("E")
 S = TypeVar("S", EventStream[Any], EventStreamAsync[Any])
 
 
@@ -136,34 +146,53 @@ class OpenResponse(Generic[C]):
     chunks: C
     first: bytes | None
 
-    def events(
-        self,
-        stream: type[S],
-        config: TransportConfig,
-        frames: FrameDecoder[Any],
-        codec: StreamCodec[Any, Any],
-        client_ref: object | None,
-    ) -> S:
-        """The body as an :class:`EventStream` or :class:`EventStreamAsync` (``stream``)."""
+    def events(self, stream: type[S], call: Streamable[Any], client_ref: object | None) -> S:
+        """The body of ``call`` as an :class:`EventStream` or :class:`EventStreamAsync`
+        (``stream``)."""
         return stream(
             self.response,
             self.deadline,
-            frames,
-            codec,
-            secrets=config.secrets,
+            call.frames,
+            call.codec,
+            secrets=call.config.secrets,
             client_ref=client_ref,
             chunks=self.chunks,
             first=self.first,
         )
 
 
+class Sendable(Protocol):
+    """A request ready to send, with its transport settings."""
+
+    @property
+    def request(self) -> httpx2.Request: ...
+
+    @property
+    def config(self) -> TransportConfig: ...
+
+
+class Streamable(Sendable, Protocol[E]):
+    """A streamed call: a request and how its body decodes into events ``E``."""
+
+    @property
+    def frames(self) -> FrameDecoder[Any]: ...
+
+    @property
+    def codec(self) -> StreamCodec[Any, E]: ...
+
+
 class _WholeBody:
-    """Frames and codec for a body read whole (``read()``): each network read is one event."""
+    """A call whose body is read whole (``read()``): its own frames and codec, each network
+    read one event."""
 
     done = False
     error: APIError | None = None
     finished = True
     interrupted: ClassVar[str] = ""
+
+    def __init__(self, call: Sendable) -> None:
+        self.request, self.config = call.request, call.config
+        self.frames = self.codec = self
 
     def feed(self, chunk: bytes) -> list[bytes]:
         return [chunk]
@@ -313,21 +342,27 @@ class Exchange:
 
 
 class _Transport:
-    def __init__(self, client: Any) -> None:
+    """What both transports share: the httpx2 client (``None``: one is created with
+    ``options``), made to read under streamcall's deadlines."""
+
+    client_type: ClassVar[str]
+
+    def __init__(self, client: Any, options: Mapping[str, Any]) -> None:
+        import httpx2
+
         from streamcall.transport.timeouts import install_deadlines
 
-        self.client = client
-        install_deadlines(client)
+        self.client = client or getattr(httpx2, self.client_type)(**options)
+        install_deadlines(self.client)
 
 
 class HTTPTransport(_Transport):
     """Sends requests on an ``httpx2.Client`` with streamcall's retries and deadlines."""
 
     client: httpx2.Client
+    client_type = "Client"
 
-    def send(
-        self, request: httpx2.Request, config: TransportConfig
-    ) -> OpenResponse[Iterator[bytes]]:
+    def send(self, call: Sendable) -> OpenResponse[Iterator[bytes]]:
         """Send until a success response's body starts; return it open (the caller closes it).
 
         Waiting for the first body byte is part of the attempt: a first-byte timeout after the
@@ -335,7 +370,8 @@ class HTTPTransport(_Transport):
         """
         import time
 
-        exchange = Exchange(request, config)
+        request = call.request
+        exchange = Exchange(request, call.config)
         while True:
             try:
                 with exchange:
@@ -351,35 +387,28 @@ class HTTPTransport(_Transport):
                 return OpenResponse(response, exchange.deadline, chunks, exchange.first)
             time.sleep(exchange.delay)
 
-    def stream(
-        self,
-        request: httpx2.Request,
-        config: TransportConfig,
-        frames: FrameDecoder[Any],
-        codec: StreamCodec[Any, Any],
-        client_ref: object | None = None,
-    ) -> EventStream[Any]:
-        """Send ``request`` and return its body as an :class:`EventStream`."""
-        return self.send(request, config).events(EventStream, config, frames, codec, client_ref)
+    def stream(self, call: Streamable[E], client_ref: object = None) -> EventStream[E]:
+        """Send ``call`` and return its body as an :class:`EventStream`."""
+        return self.send(call).events(EventStream, call, client_ref)
 
-    def read(self, request: httpx2.Request, config: TransportConfig) -> bytes:
-        """Send ``request`` and return its whole body (for non-streamed calls)."""
-        with self.stream(request, config, _WholeBody(), _WholeBody()) as parts:
+    def read(self, call: Sendable) -> bytes:
+        """Send ``call`` and return its whole body (for non-streamed calls)."""
+        with self.stream(_WholeBody(call)) as parts:
             return b"".join(parts)
 
 
 class AsyncHTTPTransport(_Transport):
-    """Sends requests on an ``httpx2.AsyncClient``; :class:`HTTPTransport`'s loop, awaiting."""
+    """Sends requests on an ``httpx2.AsyncClient``; :class:`HTTPTransport`, awaiting."""
 
     client: httpx2.AsyncClient
+    client_type = "AsyncClient"
 
-    async def send(
-        self, request: httpx2.Request, config: TransportConfig
-    ) -> OpenResponse[AsyncIterator[bytes]]:
+    async def send(self, call: Sendable) -> OpenResponse[AsyncIterator[bytes]]:
         """As :meth:`HTTPTransport.send`."""
         import anyio
 
-        exchange = Exchange(request, config)
+        request = call.request
+        exchange = Exchange(request, call.config)
         while True:
             try:
                 with exchange:
@@ -396,19 +425,11 @@ class AsyncHTTPTransport(_Transport):
                 return OpenResponse(response, exchange.deadline, chunks, exchange.first)
             await anyio.sleep(exchange.delay)
 
-    async def stream(
-        self,
-        request: httpx2.Request,
-        config: TransportConfig,
-        frames: FrameDecoder[Any],
-        codec: StreamCodec[Any, Any],
-        client_ref: object | None = None,
-    ) -> EventStreamAsync[Any]:
-        """Send ``request`` and return its body as an :class:`EventStreamAsync`."""
-        opened = await self.send(request, config)
-        return opened.events(EventStreamAsync, config, frames, codec, client_ref)
+    async def stream(self, call: Streamable[E], client_ref: object = None) -> EventStreamAsync[E]:
+        """As :meth:`HTTPTransport.stream`."""
+        return (await self.send(call)).events(EventStreamAsync, call, client_ref)
 
-    async def read(self, request: httpx2.Request, config: TransportConfig) -> bytes:
-        """Send ``request`` and return its whole body (for non-streamed calls)."""
-        async with await self.stream(request, config, _WholeBody(), _WholeBody()) as parts:
+    async def read(self, call: Sendable) -> bytes:
+        """As :meth:`HTTPTransport.read`."""
+        async with await self.stream(_WholeBody(call)) as parts:
             return b"".join([part async for part in parts])
