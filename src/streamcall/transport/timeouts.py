@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import contextvars
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from streamcall.errors import StreamTimeoutError, TimeoutKind
 
@@ -176,60 +177,54 @@ def _budget(timeout: float | None) -> float | None:
     return budget
 
 
-class _Proxy:
-    """Passes everything to the wrapped httpcore2 object except what a subclass defines.
+_OPENERS = frozenset({"connect_tcp", "connect_unix_socket", "start_tls"})
 
-    The four subclasses wrap the pool's network backend and the streams it opens, so that each
-    socket read asks the active :class:`Deadline` for its budget (:func:`_budget`).
+
+class _Proxy:
+    """Passes everything to the wrapped httpcore2 object except ``read`` and what opens a
+    stream (``connect_tcp``, ``connect_unix_socket``, ``start_tls``), whose stream it wraps.
+
+    A subclass wraps the pool's network backend and every stream it opens, so that each socket
+    read asks the active :class:`Deadline` for its budget (:func:`_budget`).
     """
 
     __slots__ = ("_inner",)
+    _opening: ClassVar[staticmethod[[Callable[..., Any]], Callable[..., Any]]]
+    """An opener of the wrapped object -> the same opener, its stream wrapped."""
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+        attr = getattr(self._inner, name)
+        return self._opening(attr) if name in _OPENERS else attr
+
+
+def _opening(opener: Callable[..., Any]) -> Callable[..., Any]:
+    return lambda *args, **kwargs: _Stream(opener(*args, **kwargs))
+
+
+def _aopening(opener: Callable[..., Any]) -> Callable[..., Any]:
+    async def opened(*args: Any, **kwargs: Any) -> _AsyncStream:
+        return _AsyncStream(await opener(*args, **kwargs))
+
+    return opened
 
 
 class _Stream(_Proxy):
     __slots__ = ()
+    _opening = staticmethod(_opening)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         return self._inner.read(max_bytes, _budget(timeout))  # type: ignore[no-any-return]
 
-    def start_tls(self, *args: Any, **kwargs: Any) -> _Stream:
-        return _Stream(self._inner.start_tls(*args, **kwargs))
-
-
-class _Backend(_Proxy):
-    __slots__ = ()
-
-    def connect_tcp(self, *args: Any, **kwargs: Any) -> _Stream:
-        return _Stream(self._inner.connect_tcp(*args, **kwargs))
-
-    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> _Stream:
-        return _Stream(self._inner.connect_unix_socket(*args, **kwargs))
-
 
 class _AsyncStream(_Proxy):
     __slots__ = ()
+    _opening = staticmethod(_aopening)
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         return await self._inner.read(max_bytes, _budget(timeout))  # type: ignore[no-any-return]
-
-    async def start_tls(self, *args: Any, **kwargs: Any) -> _AsyncStream:
-        return _AsyncStream(await self._inner.start_tls(*args, **kwargs))
-
-
-class _AsyncBackend(_Proxy):
-    __slots__ = ()
-
-    async def connect_tcp(self, *args: Any, **kwargs: Any) -> _AsyncStream:
-        return _AsyncStream(await self._inner.connect_tcp(*args, **kwargs))
-
-    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> _AsyncStream:
-        return _AsyncStream(await self._inner.connect_unix_socket(*args, **kwargs))
 
 
 def install_deadlines(client: httpx2.Client | httpx2.AsyncClient) -> bool:
@@ -246,6 +241,6 @@ def install_deadlines(client: httpx2.Client | httpx2.AsyncClient) -> bool:
     backend = getattr(pool, "_network_backend", None)
     if backend is None or isinstance(backend, _Proxy):
         return backend is not None
-    wrapper = _AsyncBackend if isinstance(client, httpx2.AsyncClient) else _Backend
+    wrapper = _AsyncStream if isinstance(client, httpx2.AsyncClient) else _Stream
     pool._network_backend = wrapper(backend)  # type: ignore[union-attr]
     return True
