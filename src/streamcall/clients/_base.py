@@ -320,15 +320,13 @@ class BaseClient:
         self, prepare: Callable[P, WholeCall[R]], /, *args: P.args, **kwargs: P.kwargs
     ) -> R:
         """Send a whole call; its decoded response."""
-        call = prepare(*args, **kwargs)
-        return call.decode(self.sync_transport().read(call))
+        return self.sync_transport().read(prepare(*args, **kwargs))
 
     async def read_whole_async(
         self, prepare: Callable[P, WholeCall[R]], /, *args: P.args, **kwargs: P.kwargs
     ) -> R:
         """:meth:`read_whole`, async."""
-        call = prepare(*args, **kwargs)
-        return call.decode(await self.async_transport().read(call))
+        return await self.async_transport().read(prepare(*args, **kwargs))
 
     def send(self, method: str, stream: bool, prepares: Prepares, /, *args: Any) -> Any:
         """What a ``create(..., stream=...)``-style method returns: its keyword arguments (the

@@ -14,7 +14,7 @@ retried like one that sends nothing; once a body byte has arrived nothing is ret
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextvars import Token
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, Protocol, TypeVar
@@ -41,6 +41,7 @@ __all__ = [
     "Exchange",
     "HTTPTransport",
     "OpenResponse",
+    "Readable",
     "Sendable",
     "Streamable",
     "TransportConfig",
@@ -127,6 +128,8 @@ def status_error(
 
 C = TypeVar("C", Iterator[bytes], AsyncIterator[bytes])
 E = TypeVar("E")
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 S = TypeVar("S", EventStream[Any], EventStreamAsync[Any])
 
 
@@ -179,6 +182,13 @@ class Streamable(Sendable, Protocol[E]):
 
     @property
     def codec(self) -> StreamCodec[Any, E]: ...
+
+
+class Readable(Sendable, Protocol[R_co]):
+    """A whole (non-streamed) call: a request and how its body decodes."""
+
+    @property
+    def decode(self) -> Callable[[bytes], R_co]: ...
 
 
 class _WholeBody:
@@ -341,26 +351,25 @@ class Exchange:
         return delay
 
 
-class _Transport:
-    """What both transports share: the httpx2 client (``None``: one is created with
+H = TypeVar("H", "httpx2.Client", "httpx2.AsyncClient")
+
+
+class _Transport(Generic[H]):
+    """What both transports share: the httpx2 client ``client`` (``None``: one is created with
     ``options``), made to read under streamcall's deadlines."""
 
-    client_type: ClassVar[str]
-
-    def __init__(self, client: Any, options: Mapping[str, Any]) -> None:
+    def __init__(self, client: H | None, options: Mapping[str, Any]) -> None:
         import httpx2
 
         from streamcall.transport.timeouts import install_deadlines
 
-        self.client = client or getattr(httpx2, self.client_type)(**options)
+        kind: Any = httpx2.AsyncClient if isinstance(self, AsyncHTTPTransport) else httpx2.Client
+        self.client: H = client if client is not None else kind(**options)
         install_deadlines(self.client)
 
 
-class HTTPTransport(_Transport):
+class HTTPTransport(_Transport["httpx2.Client"]):
     """Sends requests on an ``httpx2.Client`` with streamcall's retries and deadlines."""
-
-    client: httpx2.Client
-    client_type = "Client"
 
     def send(self, call: Sendable) -> OpenResponse[Iterator[bytes]]:
         """Send until a success response's body starts; return it open (the caller closes it).
@@ -391,17 +400,14 @@ class HTTPTransport(_Transport):
         """Send ``call`` and return its body as an :class:`EventStream`."""
         return self.send(call).events(EventStream, call, client_ref)
 
-    def read(self, call: Sendable) -> bytes:
-        """Send ``call`` and return its whole body (for non-streamed calls)."""
+    def read(self, call: Readable[R]) -> R:
+        """Send ``call`` and return its whole body, decoded (for non-streamed calls)."""
         with self.stream(_WholeBody(call)) as parts:
-            return b"".join(parts)
+            return call.decode(b"".join(parts))
 
 
-class AsyncHTTPTransport(_Transport):
+class AsyncHTTPTransport(_Transport["httpx2.AsyncClient"]):
     """Sends requests on an ``httpx2.AsyncClient``; :class:`HTTPTransport`, awaiting."""
-
-    client: httpx2.AsyncClient
-    client_type = "AsyncClient"
 
     async def send(self, call: Sendable) -> OpenResponse[AsyncIterator[bytes]]:
         """As :meth:`HTTPTransport.send`."""
@@ -429,7 +435,7 @@ class AsyncHTTPTransport(_Transport):
         """As :meth:`HTTPTransport.stream`."""
         return (await self.send(call)).events(EventStreamAsync, call, client_ref)
 
-    async def read(self, call: Sendable) -> bytes:
+    async def read(self, call: Readable[R]) -> R:
         """As :meth:`HTTPTransport.read`."""
         async with await self.stream(_WholeBody(call)) as parts:
-            return b"".join([part async for part in parts])
+            return call.decode(b"".join([part async for part in parts]))

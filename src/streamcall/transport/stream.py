@@ -317,6 +317,4 @@ class EventStreamAsync(_StreamBase[T], AsyncCloseable):
         await self._events.aclose()
         await self.response.aclose()
 
-    async def close(self) -> None:
-        """Alias of :meth:`aclose`, as in the Mistral SDK's ``EventStreamAsync``."""
-        await self.aclose()
+    close = aclose  # as in the Mistral SDK's ``EventStreamAsync``

@@ -178,8 +178,7 @@ class BaseStream(
 
     def _run(self) -> Generator[Pair, None, None]:
         self._begin()
-        wrap = self._wrap
-        handle = self._handle
+        wrap, handle = self._wrap, self._handle
         try:
             for raw in self._raw:
                 chunk = wrap(raw)
@@ -198,8 +197,7 @@ class BaseStream(
 
     async def _arun(self) -> AsyncIterator[Pair]:
         self._begin()
-        wrap = self._wrap
-        handle = self._handle
+        wrap, handle = self._wrap, self._handle
         try:
             async for raw in self._raw:
                 chunk = wrap(raw)
