@@ -115,25 +115,31 @@ class LoadedModel:
     prompt_tokens: int | None = None  # None until the generation's prompt is evaluated
     completion_tokens: int = 0
 
+    def take(self) -> bool:
+        """Take the model if it is free; whether it was."""
+        taken = self.lock.acquire(blocking=False)
+        if taken:
+            self.holder = threading.get_ident()
+        return taken
+
     def acquire(self) -> None:
         """Take the model, waiting for another thread's generation to end."""
-        if not self.lock.acquire(blocking=False):
+        if not self.take():
             if self.holder == threading.get_ident():
                 raise LocalModelError(
                     "another stream of this local model is still open in this thread; "
                     "iterate it to the end or close() it before starting a new one"
                 )
             self.lock.acquire()
-        self.holder = threading.get_ident()
+            self.holder = threading.get_ident()
 
     async def acquire_async(self) -> None:
         """Take the model without blocking the event loop (another task's stream may hold it:
         wait for it to end)."""
         import anyio
 
-        while not self.lock.acquire(blocking=False):
+        while not self.take():
             await anyio.sleep(0.005)
-        self.holder = threading.get_ident()
 
     def release(self) -> None:
         """Give the model back."""
@@ -278,10 +284,11 @@ class Generation:
         self.usage: CompletionUsage | None = None
         """The token counts: at the end, or as far as it went when closed early."""
 
-    def step(self) -> ChatCompletionChunk | None:
-        """The next chunk; after the last content chunk a usage chunk; then ``None``."""
+    def step(self, stop: type[Exception]) -> ChatCompletionChunk:
+        """The next chunk; after the last content chunk a usage chunk; then ``stop`` is raised
+        (``StopIteration`` or ``StopAsyncIteration``)."""
         if self.closed:
-            return None
+            raise stop
         try:
             raw = self._model.run(self._next_raw)
         except Exception as exc:
@@ -364,10 +371,7 @@ class LocalChunkStream(_ChunkStreamBase, Closeable):
         return self
 
     def __next__(self) -> ChatCompletionChunk:
-        chunk = self._generation.step()
-        if chunk is None:
-            raise StopIteration
-        return chunk
+        return self._generation.step(StopIteration)
 
 
 class LocalChunkStreamAsync(_ChunkStreamBase, AsyncCloseable):
@@ -377,10 +381,7 @@ class LocalChunkStreamAsync(_ChunkStreamBase, AsyncCloseable):
         return self
 
     async def __anext__(self) -> ChatCompletionChunk:
-        chunk = await _off_loop(self._generation.step)
-        if chunk is None:
-            raise StopAsyncIteration
-        return chunk
+        return await _off_loop(self._generation.step, StopAsyncIteration)
 
     async def aclose(self) -> None:
         """Stop the stream and release the model (waits off the loop for a token in flight)."""
