@@ -78,12 +78,11 @@ def _close(target: Any) -> None:
 
 async def _aclose(target: Any) -> None:
     """Close an async generator or the provider's async event stream (else as :func:`_close`)."""
-    aclose = getattr(target, "aclose", None)
-    if aclose is None:
+    if (aclose := getattr(target, "aclose", None)) is None:
         _close(target)
-        return
-    with contextlib.suppress(RuntimeError):  # an async generator another task is running
-        await aclose()
+    else:
+        with contextlib.suppress(RuntimeError):  # an async generator another task is running
+            await aclose()
 
 
 class BaseStream(
@@ -318,30 +317,27 @@ class BaseStream(
         replays it once consumed. On an error, yields ``ErrorEvent`` and then raises the error.
         ``raw=True`` adds a ``RawEvent`` with each provider event."""
         translate = EventTranslator(self, raw)
-        error: Exception | None = None
         try:
             for chunk, _tool in self:
                 yield from translate(chunk)
         except Exception as exc:
-            error = exc
-        yield from translate.end(error)
-        if error is not None:
-            raise error
+            yield from translate.end(exc)
+            raise
+        yield from translate.end(None)
 
     async def aevents(self, *, raw: bool = False) -> AsyncIterator[StreamEvent]:
         """:meth:`events` for an async stream."""
         translate = EventTranslator(self, raw)
-        error: Exception | None = None
         try:
             async for chunk, _tool in self:
                 for event in translate(chunk):
                     yield event
         except Exception as exc:
-            error = exc
-        for event in translate.end(error):
+            for event in translate.end(exc):
+                yield event
+            raise
+        for event in translate.end(None):
             yield event
-        if error is not None:
-            raise error
 
     # -- lifecycle ----------------------------------------------------------------------------
 
