@@ -328,13 +328,16 @@ class BaseClient:
         """:meth:`read_whole`, async."""
         return await self.async_transport().read(prepare(*args, **kwargs))
 
-    def send(self, method: str, stream: bool, prepares: Prepares, /, *args: Any) -> Any:
-        """What a ``create(..., stream=...)``-style method returns: its keyword arguments (the
-        last of ``args``) are checked against ``prepares._keywords`` for ``method`` (its
-        qualified name), then its arguments go to ``prepares._stream`` or ``prepares._whole``
-        and that call is sent, by the async form when ``method`` is one (``*_async``)."""
-        check_keywords(method, args[-1], prepares._keywords)
-        asynchronous = method.endswith("_async")
+    def send(self, method: Callable[..., Any], stream: bool, /, *args: Any) -> Any:
+        """What a ``create(..., stream=...)``-style method returns, ``method`` being that bound
+        method (of the object that prepares its calls, :class:`Prepares`): its keyword
+        arguments (the last of ``args``) are checked against ``_keywords`` for it, then its
+        arguments go to ``_stream`` or ``_whole`` and that call is sent, by the async form when
+        ``method`` is one (``*_async``)."""
+        name = method.__qualname__
+        prepares: Prepares = method.__self__  # type: ignore[attr-defined]
+        check_keywords(name, args[-1], prepares._keywords)
+        asynchronous = name.endswith("_async")
         if stream:
             opener = self.open_stream_async if asynchronous else self.open_stream
             return opener(prepares._stream, *args)

@@ -102,9 +102,7 @@ class Messages:
     ) -> Any:
         """A message: an ``EventStream[MessageStreamEvent]`` with ``stream=True`` (use it in
         ``with``), else a ``Message``."""
-        return self._client.send(
-            "Messages.create", stream, self, model, max_tokens, messages, params
-        )
+        return self._client.send(self.create, stream, model, max_tokens, messages, params)
 
     def create_async(
         self,
@@ -116,6 +114,4 @@ class Messages:
         **params: Unpack[MessageArgs],
     ) -> Any:
         """:meth:`create`, async: an ``AwaitableStream`` if ``stream``, else an awaitable."""
-        return self._client.send(
-            "Messages.create_async", stream, self, model, max_tokens, messages, params
-        )
+        return self._client.send(self.create_async, stream, model, max_tokens, messages, params)

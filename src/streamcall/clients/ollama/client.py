@@ -91,10 +91,10 @@ class Ollama(BaseClient):
     ) -> Any:
         """A chat: an ``EventStream[ChatResponse]`` with ``stream=True`` (use it in ``with``),
         else one ``ChatResponse``."""
-        return self.send("Ollama.chat", stream, self, model, messages, params)
+        return self.send(self.chat, stream, model, messages, params)
 
     def chat_async(
         self, *, model: str, messages: MessagesArg, stream: bool = False, **params: Unpack[ChatArgs]
     ) -> Any:
         """:meth:`chat`, async: an ``AwaitableStream`` if ``stream``, else an awaitable."""
-        return self.send("Ollama.chat_async", stream, self, model, messages, params)
+        return self.send(self.chat_async, stream, model, messages, params)

@@ -132,13 +132,13 @@ class Completions:
     ) -> Any:
         """A chat completion: an ``EventStream[ChatCompletionChunk]`` with ``stream=True``
         (use it in ``with``), else a ``ChatCompletion``."""
-        return self._client.send("Completions.create", stream, self, model, messages, params)
+        return self._client.send(self.create, stream, model, messages, params)
 
     def create_async(
         self, *, model: str, messages: MessagesArg, stream: bool = False, **params: Unpack[ChatArgs]
     ) -> Any:
         """:meth:`create`, async: an ``AwaitableStream`` if ``stream``, else an awaitable."""
-        return self._client.send("Completions.create_async", stream, self, model, messages, params)
+        return self._client.send(self.create_async, stream, model, messages, params)
 
 
 class AsyncCompletions(Completions):
@@ -187,10 +187,10 @@ class Responses:
     ) -> Any:
         """A response: an ``EventStream[ResponseStreamEvent]`` with ``stream=True`` (use it
         in ``with``), else a ``Response``."""
-        return self._client.send("Responses.create", stream, self, model, input, params)
+        return self._client.send(self.create, stream, model, input, params)
 
     def create_async(
         self, *, model: str, input: Input, stream: bool = False, **params: Unpack[ResponseArgs]
     ) -> Any:
         """:meth:`create`, async: an ``AwaitableStream`` if ``stream``, else an awaitable."""
-        return self._client.send("Responses.create_async", stream, self, model, input, params)
+        return self._client.send(self.create_async, stream, model, input, params)
