@@ -29,15 +29,18 @@ from typing import ClassVar, Self
 
 __all__ = ["AsyncCloseable", "Closeable", "Releasable"]
 
+_HINT = "use it in a `with` block or call close()"
+_ASYNC_HINT = "use it in an `async with` block or call aclose()"
+
 
 class Releasable:
     """The leak warning shared by :class:`Closeable` and :class:`AsyncCloseable`."""
 
     __slots__ = ()
 
-    _leak_hint: ClassVar[str] = "use it in a `with` block or call close()"
     _holds: ClassVar[str] = "what it holds"
-    """For the warning: "X was garbage-collected while open; <_leak_hint> to release <_holds>"."""
+    """For the warning: "X was garbage-collected while open; use it in a `with` block or call
+    close() to release <_holds>" (an :class:`AsyncCloseable`: ``async with``, ``aclose()``)."""
 
     def _unreleased(self) -> Callable[[], object] | None:
         """While a resource is still held, the function that releases it; else ``None``."""
@@ -49,8 +52,9 @@ class Releasable:
         except AttributeError:  # __init__ did not finish
             return
         if release is not None:
+            hint = _ASYNC_HINT if isinstance(self, AsyncCloseable) else _HINT
             warnings.warn(
-                f"{type(self).__name__} was garbage-collected while open; {self._leak_hint} "
+                f"{type(self).__name__} was garbage-collected while open; {hint} "
                 f"to release {self._holds}",
                 ResourceWarning,
                 stacklevel=2,
@@ -79,8 +83,6 @@ class AsyncCloseable(Releasable):
     """``aclose()`` and the ``async with`` statement (which awaits it on leaving the block)."""
 
     __slots__ = ()
-
-    _leak_hint: ClassVar[str] = "use it in an `async with` block or call aclose()"
 
     async def aclose(self) -> None:
         """Release what the object holds. Safe to call twice."""

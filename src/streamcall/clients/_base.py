@@ -21,12 +21,12 @@ from typing import (
     Generic,
     ParamSpec,
     Protocol,
-    Self,
     TypeAlias,
     TypeVar,
     Unpack,
 )
 
+from streamcall._lifecycle import AsyncCloseable, Closeable
 from streamcall.clients._awaitable import AwaitableStream
 from streamcall.clients._params import CallLimits, ClientOptions, check_keywords, keys_of
 from streamcall.errors import ConfigurationError, MissingAPIKeyError
@@ -114,8 +114,9 @@ class Prepares(Protocol):
     def _whole(self) -> Callable[..., WholeCall[Any]]: ...
 
 
-class BaseClient:
-    """Base of the provider clients (``Mistral``, ...).
+class BaseClient(Closeable, AsyncCloseable):
+    """Base of the provider clients (``Mistral``, ...). ``with`` closes its sync HTTP client,
+    ``async with`` both.
 
     Its keyword-only options (:class:`~streamcall.clients._params.ClientOptions`) are every
     client's: ``timeout_ms``, ``retries``, ``timeouts``, ``client``, ``async_client``,
@@ -375,15 +376,6 @@ class BaseClient:
         # client cannot be closed here (no event loop); use `async with` or `aclose()`.
         if getattr(self, "_owns_client", False) and getattr(self, "_client", None) is not None:
             self.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> Self:
-        return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
