@@ -24,6 +24,7 @@ from typing import (
     TypeAlias,
     TypeVar,
     Unpack,
+    cast,
 )
 
 from streamcall._lifecycle import AsyncCloseable, Closeable
@@ -329,7 +330,7 @@ class BaseClient(Closeable, AsyncCloseable):
         """:meth:`read_whole`, async."""
         return await self.async_transport().read(prepare(*args, **kwargs))
 
-    def send(self, method: Callable[..., Any], stream: bool, /, *args: Any) -> Any:
+    def send(self, method: Callable[..., R], stream: bool, /, *args: Any) -> R:
         """What a ``create(..., stream=...)``-style method returns, ``method`` being that bound
         method (of the object that prepares its calls, :class:`Prepares`): its keyword
         arguments (the last of ``args``) are checked against ``_keywords`` for it, then its
@@ -341,9 +342,9 @@ class BaseClient(Closeable, AsyncCloseable):
         asynchronous = name.endswith("_async")
         if stream:
             opener = self.open_stream_async if asynchronous else self.open_stream
-            return opener(prepares._stream, *args)
+            return cast("R", opener(prepares._stream, *args))
         reader = self.read_whole_async if asynchronous else self.read_whole
-        return reader(prepares._whole, *args)
+        return cast("R", reader(prepares._whole, *args))
 
     # -- lifecycle ----------------------------------------------------------------------------
 

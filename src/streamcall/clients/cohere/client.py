@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar, Unpack
 
 from streamcall.clients._base import BaseClient, Prepared, StreamCall, WholeCall
-from streamcall.clients._params import MessagesArg, StreamClientOptions, check_keywords, keys_of
+from streamcall.clients._params import MessagesArg, StreamClientOptions, keys_of
 from streamcall.clients.cohere.codec import ChatStreamCodec, build_chat_body, decode_chat_response
 from streamcall.clients.cohere.params import ChatArgs
 from streamcall.transport.retries import RetryPolicy
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 __all__ = ["ClientV2", "Cohere"]
 
 CHAT_PATH = "/v2/chat"
-_ARGS = keys_of(ChatArgs)
 
 
 class ClientV2(BaseClient):
@@ -39,6 +38,7 @@ class ClientV2(BaseClient):
     """
 
     provider: ClassVar[str] = "Cohere"
+    _keywords: ClassVar[frozenset[str]] = keys_of(ChatArgs)
     default_base_url: ClassVar[str] = "https://api.cohere.com"
 
     def __init__(
@@ -66,27 +66,23 @@ class ClientV2(BaseClient):
         self, model: str, messages: MessagesArg, **params: Unpack[ChatArgs]
     ) -> EventStream[StreamEvent]:
         """Stream a chat: an ``EventStream`` of :class:`StreamEvent` (use it in ``with``)."""
-        check_keywords("ClientV2.chat_stream", params, _ARGS)
-        return self.open_stream(self._stream, model, messages, params)
+        return self.send(self.chat_stream, True, model, messages, params)
 
     def chat_stream_async(
         self, model: str, messages: MessagesArg, **params: Unpack[ChatArgs]
     ) -> AwaitableStream[EventStreamAsync[StreamEvent]]:
         """:meth:`chat_stream`, async: ``async with`` it, or ``await`` it (then close it)."""
-        check_keywords("ClientV2.chat_stream_async", params, _ARGS)
-        return self.open_stream_async(self._stream, model, messages, params)
+        return self.send(self.chat_stream_async, True, model, messages, params)
 
     def chat(self, model: str, messages: MessagesArg, **params: Unpack[ChatArgs]) -> ChatResponse:
         """A whole (non-streamed) chat response."""
-        check_keywords("ClientV2.chat", params, _ARGS)
-        return self.read_whole(self._whole, model, messages, params)
+        return self.send(self.chat, False, model, messages, params)
 
     async def chat_async(
         self, model: str, messages: MessagesArg, **params: Unpack[ChatArgs]
     ) -> ChatResponse:
         """:meth:`chat`, async."""
-        check_keywords("ClientV2.chat_async", params, _ARGS)
-        return await self.read_whole_async(self._whole, model, messages, params)
+        return await self.send(self.chat_async, False, model, messages, params)
 
 
 Cohere = ClientV2

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from streamcall.clients._base import BaseClient, Prepared, StreamCall, WholeCall
 from streamcall.clients._codec import encode_json
-from streamcall.clients._params import ClientOptions, check_keywords, keys_of
+from streamcall.clients._params import ClientOptions, keys_of
 from streamcall.clients.gemini.codec import StreamCodec, decode_response
 from streamcall.clients.gemini.params import ContentArgs
 
@@ -89,6 +89,8 @@ class Models:
     ``toolConfig`` and ``safetySettings``, in the API's camelCase.
     """
 
+    _keywords: ClassVar[frozenset[str]] = _ARGS
+
     def __init__(self, client: Gemini) -> None:
         self._client = client
 
@@ -121,26 +123,22 @@ class Models:
         self, *, model: str, contents: Any, **params: Unpack[ContentArgs]
     ) -> EventStream[GenerateContentResponse]:
         """Stream a response: an ``EventStream`` of chunks (use it in ``with``)."""
-        check_keywords("Models.generate_content_stream", params, _ARGS)
-        return self._client.open_stream(self._stream, model, contents, params)
+        return self._client.send(self.generate_content_stream, True, model, contents, params)
 
     def generate_content_stream_async(
         self, *, model: str, contents: Any, **params: Unpack[ContentArgs]
     ) -> AwaitableStream[EventStreamAsync[GenerateContentResponse]]:
         """:meth:`generate_content_stream`, async: ``async with`` it, or ``await`` it."""
-        check_keywords("Models.generate_content_stream_async", params, _ARGS)
-        return self._client.open_stream_async(self._stream, model, contents, params)
+        return self._client.send(self.generate_content_stream_async, True, model, contents, params)
 
     def generate_content(
         self, *, model: str, contents: Any, **params: Unpack[ContentArgs]
     ) -> GenerateContentResponse:
         """A whole response."""
-        check_keywords("Models.generate_content", params, _ARGS)
-        return self._client.read_whole(self._whole, model, contents, params)
+        return self._client.send(self.generate_content, False, model, contents, params)
 
     async def generate_content_async(
         self, *, model: str, contents: Any, **params: Unpack[ContentArgs]
     ) -> GenerateContentResponse:
         """:meth:`generate_content`, async."""
-        check_keywords("Models.generate_content_async", params, _ARGS)
-        return await self._client.read_whole_async(self._whole, model, contents, params)
+        return await self._client.send(self.generate_content_async, False, model, contents, params)

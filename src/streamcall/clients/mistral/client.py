@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar, Unpack
 
 from streamcall.clients._base import BaseClient, Prepared, StreamCall, WholeCall
-from streamcall.clients._params import MessagesArg, StreamClientOptions, check_keywords, keys_of
+from streamcall.clients._params import MessagesArg, StreamClientOptions, keys_of
 from streamcall.clients.mistral.codec import ChatStreamCodec, build_chat_body, decode_chat_response
 from streamcall.clients.mistral.params import ChatArgs
 from streamcall.transport.retries import RetryPolicy
@@ -68,6 +68,8 @@ class Chat:
     ``messages``; ``None`` values are not sent and ``extra_body`` is merged into the body.
     """
 
+    _keywords: ClassVar[frozenset[str]] = _ARGS
+
     def __init__(self, client: Mistral) -> None:
         self._client = client
 
@@ -95,32 +97,28 @@ class Chat:
         Use it as a context manager (or iterate it to the end) so that the connection is
         released; ``break`` inside a ``with`` block is fine.
         """
-        _check_stream("Chat.stream", stream, params)
-        return self._client.open_stream(self._stream, model, messages, params)
+        return self._client.send(self.stream, _streamed(stream), model, messages, params)
 
     def stream_async(
         self, model: str, messages: MessagesArg, *, stream: bool = True, **params: Unpack[ChatArgs]
     ) -> AwaitableStream[EventStreamAsync[CompletionEvent]]:
         """:meth:`stream`, async: ``async with`` it, or ``await`` it (then close the stream)."""
-        _check_stream("Chat.stream_async", stream, params)
-        return self._client.open_stream_async(self._stream, model, messages, params)
+        return self._client.send(self.stream_async, _streamed(stream), model, messages, params)
 
     def complete(
         self, model: str, messages: MessagesArg, **params: Unpack[ChatArgs]
     ) -> ChatCompletionResponse:
         """A whole (non-streamed) chat completion."""
-        check_keywords("Chat.complete", params, _ARGS)
-        return self._client.read_whole(self._whole, model, messages, params)
+        return self._client.send(self.complete, False, model, messages, params)
 
     async def complete_async(
         self, model: str, messages: MessagesArg, **params: Unpack[ChatArgs]
     ) -> ChatCompletionResponse:
         """:meth:`complete`, async."""
-        check_keywords("Chat.complete_async", params, _ARGS)
-        return await self._client.read_whole_async(self._whole, model, messages, params)
+        return await self._client.send(self.complete_async, False, model, messages, params)
 
 
-def _check_stream(method: str, stream: bool, params: ChatArgs) -> None:
-    check_keywords(method, params, _ARGS)
+def _streamed(stream: bool) -> bool:
     if stream is not True:
         raise ValueError("chat.stream() always streams; use chat.complete() for stream=False")
+    return True
