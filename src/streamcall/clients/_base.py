@@ -53,6 +53,7 @@ __all__ = [
 
 E = TypeVar("E")
 R = TypeVar("R")
+T = TypeVar("T")
 P = ParamSpec("P")
 
 USER_AGENT = "streamcall/0.1.0"
@@ -115,6 +116,35 @@ class Prepares(Protocol):
     def _whole(self) -> Callable[..., WholeCall[Any]]: ...
 
 
+class _Side(Generic[T]):
+    """One side (sync or async) of a :class:`BaseClient`: its httpx2 client, whether the client
+    was created here, and its transport (the class ``kind`` names in
+    :mod:`streamcall.transport.http`), made on first use."""
+
+    __slots__ = ("_transport", "client", "kind", "owned")
+
+    def __init__(self, client: Any, kind: str) -> None:
+        self.client, self.kind, self.owned = client, kind, client is None
+        self._transport: T | None = None
+
+    def transport(self, options: Callable[[], dict[str, Any]]) -> T:
+        """The transport; with a new httpx2 client made with ``options()`` if none was given."""
+        if self._transport is None:
+            from streamcall.transport import http
+
+            transport = getattr(http, self.kind)(self.client, options())
+            self.client, self._transport = transport.client, transport
+        return self._transport
+
+    def drop(self) -> Any:
+        """Forget the httpx2 client and its transport; the client if it was created here (for
+        the caller to close), else ``None`` (and nothing is forgotten)."""
+        if not self.owned:
+            return None
+        client, self.client, self._transport = self.client, None, None
+        return client
+
+
 class BaseClient(Closeable, AsyncCloseable):
     """Base of the provider clients (``Mistral``, ...). ``with`` closes its sync HTTP client,
     ``async with`` both.
@@ -168,12 +198,10 @@ class BaseClient(Closeable, AsyncCloseable):
         self.retry_policy = resolve_retries(options.get("retries"), DEFAULT_RETRY_POLICY)
         self.default_headers = {**self.provider_headers, **(options.get("default_headers") or {})}
         self.max_event_size = options.get("max_event_size", DEFAULT_MAX_EVENT_SIZE)
-        self._client = options.get("client")
-        self._async_client = options.get("async_client")
-        self._owns_client = self._client is None
-        self._owns_async_client = self._async_client is None
-        self._transport: HTTPTransport | None = None
-        self._async_transport: AsyncHTTPTransport | None = None
+        self._sync: _Side[HTTPTransport] = _Side(options.get("client"), "HTTPTransport")
+        self._async: _Side[AsyncHTTPTransport] = _Side(
+            options.get("async_client"), "AsyncHTTPTransport"
+        )
 
     def __repr__(self) -> str:
         key = "***" if self._api_key or os.environ.get(self.env_api_key) else None
@@ -281,21 +309,11 @@ class BaseClient(Closeable, AsyncCloseable):
 
     def sync_transport(self) -> HTTPTransport:
         """The synchronous transport (its httpx2 client is created on first use)."""
-        from streamcall.transport.http import HTTPTransport
-
-        if self._transport is None:
-            self._transport = HTTPTransport(self._client, self._httpx_options())
-            self._client = self._transport.client
-        return self._transport
+        return self._sync.transport(self._httpx_options)
 
     def async_transport(self) -> AsyncHTTPTransport:
         """The asynchronous transport (its httpx2 client is created on first use)."""
-        from streamcall.transport.http import AsyncHTTPTransport
-
-        if self._async_transport is None:
-            self._async_transport = AsyncHTTPTransport(self._async_client, self._httpx_options())
-            self._async_client = self._async_transport.client
-        return self._async_transport
+        return self._async.transport(self._httpx_options)
 
     # -- sending a prepared call --------------------------------------------------------------
     # ``prepare(*args, **kwargs)`` builds the call; the async forms run it when awaited (or
@@ -350,32 +368,19 @@ class BaseClient(Closeable, AsyncCloseable):
 
     def close(self) -> None:
         """Close the synchronous HTTP client, if this object created it."""
-        if (client := self._drop_clients(sync=True)) is not None:
+        if (client := self._sync.drop()) is not None:
             client.close()
 
     async def aclose(self) -> None:
         """Close the asynchronous HTTP client, if this object created it."""
-        if (client := self._drop_clients(sync=False)) is not None:
+        if (client := self._async.drop()) is not None:
             await client.aclose()
-
-    def _drop_clients(self, sync: bool) -> Any:
-        """The sync or the async httpx2 client, if this object created it: forgotten with its
-        transport, for the caller to close. ``None`` if it was not created here."""
-        if sync:
-            if not self._owns_client:
-                return None
-            client, self._client, self._transport = self._client, None, None
-        else:
-            if not self._owns_async_client:
-                return None
-            aclient, self._async_client, self._async_transport = self._async_client, None, None
-            return aclient
-        return client
 
     def __del__(self) -> None:
         # Pooled keep-alive sockets of a forgotten client are closed, not leaked. An async
         # client cannot be closed here (no event loop); use `async with` or `aclose()`.
-        if getattr(self, "_owns_client", False) and getattr(self, "_client", None) is not None:
+        sync = getattr(self, "_sync", None)
+        if sync is not None and sync.owned and sync.client is not None:
             self.close()
 
     async def __aexit__(self, *exc_info: object) -> None:
