@@ -30,7 +30,7 @@ from typing import (
 from streamcall._lifecycle import AsyncCloseable, Closeable
 from streamcall.clients._awaitable import AwaitableStream
 from streamcall.clients._params import CallLimits, ClientOptions, check_keywords, keys_of
-from streamcall.errors import ConfigurationError, MissingAPIKeyError
+from streamcall.errors import APIError, ConfigurationError, MissingAPIKeyError
 from streamcall.transport.retries import DEFAULT_RETRY_POLICY, RetryPolicy
 from streamcall.transport.timeouts import DEFAULT_TIMEOUTS, Timeouts
 from streamcall.wire.sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
@@ -100,6 +100,41 @@ class WholeCall(Generic[R]):
     request: httpx2.Request
     config: TransportConfig
     decode: Callable[[bytes], R]
+
+
+class _WholeBody:
+    """The frames and the codec of a whole (non-streamed) body: one frame, the body, decoded
+    when it ends (a whole call is sent as a stream of one event)."""
+
+    done = False
+    error: APIError | None = None
+    finished = True
+    interrupted: ClassVar[str] = ""
+
+    def __init__(self, decode: Callable[[bytes], Any]) -> None:
+        self._decode = decode
+        self._body = bytearray()
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        self._body += chunk
+        return []
+
+    def end(self) -> list[bytes]:
+        return [bytes(self._body)]
+
+    def decode_all(self, frames: list[bytes]) -> list[Any]:
+        return [self._decode(frame) for frame in frames]
+
+
+def _streamed(prepare: Callable[P, WholeCall[R]]) -> Callable[P, StreamCall[R]]:
+    """``prepare`` making its whole call a stream of one event, the decoded body."""
+
+    def streamed(*args: P.args, **kwargs: P.kwargs) -> StreamCall[R]:
+        call = prepare(*args, **kwargs)
+        body = _WholeBody(call.decode)
+        return StreamCall(call.request, call.config, body, body)
+
+    return streamed
 
 
 class Prepares(Protocol):
@@ -340,13 +375,15 @@ class BaseClient(Closeable, AsyncCloseable):
         self, prepare: Callable[P, WholeCall[R]], /, *args: P.args, **kwargs: P.kwargs
     ) -> R:
         """Send a whole call; its decoded response."""
-        return self.sync_transport().read(prepare(*args, **kwargs))
+        with self.open_stream(_streamed(prepare), *args, **kwargs) as body:
+            return next(body)
 
     async def read_whole_async(
         self, prepare: Callable[P, WholeCall[R]], /, *args: P.args, **kwargs: P.kwargs
     ) -> R:
         """:meth:`read_whole`, async."""
-        return await self.async_transport().read(prepare(*args, **kwargs))
+        async with await self._opened_async(_streamed(prepare), *args, **kwargs) as body:
+            return await anext(body)
 
     def send(self, method: Callable[..., R], stream: bool, /, *args: Any) -> R:
         """What a ``create(..., stream=...)``-style method returns, ``method`` being that bound

@@ -14,10 +14,10 @@ retried like one that sends nothing; once a body byte has arrived nothing is ret
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextvars import Token
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
 
 from streamcall.errors import (
     APIConnectionError,
@@ -41,7 +41,6 @@ __all__ = [
     "Exchange",
     "HTTPTransport",
     "OpenResponse",
-    "Readable",
     "Sendable",
     "Streamable",
     "TransportConfig",
@@ -128,8 +127,6 @@ def status_error(
 
 C = TypeVar("C", Iterator[bytes], AsyncIterator[bytes])
 E = TypeVar("E")
-R = TypeVar("R")
-R_co = TypeVar("R_co", covariant=True)
 S = TypeVar("S", EventStream[Any], EventStreamAsync[Any])
 
 
@@ -182,36 +179,6 @@ class Streamable(Sendable, Protocol[E]):
 
     @property
     def codec(self) -> StreamCodec[Any, E]: ...
-
-
-class Readable(Sendable, Protocol[R_co]):
-    """A whole (non-streamed) call: a request and how its body decodes."""
-
-    @property
-    def decode(self) -> Callable[[bytes], R_co]: ...
-
-
-class _WholeBody:
-    """A call whose body is read whole (``read()``): its own frames and codec, each network
-    read one event."""
-
-    done = False
-    error: APIError | None = None
-    finished = True
-    interrupted: ClassVar[str] = ""
-
-    def __init__(self, call: Sendable) -> None:
-        self.request, self.config = call.request, call.config
-        self.frames = self.codec = self
-
-    def feed(self, chunk: bytes) -> list[bytes]:
-        return [chunk]
-
-    def end(self) -> list[bytes]:
-        return []
-
-    def decode_all(self, frames: list[bytes]) -> list[bytes]:
-        return frames
 
 
 class Exchange:
@@ -400,11 +367,6 @@ class HTTPTransport(_Transport["httpx2.Client"]):
         """Send ``call`` and return its body as an :class:`EventStream`."""
         return self.send(call).events(EventStream, call, client_ref)
 
-    def read(self, call: Readable[R]) -> R:
-        """Send ``call`` and return its whole body, decoded (for non-streamed calls)."""
-        with self.stream(_WholeBody(call)) as parts:
-            return call.decode(b"".join(parts))
-
 
 class AsyncHTTPTransport(_Transport["httpx2.AsyncClient"]):
     """Sends requests on an ``httpx2.AsyncClient``; :class:`HTTPTransport`, awaiting."""
@@ -434,8 +396,3 @@ class AsyncHTTPTransport(_Transport["httpx2.AsyncClient"]):
     async def stream(self, call: Streamable[E], client_ref: object = None) -> EventStreamAsync[E]:
         """As :meth:`HTTPTransport.stream`."""
         return (await self.send(call)).events(EventStreamAsync, call, client_ref)
-
-    async def read(self, call: Readable[R]) -> R:
-        """As :meth:`HTTPTransport.read`."""
-        async with await self.stream(_WholeBody(call)) as parts:
-            return call.decode(b"".join([part async for part in parts]))
