@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, cast, overload
 
 from streamcall import registry
-from streamcall._lifecycle import AsyncCloseable, Closeable
+from streamcall._lifecycle import ClosesStream
 from streamcall.core.base._accumulate import Usage
 from streamcall.core.base.call_response import BaseCallResponse
 from streamcall.core.base.cost import CostMetadata, calculate_cost
@@ -258,7 +258,7 @@ class _Common:
             return getattr(self._inner, name)
 
 
-class Stream(_Common, Closeable, AsyncCloseable):
+class Stream(_Common, ClosesStream):
     """A provider-agnostic stream: ``for chunk, tool in stream`` with common chunks.
 
     ``state``, ``error``, ``cancel()`` / ``acancel()``, ``close()`` / ``aclose()`` and
@@ -305,17 +305,6 @@ class Stream(_Common, Closeable, AsyncCloseable):
         """A whole response from what the stream carried (an interrupted one after
         ``cancel()``)."""
         return CallResponse(self._inner.construct_call_response())
-
-    def close(self) -> None:
-        """Stop the stream and release the connection (``cancel()`` is the same)."""
-        self._inner.close()
-
-    async def aclose(self) -> None:
-        """:meth:`close` for an async stream (``acancel()`` is the same)."""
-        await self._inner.aclose()
-
-    cancel = close
-    acancel = aclose
 
 
 async def _common_pairs(

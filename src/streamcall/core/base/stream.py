@@ -31,7 +31,7 @@ import contextlib
 import inspect
 import time
 import weakref
-from collections.abc import AsyncIterator, Generator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeAlias, TypeVar
 
 from streamcall._lifecycle import AsyncCloseable, Closeable
@@ -176,8 +176,7 @@ class BaseStream(
     # _begin, _handle, _end, _complete and _stop.
 
     def _run(self) -> Generator[Pair, None, None]:
-        self._begin()
-        wrap, handle = self._wrap, self._handle
+        wrap, handle = self._begin()
         try:
             for raw in self._raw:
                 chunk = wrap(raw)
@@ -195,8 +194,7 @@ class BaseStream(
             _close(self._raw)
 
     async def _arun(self) -> AsyncIterator[Pair]:
-        self._begin()
-        wrap, handle = self._wrap, self._handle
+        wrap, handle = self._begin()
         try:
             async for raw in self._raw:
                 chunk = wrap(raw)
@@ -215,9 +213,11 @@ class BaseStream(
         finally:
             await _aclose(self._raw)
 
-    def _begin(self) -> None:
+    def _begin(self) -> tuple[Callable[[Any], Any], Callable[[Any], list[Pair] | None]]:
+        """The stream starts; the steps of each raw event (:meth:`_wrap`, :meth:`_handle`)."""
         self._state = "streaming"
         self.start_time = _now_ms()
+        return self._wrap, self._handle
 
     def _handle(self, chunk: Any) -> list[Pair] | None:
         """Fold one chunk into the state (shared by sync and async).

@@ -24,7 +24,7 @@ from typing import Any, Generic, Literal, TypeVar, get_args, get_origin
 
 import msgspec
 
-from streamcall._lifecycle import AsyncCloseable, Closeable
+from streamcall._lifecycle import ClosesStream
 from streamcall.core.base._accumulate import parse_partial_json
 from streamcall.core.base._views import tool_instance
 from streamcall.core.base.call_response import BaseCallResponse
@@ -245,7 +245,7 @@ def _partial_json(text: str) -> Any:
         return parse_partial_json(text)
 
 
-class StructuredStream(Closeable, AsyncCloseable, Generic[ModelT]):
+class StructuredStream(ClosesStream, Generic[ModelT]):
     """A streamed call with a ``response_model``: iterate partial instances, then the whole one.
 
     Each partial is a ``Partial<Model>`` instance with every field (``None`` until it arrives);
@@ -328,17 +328,6 @@ class StructuredStream(Closeable, AsyncCloseable, Generic[ModelT]):
     def _whole(self) -> list[ModelT]:
         """The validated model after the last partial; none when the stream was cancelled."""
         return [] if self.stream.state == "cancelled" else [self.constructed_response_model]
-
-    def close(self) -> None:
-        """Stop the stream and release the connection (``cancel()`` is the same)."""
-        self.stream.close()
-
-    async def aclose(self) -> None:
-        """:meth:`close` for an async stream (``acancel()`` is the same)."""
-        await self.stream.aclose()
-
-    cancel = close
-    acancel = aclose
 
     def _raise_misfit(self, first: ToolCallError) -> None:
         """Arguments that do not fit the response model are a ``ResponseModelError``; calls of
