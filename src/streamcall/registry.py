@@ -160,7 +160,9 @@ _THINKS = Capabilities(thinking=True)
 PROVIDERS: dict[str, ProviderEntry] = {
     e.name: e
     for e in (
-        native("openai", "OpenAI", "gpt-4.1-mini", "OpenAISpec", auto_select=True),
+        native(
+            "openai", "OpenAI", "gpt-4.1-mini", "OpenAISpec", capabilities=_THINKS, auto_select=True
+        ),
         native(
             "anthropic",
             "Anthropic",
