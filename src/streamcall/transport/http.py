@@ -40,7 +40,6 @@ __all__ = [
     "AsyncHTTPTransport",
     "Exchange",
     "HTTPTransport",
-    "OpenResponse",
     "Sendable",
     "Streamable",
     "TransportConfig",
@@ -125,40 +124,8 @@ def status_error(
     )
 
 
-C = TypeVar("C", Iterator[bytes], AsyncIterator[bytes])
 E = TypeVar("E")
 S = TypeVar("S", EventStream[Any], EventStreamAsync[Any])
-
-
-@dataclass(frozen=True, slots=True)
-class OpenResponse(Generic[C]):
-    """A success response whose body has started (see the module docstring).
-
-    Attributes:
-        response: The open response; the caller closes it.
-        deadline: Its deadline, now in the idle phase.
-        chunks: The body iterator, positioned after ``first``.
-        first: The first body chunk; ``None`` when the body is empty.
-    """
-
-    response: httpx2.Response
-    deadline: Deadline
-    chunks: C
-    first: bytes | None
-
-    def events(self, stream: type[S], call: Streamable[Any], client_ref: object | None) -> S:
-        """The body of ``call`` as an :class:`EventStream` or :class:`EventStreamAsync`
-        (``stream``)."""
-        return stream(
-            self.response,
-            self.deadline,
-            call.frames,
-            call.codec,
-            secrets=call.config.secrets,
-            client_ref=client_ref,
-            chunks=self.chunks,
-            first=self.first,
-        )
 
 
 class Sendable(Protocol):
@@ -184,12 +151,13 @@ class Streamable(Sendable, Protocol[E]):
 class Exchange:
     """The retry and timeout state of one request, and every decision of its attempt loop.
 
-    The loop runs each attempt inside ``with exchange:``, which sets the attempt's timeouts and
-    makes the deadline govern its reads; in it the loop sends, stores the response in
-    :attr:`response`, and passes each body chunk to :meth:`took` until it returns true. On
-    leaving the block the exchange decides: the body started (:attr:`opened`), or retry after
-    :attr:`delay` seconds (the block then ends without an exception), or the typed error is
-    raised. Unless :attr:`opened`, the loop closes :attr:`response` if there is one.
+    The loop runs each attempt inside ``with exchange as request:``, which sets the attempt's
+    timeouts and makes the deadline govern its reads; in it the loop sends ``request``, stores
+    the response in :attr:`response`, and passes each body chunk to :meth:`took` until it
+    returns true. On leaving the block the exchange decides: the body started (:attr:`opened`:
+    the loop returns :meth:`events`), or retry after :attr:`delay` seconds (the block then ends
+    without an exception), or the typed error is raised. Unless :attr:`opened`, the loop closes
+    :attr:`response` if there is one.
     """
 
     __slots__ = (
@@ -217,11 +185,33 @@ class Exchange:
         self._body = bytearray()
         self._token: Token[Deadline | None] | None = None
 
-    def __enter__(self) -> Exchange:
+    def __enter__(self) -> httpx2.Request:
         self.prepare_attempt()
         self.response, self.first, self._body = None, None, bytearray()
         self._token = self.deadline.activate()
-        return self
+        return self.request
+
+    def events(
+        self,
+        stream: type[S],
+        call: Streamable[Any],
+        chunks: Iterator[bytes] | AsyncIterator[bytes],
+        client_ref: object,
+    ) -> S:
+        """Once :attr:`opened`: the body of ``call`` as an :class:`EventStream` or
+        :class:`EventStreamAsync` (``stream``), read on from ``chunks`` (the body iterator,
+        positioned after :attr:`first`). The stream closes the response."""
+        assert self.response is not None
+        return stream(
+            self.response,
+            self.deadline,
+            call.frames,
+            call.codec,
+            secrets=self.config.secrets,
+            client_ref=client_ref,
+            chunks=chunks,
+            first=self.first,
+        )
 
     def took(self, chunk: bytes) -> bool:
         """A body chunk of the attempt's response; whether to stop reading."""
@@ -338,19 +328,19 @@ class _Transport(Generic[H]):
 class HTTPTransport(_Transport["httpx2.Client"]):
     """Sends requests on an ``httpx2.Client`` with streamcall's retries and deadlines."""
 
-    def send(self, call: Sendable) -> OpenResponse[Iterator[bytes]]:
-        """Send until a success response's body starts; return it open (the caller closes it).
+    def stream(self, call: Streamable[E], client_ref: object = None) -> EventStream[E]:
+        """Send ``call`` until a success response's body starts; that body as an
+        :class:`EventStream` (the caller closes it).
 
         Waiting for the first body byte is part of the attempt: a first-byte timeout after the
         headers is retried as one before them.
         """
         import time
 
-        request = call.request
-        exchange = Exchange(request, call.config)
+        exchange = Exchange(call.request, call.config)
         while True:
             try:
-                with exchange:
+                with exchange as request:
                     response = exchange.response = self.client.send(request, stream=True)
                     chunks = response.iter_bytes()
                     for chunk in chunks:
@@ -360,26 +350,21 @@ class HTTPTransport(_Transport["httpx2.Client"]):
                 if exchange.response is not None and not exchange.opened:
                     exchange.response.close()
             if exchange.opened:
-                return OpenResponse(response, exchange.deadline, chunks, exchange.first)
+                return exchange.events(EventStream, call, chunks, client_ref)
             time.sleep(exchange.delay)
-
-    def stream(self, call: Streamable[E], client_ref: object = None) -> EventStream[E]:
-        """Send ``call`` and return its body as an :class:`EventStream`."""
-        return self.send(call).events(EventStream, call, client_ref)
 
 
 class AsyncHTTPTransport(_Transport["httpx2.AsyncClient"]):
     """Sends requests on an ``httpx2.AsyncClient``; :class:`HTTPTransport`, awaiting."""
 
-    async def send(self, call: Sendable) -> OpenResponse[AsyncIterator[bytes]]:
-        """As :meth:`HTTPTransport.send`."""
+    async def stream(self, call: Streamable[E], client_ref: object = None) -> EventStreamAsync[E]:
+        """As :meth:`HTTPTransport.stream`."""
         import anyio
 
-        request = call.request
-        exchange = Exchange(request, call.config)
+        exchange = Exchange(call.request, call.config)
         while True:
             try:
-                with exchange:
+                with exchange as request:
                     response = exchange.response = await self.client.send(request, stream=True)
                     chunks = response.aiter_bytes()
                     async for chunk in chunks:
@@ -390,9 +375,5 @@ class AsyncHTTPTransport(_Transport["httpx2.AsyncClient"]):
                     with anyio.CancelScope(shield=True):
                         await exchange.response.aclose()
             if exchange.opened:
-                return OpenResponse(response, exchange.deadline, chunks, exchange.first)
+                return exchange.events(EventStreamAsync, call, chunks, client_ref)
             await anyio.sleep(exchange.delay)
-
-    async def stream(self, call: Streamable[E], client_ref: object = None) -> EventStreamAsync[E]:
-        """As :meth:`HTTPTransport.stream`."""
-        return (await self.send(call)).events(EventStreamAsync, call, client_ref)
