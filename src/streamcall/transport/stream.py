@@ -171,9 +171,8 @@ class _Reader(Generic[T]):
 def _iterate(
     reader: _Reader[T], chunks: Iterator[bytes], first: bytes | None
 ) -> Generator[T, None, None]:
-    received, deadline = reader.received, reader.deadline
     try:
-        events = reader.begin(first)
+        received, deadline, events = reader.received, reader.deadline, reader.begin(first)
         while True:
             yield from events
             if reader.stopped:
@@ -194,9 +193,8 @@ def _iterate(
 async def _aiterate(
     reader: _Reader[T], chunks: AsyncIterator[bytes], first: bytes | None
 ) -> AsyncGenerator[T, None]:
-    received, deadline = reader.received, reader.deadline
     try:
-        events = reader.begin(first)
+        received, deadline, events = reader.received, reader.deadline, reader.begin(first)
         while True:
             for event in events:
                 yield event
@@ -241,7 +239,6 @@ class _StreamBase(Generic[T]):
 
     _holds: ClassVar[str] = "its connection"
     _loop: ClassVar[Callable[..., Any]]  # _iterate or _aiterate
-    _body: ClassVar[str]  # the response's body iterator: iter_bytes or aiter_bytes
     _events: Any
 
     def __init__(
@@ -260,7 +257,8 @@ class _StreamBase(Generic[T]):
         self.client_ref = client_ref
         reader = _Reader(response, deadline, StreamSession(frames, codec), secrets)
         if chunks is None:
-            chunks = getattr(response, self._body)()
+            asynchronous = isinstance(self, AsyncCloseable)
+            chunks = response.aiter_bytes() if asynchronous else response.iter_bytes()
         self._events = self._loop(reader, chunks, first)
 
     @property
@@ -283,7 +281,6 @@ class EventStream(_StreamBase[T], Closeable):
 
     _events: Generator[T, None, None]
     _loop = staticmethod(_iterate)
-    _body = "iter_bytes"
 
     def __iter__(self) -> Iterator[T]:
         # The generator itself: a `for` loop then pays no Python-level __next__ per event.
@@ -303,7 +300,6 @@ class EventStreamAsync(_StreamBase[T], AsyncCloseable):
 
     _events: AsyncGenerator[T, None]
     _loop = staticmethod(_aiterate)
-    _body = "aiter_bytes"
     _release = staticmethod(_close_async_response_soon)
 
     def __aiter__(self) -> AsyncIterator[T]:

@@ -179,9 +179,7 @@ class BaseStream(
         wrap, handle = self._begin()
         try:
             for raw in self._raw:
-                chunk = wrap(raw)
-                pairs = handle(chunk)
-                if pairs is None:
+                if (pairs := handle(chunk := wrap(raw))) is None:
                     yield chunk, None
                 else:
                     yield from pairs
@@ -197,9 +195,7 @@ class BaseStream(
         wrap, handle = self._begin()
         try:
             async for raw in self._raw:
-                chunk = wrap(raw)
-                pairs = handle(chunk)
-                if pairs is None:
+                if (pairs := handle(chunk := wrap(raw))) is None:
                     yield chunk, None
                 else:
                     for pair in pairs:
