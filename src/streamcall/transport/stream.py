@@ -238,7 +238,6 @@ class _StreamBase(Generic[T]):
     """
 
     _holds: ClassVar[str] = "its connection"
-    _loop: ClassVar[Callable[..., Any]]  # _iterate or _aiterate
     _events: Any
 
     def __init__(
@@ -256,10 +255,11 @@ class _StreamBase(Generic[T]):
         self.response = response
         self.client_ref = client_ref
         reader = _Reader(response, deadline, StreamSession(frames, codec), secrets)
+        asynchronous = isinstance(self, AsyncCloseable)
         if chunks is None:
-            asynchronous = isinstance(self, AsyncCloseable)
             chunks = response.aiter_bytes() if asynchronous else response.iter_bytes()
-        self._events = self._loop(reader, chunks, first)
+        loop: Callable[..., Any] = _aiterate if asynchronous else _iterate
+        self._events = loop(reader, chunks, first)
 
     @property
     def closed(self) -> bool:
@@ -267,20 +267,18 @@ class _StreamBase(Generic[T]):
         return self.response.is_closed
 
     def _unreleased(self) -> Callable[[], object] | None:
-        closed = self.response.is_closed
-        return None if closed else functools.partial(self._release, self.response)
-
-    @staticmethod
-    def _release(response: httpx2.Response) -> None:
-        """Close a response whose stream was dropped while open."""
-        response.close()
+        response = self.response
+        if response.is_closed:
+            return None
+        if isinstance(self, AsyncCloseable):  # no awaiting here: close it on the running loop
+            return functools.partial(_close_async_response_soon, response)
+        return response.close
 
 
 class EventStream(_StreamBase[T], Closeable):
     """A synchronous stream of typed events; an iterator and a context manager."""
 
     _events: Generator[T, None, None]
-    _loop = staticmethod(_iterate)
 
     def __iter__(self) -> Iterator[T]:
         # The generator itself: a `for` loop then pays no Python-level __next__ per event.
@@ -299,8 +297,6 @@ class EventStreamAsync(_StreamBase[T], AsyncCloseable):
     """An asynchronous stream of typed events; an async iterator and async context manager."""
 
     _events: AsyncGenerator[T, None]
-    _loop = staticmethod(_aiterate)
-    _release = staticmethod(_close_async_response_soon)
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self._events
