@@ -25,6 +25,8 @@ from streamcall.transport.session import FrameDecoder, StreamCodec, StreamSessio
 from streamcall.transport.timeouts import ACTIVE_DEADLINE, Deadline
 
 if TYPE_CHECKING:
+    from contextvars import Token
+
     import httpx2
 
 DRAIN_LIMIT = 64 * 1024  # bytes read after the end marker before giving up on reuse
@@ -64,8 +66,9 @@ class _Reader(Generic[T]):
     """The read loop's decisions, shared by the sync and async loops.
 
     Use: ``events = reader.begin(first)``; then, until ``stopped``: yield ``events``, read one
-    chunk with ``deadline`` active (:data:`ACTIVE_DEADLINE`), passing a read error to
-    :meth:`failed`, and ``events = reader.received(chunk)``; finally ``reader.end()`` raises
+    chunk with ``deadline`` active (``token = ACTIVE_DEADLINE.set(deadline)``), passing a read
+    error to :meth:`failed` (``chunk = reader.failed(exc, token)``), and ``events =
+    reader.received(chunk, token)``, which ends the activation; finally ``reader.end()`` raises
     what the stream ended with. After an end marker the loop goes on reading, discarding, to
     drain the body (bounded in time and bytes) so that the connection can be reused.
     """
@@ -109,19 +112,24 @@ class _Reader(Generic[T]):
         """The events of the chunk the transport read before handing the response over."""
         return [] if first is None else self.received(first)
 
-    def failed(self, exc: Exception) -> bytes | None:
-        """A read raised ``exc``: an httpx2 error becomes the typed error, or while draining
+    def failed(self, exc: BaseException, token: Token[Deadline | None]) -> bytes | None:
+        """A read raised ``exc`` (``token``: the read's deadline activation, reset here unless
+        :meth:`received` resets it): an httpx2 error becomes the typed error, or while draining
         ``None`` (as if the body ended: the connection just is not reused); others propagate."""
         import httpx2
 
+        if self.draining and isinstance(exc, httpx2.HTTPError):
+            return None
+        ACTIVE_DEADLINE.reset(token)
         if not isinstance(exc, httpx2.HTTPError):
             raise exc
-        if not self.draining:
-            raise map_read_error(exc, self.deadline, self.response.request, self.secrets) from exc
-        return None
+        raise map_read_error(exc, self.deadline, self.response.request, self.secrets) from exc
 
-    def received(self, chunk: bytes | None) -> list[T]:
-        """The events of one read (``None``: the body ended); sets what comes next."""
+    def received(self, chunk: bytes | None, token: Token[Deadline | None] | None = None) -> list[T]:
+        """The events of one read (``None``: the body ended); sets what comes next. ``token``
+        is the read's deadline activation: it is reset first."""
+        if token is not None:
+            ACTIVE_DEADLINE.reset(token)
         if chunk is None or self.draining:
             return self._last(chunk)
         if not self._started:
@@ -180,11 +188,9 @@ def _iterate(
             token = ACTIVE_DEADLINE.set(deadline)
             try:
                 chunk = next(chunks, None)
-            except Exception as exc:
-                chunk = reader.failed(exc)
-            finally:
-                ACTIVE_DEADLINE.reset(token)
-            events = received(chunk)
+            except BaseException as exc:
+                chunk = reader.failed(exc, token)
+            events = received(chunk, token)
         reader.end()
     finally:
         reader.response.close()
@@ -203,11 +209,9 @@ async def _aiterate(
             token = ACTIVE_DEADLINE.set(deadline)
             try:
                 chunk = await anext(chunks, None)
-            except Exception as exc:
-                chunk = reader.failed(exc)
-            finally:
-                ACTIVE_DEADLINE.reset(token)
-            events = received(chunk)
+            except BaseException as exc:
+                chunk = reader.failed(exc, token)
+            events = received(chunk, token)
         reader.end()
     finally:
         await reader.response.aclose()
