@@ -1,8 +1,6 @@
 """The parameters of Anthropic's ``messages.create``, declared once for the sync and async forms
 (as the official ``anthropic`` SDK names them)."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 

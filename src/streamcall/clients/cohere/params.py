@@ -1,8 +1,6 @@
 """The parameters of Cohere's v2 chat calls, declared once for ``chat_stream``, ``chat`` and their
 ``_async`` forms (as the official ``cohere`` SDK's ``ClientV2`` names them)."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 

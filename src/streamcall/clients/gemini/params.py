@@ -1,8 +1,6 @@
 """The parameters of Gemini's ``generate_content(_stream)`` calls, declared once for them and
 their ``_async`` forms (as the ``google-genai`` SDK names them)."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any, TypedDict
 

@@ -1,8 +1,6 @@
 """The parameters of Mistral's chat calls, declared once for ``stream``, ``complete`` and their
 ``_async`` forms (as the official ``mistralai`` SDK names them)."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 

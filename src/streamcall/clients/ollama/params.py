@@ -1,8 +1,6 @@
 """The parameters of Ollama's ``chat``, declared once for ``chat`` and ``chat_async`` (as the
 ``ollama`` SDK names them)."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 

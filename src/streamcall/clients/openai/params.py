@@ -1,8 +1,6 @@
 """The parameters of OpenAI's ``chat.completions.create`` and ``responses.create``, declared
 once for the sync and async forms (as the official ``openai`` SDK names them)."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias, TypedDict
 

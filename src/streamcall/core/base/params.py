@@ -11,8 +11,6 @@ left as given. A neutral parameter a provider cannot take is dropped with a
 another provider).
 """
 
-from __future__ import annotations
-
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeAlias, TypedDict

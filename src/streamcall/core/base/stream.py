@@ -39,10 +39,10 @@ from streamcall.core.base._accumulate import AssembledToolCall, StreamAccumulato
 from streamcall.core.base._views import ContextViews, CostViews
 from streamcall.core.base.call_response import BaseCallResponse, CallContext
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
-from streamcall.core.base.events import EventTranslator, StreamEvent
 from streamcall.errors import ToolCallError
 
 if TYPE_CHECKING:
+    from streamcall.core.base.events import EventTranslator, StreamEvent
     from streamcall.core.base.tool import BaseTool
 
 __all__ = ["BaseStream", "StreamState"]
@@ -312,7 +312,7 @@ class BaseStream(
         """The stream as neutral events (:mod:`streamcall.core.base.events`): iterates it, or
         replays it once consumed. On an error, yields ``ErrorEvent`` and then raises the error.
         ``raw=True`` adds a ``RawEvent`` with each provider event."""
-        translate = EventTranslator(self, raw)
+        translate = _translator(self, raw)
         try:
             for chunk, _tool in self:
                 yield from translate(chunk)
@@ -323,7 +323,7 @@ class BaseStream(
 
     async def aevents(self, *, raw: bool = False) -> AsyncIterator[StreamEvent]:
         """:meth:`events` for an async stream."""
-        translate = EventTranslator(self, raw)
+        translate = _translator(self, raw)
         try:
             async for chunk, _tool in self:
                 for event in translate(chunk):
@@ -425,3 +425,11 @@ class BaseStream(
 
     def _build_response(self) -> BaseCallResponse[Any]:
         raise NotImplementedError
+
+
+def _translator(stream: BaseStream[Any, Any, Any], raw: bool) -> EventTranslator:
+    """The events of ``stream``; the events module is imported by the first adapter that asks
+    (streams that are only iterated never load it)."""
+    from streamcall.core.base.events import EventTranslator
+
+    return EventTranslator(stream, raw)
