@@ -8,11 +8,11 @@ from streamcall.core.base.call_response import BaseCallResponse
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
 from streamcall.core.base.cost import CostMetadata
 from streamcall.core.base.messages import BaseMessageParam, Messages, prompt_template
-from streamcall.core.base.params import CommonCallParams
 from streamcall.core.base.stream import BaseStream, StreamState
 from streamcall.core.base.types import (
     BaseCallParams,
     BaseDynamicConfig,
+    CommonCallParams,
     LocalProvider,
     Metadata,
     Provider,

@@ -13,7 +13,9 @@ another provider).
 
 import warnings
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, TypeAlias, TypedDict
+from typing import Any, TypeAlias
+
+from streamcall.core.base.types import CommonCallParams
 
 __all__ = [
     "COMMON_PARAMS",
@@ -23,21 +25,6 @@ __all__ = [
     "as_list",
     "to_provider_params",
 ]
-
-
-class CommonCallParams(TypedDict, total=False):
-    """Call parameters every provider understands (Mirascope v1's ``CommonCallParams``, plus
-    the tool settings). Give them in ``call_params`` to any call decorator or ``llm.call``."""
-
-    max_tokens: int
-    temperature: float
-    top_p: float
-    stop: str | list[str]
-    seed: int
-    presence_penalty: float
-    frequency_penalty: float
-    tool_choice: Literal["auto", "none", "required"]
-    parallel_tool_calls: bool
 
 
 COMMON_PARAMS: frozenset[str] = frozenset(CommonCallParams.__annotations__)

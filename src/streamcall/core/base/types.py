@@ -1,10 +1,19 @@
-"""Typed dictionaries of the call layer: call params, dynamic config, metadata."""
+"""Typed dictionaries of the call layer: call params, dynamic config, metadata.
 
-from __future__ import annotations
+Annotations here are evaluated when the module is imported (no ``from __future__ import
+annotations``): a ``TypedDict`` compiles each string annotation into a ``ForwardRef``.
+"""
 
 from typing import Any, Literal, TypeAlias, TypedDict
 
-__all__ = ["BaseCallParams", "BaseDynamicConfig", "LocalProvider", "Metadata", "Provider"]
+__all__ = [
+    "BaseCallParams",
+    "BaseDynamicConfig",
+    "CommonCallParams",
+    "LocalProvider",
+    "Metadata",
+    "Provider",
+]
 
 Provider: TypeAlias = Literal[
     "anthropic",
@@ -48,3 +57,18 @@ class BaseDynamicConfig(TypedDict, total=False):
     metadata: Metadata
     computed_fields: dict[str, Any]
     client: Any
+
+
+class CommonCallParams(TypedDict, total=False):
+    """Call parameters every provider understands (Mirascope v1's ``CommonCallParams``, plus
+    the tool settings). Give them in ``call_params`` to any call decorator or ``llm.call``."""
+
+    max_tokens: int
+    temperature: float
+    top_p: float
+    stop: str | list[str]
+    seed: int
+    presence_penalty: float
+    frequency_penalty: float
+    tool_choice: Literal["auto", "none", "required"]
+    parallel_tool_calls: bool
