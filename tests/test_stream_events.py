@@ -26,6 +26,7 @@ from streamcall.core.base.events import (
 from streamcall.errors import StreamcallError, UnknownToolError
 from streamcall.registry import PROVIDERS, call_decorator
 from tests.replay import ReplayServer, Reply
+from tests.test_llm import MODELS as LLM_MODELS
 from tests.wire_fixtures import WireFixture, all_fixtures
 
 PROVIDER_OF = {
@@ -38,15 +39,7 @@ PROVIDER_OF = {
     "openai_compat.": "openai",
     "openai_responses.": "openai-responses",
 }
-MODELS = {
-    "mistral": "mistral-small-latest",
-    "cohere": "command-r-plus",
-    "openai": "gpt-5-mini",
-    "anthropic": "claude-sonnet-4-5",
-    "gemini": "gemini-2.5-flash",
-    "ollama": "llama3.2",
-    "openai-responses": "gpt-4.1-mini",
-}
+MODELS = {name: model for name, model in LLM_MODELS.items() if name != "azure"}  # no fixtures
 
 
 def provider_of(fixture: WireFixture) -> str:
