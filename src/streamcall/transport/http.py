@@ -148,6 +148,12 @@ class Streamable(Sendable, Protocol[E]):
     def codec(self) -> StreamCodec[Any, E]: ...
 
 
+MAX_REDIRECTS = 20
+CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "x-api-key", "x-goog-api-key", "api-key", "cookie"}
+)
+
+
 class Exchange:
     """The retry and timeout state of one request, and every decision of its attempt loop.
 
@@ -168,6 +174,7 @@ class Exchange:
         "delay",
         "first",
         "opened",
+        "redirects",
         "request",
         "response",
         "retries",
@@ -178,6 +185,7 @@ class Exchange:
         self.config = config
         self.deadline = Deadline(config.timeouts)
         self.retries = 0
+        self.redirects = 0
         self.response: httpx2.Response | None = None
         self.first: bytes | None = None
         self.opened = False
@@ -216,8 +224,11 @@ class Exchange:
     def took(self, chunk: bytes) -> bool:
         """A body chunk of the attempt's response; whether to stop reading."""
         assert self.response is not None
-        if self.response.status_code < 400:
+        status = self.response.status_code
+        if status < 300:
             self.first = chunk  # the headers do not end the first-byte wait: this does
+            return True
+        if status < 400:  # a redirect's body is not read
             return True
         self._body += chunk
         return len(self._body) >= MAX_ERROR_BODY
@@ -236,7 +247,11 @@ class Exchange:
                 self.delay = self.transport_failed(exc)
                 return True
             return False
-        if response.status_code >= 400:
+        if response.is_redirect and (exc is None or isinstance(exc, httpx2.TransportError)):
+            self.request = self.redirected(response)
+            self.delay = 0.0
+            return True
+        if response.status_code >= 300:
             if exc is None or isinstance(exc, httpx2.TransportError):
                 self.delay = self.status_failed(response, b"" if exc else bytes(self._body))
                 return True
@@ -250,6 +265,40 @@ class Exchange:
         elif isinstance(exc, httpx2.HTTPError):
             raise map_read_error(exc, self.deadline, self.request, self.config.secrets) from exc
         return False
+
+    def redirected(self, response: httpx2.Response) -> httpx2.Request:
+        """The request a redirect asks for. Redirects are followed here, not by httpx2, so that
+        no credential reaches another origin: across a scheme, host or port, every header that
+        carries one (``Authorization``, ``x-api-key``, ``x-goog-api-key``, ``api-key``, cookies,
+        and any header whose value holds one of the client's secrets) is left out."""
+        import httpx2
+
+        self.redirects += 1
+        if self.redirects > MAX_REDIRECTS:
+            raise APIConnectionError(
+                f"Too many redirects (more than {MAX_REDIRECTS}) from "
+                f"{self.request.url.copy_with(query=None)}",
+                request=self.request,
+            )
+        old = self.request
+        url = old.url.join(response.headers["location"])
+        method, content = old.method, old.content
+        headers = httpx2.Headers(old.headers)
+        if (response.status_code == 303 and method != "HEAD") or (
+            response.status_code in (301, 302) and method == "POST"
+        ):
+            method, content = "GET", b""
+            for name in ("content-type", "content-length", "transfer-encoding"):
+                headers.pop(name, None)
+        if (url.scheme, url.host, url.port) != (old.url.scheme, old.url.host, old.url.port):
+            secrets = [s for s in self.config.secrets if s]
+            for name, value in list(headers.items()):
+                if name.lower() in CREDENTIAL_HEADERS or any(s in value for s in secrets):
+                    del headers[name]
+        headers["host"] = url.netloc.decode("ascii")
+        return httpx2.Request(
+            method, url, headers=headers, content=content, extensions=old.extensions
+        )
 
     def prepare_attempt(self) -> None:
         """Set the request's httpx timeouts for the next attempt."""
@@ -341,7 +390,9 @@ class HTTPTransport(_Transport["httpx2.Client"]):
         while True:
             try:
                 with exchange as request:
-                    response = exchange.response = self.client.send(request, stream=True)
+                    response = exchange.response = self.client.send(
+                        request, stream=True, follow_redirects=False
+                    )
                     chunks = response.iter_bytes()
                     for chunk in chunks:
                         if exchange.took(chunk):
@@ -365,7 +416,9 @@ class AsyncHTTPTransport(_Transport["httpx2.AsyncClient"]):
         while True:
             try:
                 with exchange as request:
-                    response = exchange.response = await self.client.send(request, stream=True)
+                    response = exchange.response = await self.client.send(
+                        request, stream=True, follow_redirects=False
+                    )
                     chunks = response.aiter_bytes()
                     async for chunk in chunks:
                         if exchange.took(chunk):
