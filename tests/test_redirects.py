@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from streamcall.errors import APIConnectionError, StreamcallError
+from streamcall.errors import APIConnectionError, APIStatusError, StreamcallError
 from streamcall.registry import PROVIDERS, call_decorator
 from tests.replay import RecordedRequest, ReplayServer, Reply
 
@@ -103,3 +103,23 @@ def test_303_becomes_a_get_without_body(server: ReplayServer) -> None:
     assert (moved.method, moved.body) == ("GET", b"")
     assert carries_key(moved)  # same origin
     client.close()
+
+
+@pytest.mark.parametrize("provider", HTTP)
+def test_an_error_request_repr_hides_the_key(server: ReplayServer, provider: str) -> None:
+    """httpx2 hides only Authorization; x-api-key, x-goog-api-key and api-key are hidden too."""
+    url = server.route(Reply(status=401, body=b'{"error": {"message": "bad key"}}'))
+    client = PROVIDERS[provider].make_client(api_key=KEY, base_url=url)
+
+    @call_decorator(provider)(PROVIDERS[provider].default_model or "m", client=client)
+    def ask() -> str:
+        return "Hello?"
+
+    with pytest.raises(APIStatusError) as caught:
+        ask()
+    request = caught.value.request
+    assert request is not None
+    shown = repr(request.headers)
+    assert KEY not in shown
+    assert "[secure]" in shown
+    assert "user-agent" in shown.lower()

@@ -318,8 +318,10 @@ class BaseClient(Closeable, AsyncCloseable):
             **self.auth_headers(self.api_key()),
             **(headers or {}),
         }
+        from streamcall.transport.http import masked
+
         url = (base_url.rstrip("/") if base_url else self.base_url) + path
-        return httpx2.Request(method, url, headers=all_headers, content=body)
+        return masked(httpx2.Request(method, url, headers=all_headers, content=body))
 
     def body_of(self, args: Mapping[str, Any]) -> dict[str, Any]:
         """A call's keyword arguments less its per-call options: what goes in the body."""

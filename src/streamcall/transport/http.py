@@ -17,6 +17,7 @@ import logging
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextvars import Token
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
 
 from streamcall.errors import (
@@ -152,6 +153,31 @@ MAX_REDIRECTS = 20
 CREDENTIAL_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "x-api-key", "x-goog-api-key", "api-key", "cookie"}
 )
+
+
+def masked(request: httpx2.Request) -> httpx2.Request:
+    """``request`` with headers whose ``repr`` hides every credential header (httpx2 hides only
+    ``Authorization``): errors carry their request, and reprs end up in logs."""
+    request.headers = _masked_headers()(request.headers)
+    return request
+
+
+@cache
+def _masked_headers() -> type[httpx2.Headers]:
+    import httpx2
+
+    class MaskedHeaders(httpx2.Headers):
+        """``httpx2.Headers`` whose ``repr`` shows ``[secure]`` for every credential header."""
+
+        def __repr__(self) -> str:
+            items = [
+                (k, "[secure]" if k.lower() in CREDENTIAL_HEADERS else v)
+                for k, v in self.multi_items()
+            ]
+            shown = dict(items) if len(dict(items)) == len(items) else items
+            return f"Headers({shown!r})"
+
+    return MaskedHeaders
 
 
 class Exchange:
@@ -296,8 +322,8 @@ class Exchange:
                 if name.lower() in CREDENTIAL_HEADERS or any(s in value for s in secrets):
                     del headers[name]
         headers["host"] = url.netloc.decode("ascii")
-        return httpx2.Request(
-            method, url, headers=headers, content=content, extensions=old.extensions
+        return masked(
+            httpx2.Request(method, url, headers=headers, content=content, extensions=old.extensions)
         )
 
     def prepare_attempt(self) -> None:
