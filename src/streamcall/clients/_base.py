@@ -62,6 +62,30 @@ Prepared: TypeAlias = "tuple[httpx2.Request, TransportConfig]"
 """A call's request and its transport settings (:meth:`BaseClient.call_request`)."""
 
 
+def _checked_url(url: str, provider: str) -> str:
+    """``url`` if it is a usable http(s) URL, else a ``ConfigurationError`` now (httpx2 would
+    raise its own ``InvalidURL`` only when the first request is built)."""
+    from urllib.parse import urlsplit
+
+    problem = None
+    if not url.startswith(("http://", "https://")):
+        problem = "must be http(s)"
+    elif any(c.isspace() or ord(c) < 32 or c in '<>"^`{|}' for c in url):
+        problem = "has characters a URL cannot have"
+    else:
+        try:
+            parts = urlsplit(url)
+            _ = parts.port
+        except ValueError as exc:
+            problem = str(exc)
+        else:
+            if not parts.hostname:
+                problem = "has no host"
+    if problem is not None:
+        raise ConfigurationError(f"{provider} base URL {problem}: {url!r}")
+    return url
+
+
 def resolve_timeouts(timeouts: Timeouts | None, timeout_ms: int | None) -> Timeouts:
     """Timeouts from an explicit object and/or an SDK-style total ``timeout_ms``."""
     base = DEFAULT_TIMEOUTS if timeouts is None else timeouts
@@ -239,9 +263,7 @@ class BaseClient(Closeable, AsyncCloseable):
             raise ConfigurationError(f"api_key must be a string, got {type(api_key).__name__}")
         self._api_key = api_key
         url = base_url or os.environ.get(self.env_base_url) or self.default_base_url
-        if not url.startswith(("http://", "https://")):
-            raise ConfigurationError(f"{self.provider} base URL must be http(s): {url!r}")
-        self.base_url = url.rstrip("/")
+        self.base_url = _checked_url(url, self.provider).rstrip("/")
         self.timeouts = resolve_timeouts(options.get("timeouts"), options.get("timeout_ms"))
         self.retry_policy = resolve_retries(options.get("retries"), DEFAULT_RETRY_POLICY)
         self.default_headers = {**self.provider_headers, **(options.get("default_headers") or {})}

@@ -272,12 +272,20 @@ class Exchange:
             if isinstance(exc, httpx2.TransportError):
                 self.delay = self.transport_failed(exc)
                 return True
+            if isinstance(exc, httpx2.HTTPError | httpx2.InvalidURL):
+                detail = redact(str(exc) or type(exc).__name__, self.config.secrets)
+                raise APIConnectionError(
+                    f"Could not send the request: {detail}", request=self.request
+                ) from exc
             return False
         if response.is_redirect and (exc is None or isinstance(exc, httpx2.TransportError)):
             self.request = self.redirected(response)
             self.delay = 0.0
             return True
         if response.status_code >= 300:
+            if isinstance(exc, httpx2.HTTPError) and not isinstance(exc, httpx2.TransportError):
+                exc = None  # an error body that cannot be decoded (DecodingError): none
+                self._body = bytearray()
             if exc is None or isinstance(exc, httpx2.TransportError):
                 self.delay = self.status_failed(response, b"" if exc else bytes(self._body))
                 return True
