@@ -103,3 +103,23 @@ WITH_URL = [e for e in PROVIDERS.values() if e.name != "local"]
 def test_a_malformed_base_url_fails_when_the_client_is_built(entry: object, url: str) -> None:
     with pytest.raises(ConfigurationError, match="base URL"):
         entry.make_client(api_key="k", base_url=url)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"error": {"message": "' + b"x" * 1_100_000 + b'"}}',
+        b"<html><body>" + b"<p>Internal error</p>\n" * 60_000 + b"</body></html>",
+    ],
+    ids=["json", "html"],
+)
+def test_a_huge_error_body_gives_a_short_message(server: ReplayServer, body: bytes) -> None:
+    """A 5xx with a megabyte body: the message is an excerpt, the (bounded) body is kept."""
+    url = server.route(Reply(status=500, body=body, content_type="text/html"))
+    client = PROVIDERS["openai"].make_client(api_key="k", base_url=url, retries=0)
+    with pytest.raises(APIStatusError) as caught:
+        client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+    assert len(str(caught.value)) < 700
+    assert "more characters" in str(caught.value)
+    assert caught.value.body
+    client.close()

@@ -93,6 +93,18 @@ def error_message(body: object) -> str | None:
     return None
 
 
+MESSAGE_EXCERPT = 500
+
+
+def excerpt(text: str, limit: int = MESSAGE_EXCERPT) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out: an error message
+    (and the log line that repeats it) stays short; the bounded body stays on the error."""
+    text = " ".join(text.split()) if len(text) > limit else text
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit} more characters in .body)"
+
+
 def parse_body(raw: bytes) -> object:
     """An error body as JSON when it is JSON, else as text."""
     import msgspec
@@ -112,7 +124,7 @@ def status_error(
     request_id = next(
         (response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None
     )
-    message = f"HTTP {response.status_code}: {redact(detail, secrets)}"
+    message = f"HTTP {response.status_code}: {excerpt(redact(detail, secrets))}"
     if request_id:
         message += f" (request id {request_id})"
     return status_error_class(response.status_code)(
