@@ -20,8 +20,13 @@ slow SDKs get one request per sample); the best of each is kept. The machines ar
 noisy: compare ratios, not absolute numbers. The replay server runs in its own process, so it
 does not compete for the GIL.
 
+Two framings of the same bytes: each event in its own HTTP chunk, as OpenAI, Mistral, vLLM and
+llama.cpp's server flush them (the headline: per-event cost is what users pay), and the whole
+body in one HTTP chunk (which lets batch decoding take hundreds of events per read, and so
+flatters it).
+
     python benchmarks/bench_stream.py [--providers mistral openai anthropic] [--n 1000 20000]
-        [--repeat 5] [--json FILE]
+        [--framing event whole] [--repeat 5] [--json FILE]
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from workloads import BODIES, MESSAGES, TEXT_DELTAS, Run, floor  # noqa: E402
 
 SAMPLE_CHUNKS = 20_000
+FRAMINGS = {"event": "one HTTP chunk per event", "whole": "whole body in one HTTP chunk"}
 PEERS_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
 SLOW = {"mistralai", "mirascope_v1", "litellm"}
 
@@ -218,8 +224,9 @@ def throughput(provider: str, url: str, n: int, repeat: int) -> dict[str, float]
 
 
 @contextlib.contextmanager
-def replay_server(bodies: list[bytes]) -> Iterator[list[str]]:
-    """A replay server in its own process (it must not compete for this process's GIL)."""
+def replay_server(bodies: list[bytes], per_event: bool) -> Iterator[list[str]]:
+    """A replay server in its own process (it must not compete for this process's GIL);
+    ``per_event``: each event in its own HTTP chunk, else the whole body in one."""
     with tempfile.TemporaryDirectory() as tmp:
         paths = []
         for i, body in enumerate(bodies):
@@ -227,7 +234,7 @@ def replay_server(bodies: list[bytes]) -> Iterator[list[str]]:
             path.write_bytes(body)
             paths.append(str(path))
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.replay", *paths],
+            [sys.executable, "-m", "tests.replay", *(["--per-event"] if per_event else []), *paths],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -294,24 +301,34 @@ def main() -> None:
     parser.add_argument("--n", type=int, nargs="+", default=[1000, 20000])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--framing",
+        nargs="+",
+        choices=list(FRAMINGS),
+        default=list(FRAMINGS),
+        help="event: each event in its own HTTP chunk, as real servers flush them (the "
+        "headline); whole: the body in one chunk (flatters batch decoding)",
+    )
     args = parser.parse_args()
 
     results: dict[str, Any] = {}
     jobs = [(p, n) for p in args.providers for n in args.n]
-    with replay_server([BODIES[p](n) for p, n in jobs]) as urls:
-        for (provider, n), url in zip(jobs, urls, strict=True):
-            best = throughput(provider, url, n, args.repeat)
-            base = best["floor"]
-            print(
-                f"\n{provider}, N = {n:,} chunks (best of {args.repeat}; chunks/s, ratio to floor)"
-            )
-            for name, rate in best.items():
-                print(f"  {name:<14} {rate:>12,.0f}/s   {rate / base:6.2f}x")
-            entry = {name: {"rate": r, "ratio": r / base} for name, r in best.items()}
-            for name, ratio in peer_ratios(provider, url, n, args.repeat).items():
-                print(f"  {name:<14} {'(.venv-peers)':>14}   {ratio:6.2f}x")
-                entry[name] = {"ratio": ratio}
-            results[f"{provider} n={n}"] = entry
+    for framing in args.framing:
+        with replay_server([BODIES[p](n) for p, n in jobs], framing == "event") as urls:
+            for (provider, n), url in zip(jobs, urls, strict=True):
+                best = throughput(provider, url, n, args.repeat)
+                base = best["floor"]
+                print(
+                    f"\n{provider}, N = {n:,} chunks, {FRAMINGS[framing]} "
+                    f"(best of {args.repeat}; chunks/s, ratio to floor)"
+                )
+                for name, rate in best.items():
+                    print(f"  {name:<14} {rate:>12,.0f}/s   {rate / base:6.2f}x")
+                entry = {name: {"rate": r, "ratio": r / base} for name, r in best.items()}
+                for name, ratio in peer_ratios(provider, url, n, args.repeat).items():
+                    print(f"  {name:<14} {'(.venv-peers)':>14}   {ratio:6.2f}x")
+                    entry[name] = {"ratio": ratio}
+                results[f"{provider} n={n} {framing}"] = entry
 
     print("\nImport time (median of fresh interpreters, bytecode cached, python -X importtime)")
     imports = {}

@@ -45,11 +45,13 @@ _REASONS = {
 
 @dataclass(frozen=True)
 class Chunking:
-    """How a body is cut into writes: whole, fixed sizes, or random sizes from a seed."""
+    """How a body is cut into writes: whole, fixed sizes, random sizes from a seed, or one
+    write (one HTTP chunk) per event, as real streaming servers flush them."""
 
     sizes: tuple[int, ...] = ()
     seed: int | None = None
     max_size: int = 64
+    separator: bytes | None = None
 
     @classmethod
     def whole(cls) -> Chunking:
@@ -63,7 +65,17 @@ class Chunking:
     def random(cls, seed: int, max_size: int = 64) -> Chunking:
         return cls(seed=seed, max_size=max_size)
 
+    @classmethod
+    def events(cls, separator: bytes = b"\n\n") -> Chunking:
+        """One write per event: the body cut after each ``separator`` (SSE: a blank line;
+        NDJSON: ``b"\\n"``)."""
+        return cls(separator=separator)
+
     def split(self, body: bytes) -> list[bytes]:
+        if self.separator is not None:
+            pieces = [p + self.separator for p in body.split(self.separator)]
+            pieces[-1] = pieces[-1][: -len(self.separator)]
+            return [p for p in pieces if p]
         if self.seed is not None:
             rng = random.Random(self.seed)
             pieces, i = [], 0
@@ -367,11 +379,18 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("bodies", nargs="+", help="files holding response bodies")
+    parser.add_argument(
+        "--per-event",
+        action="store_true",
+        help="send each SSE event as its own HTTP chunk (as real servers flush them); "
+        "default: the whole body in one chunk",
+    )
     args = parser.parse_args(argv)
+    chunking = Chunking.events() if args.per_event else Chunking.whole()
     with ReplayServer() as server:
         for path in args.bodies:
             with open(path, "rb") as f:
-                print(server.route(Reply(body=f.read())), flush=True)
+                print(server.route(Reply(body=f.read(), chunking=chunking)), flush=True)
         sys.stdin.read()
 
 
