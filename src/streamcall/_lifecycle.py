@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import ClassVar, Protocol, Self
+from typing import ClassVar, Self
 
-__all__ = ["AsyncCloseable", "Closeable", "ClosesStream", "Releasable"]
+__all__ = ["AsyncCloseable", "Closeable", "Releasable"]
 
 _HINT = "use it in a `with` block or call close()"
 _ASYNC_HINT = "use it in an `async with` block or call aclose()"
@@ -93,31 +93,3 @@ class AsyncCloseable(Releasable):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
-
-
-class _Stoppable(Protocol):
-    def close(self) -> None: ...
-
-    async def aclose(self) -> None: ...
-
-
-class _Wrapping(Protocol):
-    @property
-    def stream(self) -> _Stoppable: ...
-
-
-class ClosesStream(Closeable, AsyncCloseable):
-    """A wrapper of a stream (its ``stream``): closing it, or cancelling it, stops that stream."""
-
-    __slots__ = ()
-
-    def close(self: _Wrapping) -> None:
-        """Stop the stream and release the connection (``cancel()`` is the same)."""
-        self.stream.close()
-
-    async def aclose(self: _Wrapping) -> None:
-        """:meth:`close` for an async stream (``acancel()`` is the same)."""
-        await self.stream.aclose()
-
-    cancel = close
-    acancel = aclose

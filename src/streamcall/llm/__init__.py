@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, cast, overload
 
 from streamcall import registry
-from streamcall._lifecycle import ClosesStream
 from streamcall.core.base._accumulate import Usage
 from streamcall.core.base.call_response import BaseCallResponse
 from streamcall.core.base.cost import CostMetadata, calculate_cost
-from streamcall.core.base.stream import BaseStream, StreamState
+from streamcall.core.base.stream import BaseStream, StreamWrapper
 from streamcall.core.base.types import LocalProvider, Metadata, Provider
 
 if TYPE_CHECKING:
@@ -258,7 +257,7 @@ class _Common:
             return getattr(self._inner, name)
 
 
-class Stream(_Common, ClosesStream):
+class Stream(_Common, StreamWrapper):
     """A provider-agnostic stream: ``for chunk, tool in stream`` with common chunks.
 
     ``state``, ``error``, ``cancel()`` / ``acancel()``, ``close()`` / ``aclose()`` and
@@ -275,16 +274,6 @@ class Stream(_Common, ClosesStream):
     def stream(self) -> BaseStream[Any, Any, Any]:
         """The provider's own stream object."""
         return self._inner
-
-    @property
-    def state(self) -> StreamState:
-        """``"new"``, ``"streaming"``, ``"complete"``, ``"cancelled"`` or ``"failed"``."""
-        return self._inner.state
-
-    @property
-    def error(self) -> BaseException | None:
-        """The error that failed the stream, else ``None``."""
-        return self._inner.error
 
     def __iter__(self) -> Iterator[tuple[CallResponseChunk, Tool | None]]:
         for chunk, tool in self._inner:

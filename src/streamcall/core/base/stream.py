@@ -32,7 +32,7 @@ import inspect
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeAlias, TypeVar
 
 from streamcall._lifecycle import AsyncCloseable, Closeable
 from streamcall.core.base._accumulate import AssembledToolCall, StreamAccumulator, Usage
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from streamcall.core.base.events import EventTranslator, StreamEvent
     from streamcall.core.base.tool import BaseTool
 
-__all__ = ["BaseStream", "StreamState"]
+__all__ = ["BaseStream", "StreamState", "StreamWrapper"]
 
 ChunkT = TypeVar("ChunkT", bound=BaseCallResponseChunk[Any])
 ResponseT = TypeVar("ResponseT", bound=BaseCallResponse[Any])
@@ -433,3 +433,36 @@ def _translator(stream: BaseStream[Any, Any, Any], raw: bool) -> EventTranslator
     from streamcall.core.base.events import EventTranslator
 
     return EventTranslator(stream, raw)
+
+
+class _Wrapping(Protocol):
+    @property
+    def stream(self) -> BaseStream[Any, Any, Any]: ...
+
+
+class StreamWrapper(Closeable, AsyncCloseable):
+    """A wrapper of a stream (its ``stream``: ``llm.Stream``, ``StructuredStream``): its state
+    and error are the stream's, and closing or cancelling it stops that stream."""
+
+    __slots__ = ()
+
+    @property
+    def state(self: _Wrapping) -> StreamState:
+        """``"new"``, ``"streaming"``, ``"complete"``, ``"cancelled"`` or ``"failed"``."""
+        return self.stream.state
+
+    @property
+    def error(self: _Wrapping) -> BaseException | None:
+        """The error that failed the stream, else ``None``."""
+        return self.stream.error
+
+    def close(self: _Wrapping) -> None:
+        """Stop the stream and release the connection (``cancel()`` is the same)."""
+        self.stream.close()
+
+    async def aclose(self: _Wrapping) -> None:
+        """:meth:`close` for an async stream (``acancel()`` is the same)."""
+        await self.stream.aclose()
+
+    cancel = close
+    acancel = aclose

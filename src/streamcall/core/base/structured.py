@@ -24,11 +24,10 @@ from typing import Any, Generic, Literal, TypeVar, get_args, get_origin
 
 import msgspec
 
-from streamcall._lifecycle import ClosesStream
 from streamcall.core.base._accumulate import parse_partial_json
 from streamcall.core.base._views import tool_instance
 from streamcall.core.base.call_response import BaseCallResponse
-from streamcall.core.base.stream import BaseStream, StreamState
+from streamcall.core.base.stream import BaseStream, StreamWrapper
 from streamcall.errors import ResponseModelError, ToolArgumentsError, ToolCallError
 
 __all__ = ["StructuredStream", "extract_model", "json_instruction", "partial_model"]
@@ -245,7 +244,7 @@ def _partial_json(text: str) -> Any:
         return parse_partial_json(text)
 
 
-class StructuredStream(ClosesStream, Generic[ModelT]):
+class StructuredStream(StreamWrapper, Generic[ModelT]):
     """A streamed call with a ``response_model``: iterate partial instances, then the whole one.
 
     Each partial is a ``Partial<Model>`` instance with every field (``None`` until it arrives);
@@ -293,16 +292,6 @@ class StructuredStream(ClosesStream, Generic[ModelT]):
         self._last_text = text
         self._last_partial = _partial_instance(partial_model(self.response_model), data)
         return self._last_partial
-
-    @property
-    def state(self) -> StreamState:
-        """The underlying stream's state (``"complete"`` once the provider's stream ended)."""
-        return self.stream.state
-
-    @property
-    def error(self) -> BaseException | None:
-        """The error that failed the underlying stream, else ``None``."""
-        return self.stream.error
 
     def __iter__(self) -> Iterator[ModelT]:
         try:
