@@ -86,7 +86,10 @@ class UsageViews:
     @property
     def cost_metadata(self) -> CostMetadata:
         """What a cost is computed from."""
-        return CostMetadata.of(self._provider, self.model, self.common_usage)
+        return CostMetadata.of(self._provider_name(), self.model, self.common_usage)
+
+    def _provider_name(self) -> str:
+        return self._provider
 
 
 class CostViews(UsageViews):
@@ -114,13 +117,11 @@ class CostViews(UsageViews):
     @property
     def provider(self) -> str:
         """The provider's name (the registry's, where one call layer serves several)."""
+        return self._provider_name()
+
+    def _provider_name(self) -> str:
         context = getattr(self, "_context", None)
         return (context.provider if context is not None else "") or self._provider
-
-    @property
-    def cost_metadata(self) -> CostMetadata:
-        """What a cost is computed from."""
-        return CostMetadata.of(self.provider, self.model, self.common_usage)
 
 
 class ContextViews:
