@@ -12,6 +12,8 @@ import warnings
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from streamcall import llm
 from streamcall.core.base.params import NeutralParamWarning, to_provider_params
@@ -200,3 +202,59 @@ def test_local_takes_the_openai_names() -> None:
 
     assert LocalSpec.common_params == OpenAISpec.common_params
     assert to_provider_params(NEUTRAL, LocalSpec.common_params, "local") == OPENAI_CHAT
+
+
+SPECS = sorted({e.spec for e in PROVIDERS.values() if e.spec is not None})
+NEUTRAL_VALUES = {
+    "max_tokens": st.integers(1, 10_000),
+    "temperature": st.floats(0, 2),
+    "top_p": st.floats(0, 1),
+    "stop": st.one_of(st.text(min_size=1), st.lists(st.text(min_size=1), min_size=1)),
+    "seed": st.integers(0, 2**31),
+    "presence_penalty": st.floats(-2, 2),
+    "frequency_penalty": st.floats(-2, 2),
+    "tool_choice": st.sampled_from(["auto", "none", "required"]),
+    "parallel_tool_calls": st.booleans(),
+}
+
+
+def dig(params: dict[str, Any], path: str) -> Any:
+    for part in path.split("."):
+        params = params[part]
+    return params
+
+
+@pytest.mark.parametrize("spec_path", SPECS)
+@given(
+    neutral=st.fixed_dictionaries({}, optional=NEUTRAL_VALUES),
+    own=st.dictionaries(st.sampled_from(["own_flag", "vendor_x", "k2"]), st.integers()),
+)
+def test_any_mix_of_neutral_and_own_params(
+    spec_path: str, neutral: dict[str, Any], own: dict[str, int]
+) -> None:
+    """Any neutral parameters beside any provider-specific ones: own ones pass unchanged, each
+    neutral one goes where the spec says (or is dropped with a warning), none is lost
+    silently, and the input is not changed."""
+    from streamcall.core.base._lazy import load
+
+    mapping = load(spec_path).common_params
+    given_params = {**own, **neutral}
+    before = dict(given_params)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sent = to_provider_params(given_params, mapping, "p")
+    assert given_params == before
+    for key, value in own.items():
+        assert sent[key] == value
+    dropped = {str(w.message).split("'")[1] for w in caught}
+    for key, value in neutral.items():
+        target = mapping.get(key)
+        if target is None:
+            assert key in dropped
+        elif isinstance(target, str):
+            assert dig(sent, target) == value
+        else:
+            fragment = target(value)
+            for name in fragment:
+                assert name in sent
+    assert dropped == {k for k in neutral if mapping.get(k) is None}
