@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextvars import Token
 from dataclasses import dataclass, replace
 from functools import cache
-from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, Protocol, TypeVar
 
 from streamcall.errors import (
     APIConnectionError,
@@ -410,18 +410,22 @@ class _Transport(Generic[H]):
     """What both transports share: the httpx2 client ``client`` (``None``: one is created with
     ``options``), made to read under streamcall's deadlines."""
 
+    _client_class: ClassVar[str]  # the httpx2 class name (httpx2 is imported on first use)
+
     def __init__(self, client: H | None, options: Mapping[str, Any]) -> None:
         import httpx2
 
         from streamcall.transport.timeouts import install_deadlines
 
-        kind: Any = httpx2.AsyncClient if isinstance(self, AsyncHTTPTransport) else httpx2.Client
+        kind: Any = getattr(httpx2, self._client_class)
         self.client: H = client if client is not None else kind(**options)
         install_deadlines(self.client)
 
 
 class HTTPTransport(_Transport["httpx2.Client"]):
     """Sends requests on an ``httpx2.Client`` with streamcall's retries and deadlines."""
+
+    _client_class = "Client"
 
     def stream(self, call: Streamable[E], client_ref: object = None) -> EventStream[E]:
         """Send ``call`` until a success response's body starts; that body as an
@@ -453,6 +457,8 @@ class HTTPTransport(_Transport["httpx2.Client"]):
 
 class AsyncHTTPTransport(_Transport["httpx2.AsyncClient"]):
     """Sends requests on an ``httpx2.AsyncClient``; :class:`HTTPTransport`, awaiting."""
+
+    _client_class = "AsyncClient"
 
     async def stream(self, call: Streamable[E], client_ref: object = None) -> EventStreamAsync[E]:
         """As :meth:`HTTPTransport.stream`."""
