@@ -8,7 +8,6 @@ streamcall's own transport: ``x-api-key`` and ``anthropic-version`` headers, ``P
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Unpack
 
 from streamcall.clients._base import BaseClient, Prepared, StreamCall, WholeCall
@@ -41,9 +40,9 @@ class Anthropic(BaseClient):
     headers_option: ClassVar[str] = "extra_headers"
     provider_headers: ClassVar[Mapping[str, str]] = {"anthropic-version": API_VERSION}
 
-    @cached_property
+    @property
     def messages(self) -> Messages:
-        """``client.messages`` (made on first use)."""
+        """``client.messages``."""
         return Messages(self)
 
     def auth_headers(self, api_key: str) -> dict[str, str]:

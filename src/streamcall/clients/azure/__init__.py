@@ -12,7 +12,7 @@ from typing import ClassVar, Unpack
 from urllib.parse import quote
 
 from streamcall.clients._params import ClientOptions
-from streamcall.clients.openai.client import Chat, OpenAI
+from streamcall.clients.openai.client import OpenAI
 from streamcall.errors import ConfigurationError
 
 __all__ = ["DEFAULT_API_VERSION", "AzureOpenAI"]
@@ -71,7 +71,7 @@ class AzureOpenAI(OpenAI):
             stream_usage=self.api_version >= USAGE_IN_STREAMS_SINCE,
             **options,
         )
-        self.chat = Chat(self, asynchronous=asynchronous)
+        self._asynchronous = asynchronous
 
     def api_key(self) -> str:
         """The key is required (``api-key`` header)."""

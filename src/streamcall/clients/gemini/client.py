@@ -72,7 +72,11 @@ class Gemini(BaseClient):
     ) -> None:
         super().__init__(api_key or os.environ.get("GOOGLE_API_KEY"), base_url, **options)
         self.api_version = api_version
-        self.models = Models(self)
+
+    @property
+    def models(self) -> Models:
+        """``client.models``: ``generate_content`` and ``generate_content_stream`` (and async)."""
+        return Models(self)
 
     def auth_headers(self, api_key: str) -> dict[str, str]:
         """Gemini authenticates with ``x-goog-api-key`` (never a URL parameter)."""

@@ -44,8 +44,6 @@ class Mistral(BaseClient):
     provider: ClassVar[str] = "Mistral"
     default_base_url: ClassVar[str] = "https://api.mistral.ai"
 
-    chat: Chat
-
     def __init__(
         self,
         api_key: str | None = None,
@@ -55,7 +53,11 @@ class Mistral(BaseClient):
         **options: Unpack[StreamClientOptions],
     ) -> None:
         super().__init__(api_key, server_url, timeout_ms=timeout_ms, retries=retries, **options)
-        self.chat = Chat(self)
+
+    @property
+    def chat(self) -> Chat:
+        """``client.chat``: ``stream``, ``stream_async``, ``complete``, ``complete_async``."""
+        return Chat(self)
 
 
 _ARGS = keys_of(ChatArgs)

@@ -45,7 +45,7 @@ class OpenAI(BaseClient):
     provider: ClassVar[str] = "OpenAI"
     default_base_url: ClassVar[str] = "https://api.openai.com/v1"
     headers_option: ClassVar[str] = "extra_headers"
-    _asynchronous: ClassVar[bool] = False  # whether chat.completions.create is awaited
+    _asynchronous: bool = False  # whether chat.completions.create is awaited
 
     def __init__(
         self,
@@ -65,8 +65,16 @@ class OpenAI(BaseClient):
         options["default_headers"] = headers
         super().__init__(api_key, base_url, **options)
         self.stream_usage = stream_usage
-        self.chat = Chat(self, asynchronous=self._asynchronous)
-        self.responses = Responses(self)
+
+    @property
+    def chat(self) -> Chat:
+        """``client.chat``: holds ``completions``."""
+        return Chat(self, asynchronous=self._asynchronous)
+
+    @property
+    def responses(self) -> Responses:
+        """``client.responses``: the Responses API."""
+        return Responses(self)
 
     def api_key(self) -> str:
         """The API key; a custom base URL (a local server) may have none (``""``)."""
@@ -87,7 +95,7 @@ class OpenAI(BaseClient):
 class AsyncOpenAI(OpenAI):
     """:class:`OpenAI` whose ``chat.completions.create`` is a coroutine, as in the SDK."""
 
-    _asynchronous: ClassVar[bool] = True
+    _asynchronous: bool = True
 
 
 class Chat:
