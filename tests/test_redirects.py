@@ -39,7 +39,7 @@ def call_through(server: ReplayServer, provider: str, first_url: str) -> None:
     def ask() -> str:
         return "Hello?"
 
-    with pytest.raises(StreamcallError):
+    with client, pytest.raises(StreamcallError):
         for _ in ask():
             pass
 
@@ -115,7 +115,7 @@ def test_an_error_request_repr_hides_the_key(server: ReplayServer, provider: str
     def ask() -> str:
         return "Hello?"
 
-    with pytest.raises(APIStatusError) as caught:
+    with client, pytest.raises(APIStatusError) as caught:
         ask()
     request = caught.value.request
     assert request is not None
