@@ -40,3 +40,27 @@ def _no_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
                 monkeypatch.delenv(name, raising=False)
     for name in OTHER_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _clients_closed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every sync client a test makes is closed when the test ends. A client freed by reference
+    counting closes its pooled sockets itself (tests/test_client_lifetime.py); one caught in a
+    reference cycle (an exception's traceback holds the frames that hold it) is finalized by the
+    cyclic GC in a later test, in no set order with its sockets, and an unclosed-socket warning
+    would fail whatever test happened to be running then."""
+    import weakref
+
+    from streamcall.clients._base import BaseClient
+
+    made: weakref.WeakSet[BaseClient] = weakref.WeakSet()
+    init = BaseClient.__init__
+
+    def remembering(self: BaseClient, *args: object, **kwargs: object) -> None:
+        init(self, *args, **kwargs)  # type: ignore[arg-type]
+        made.add(self)
+
+    monkeypatch.setattr(BaseClient, "__init__", remembering)
+    yield
+    for client in list(made):
+        client.close()
