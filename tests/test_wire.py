@@ -134,7 +134,7 @@ def test_event_json() -> None:
 def test_oversized_line_raises_even_when_it_arrives_in_pieces() -> None:
     decoder = SSEDecoder(max_event_size=1000)
     decoder.feed(b"data: " + b"x" * 600)
-    with pytest.raises(StreamDecodeError, match="1000-character bound"):
+    with pytest.raises(StreamDecodeError, match="1000-byte bound"):
         decoder.feed(b"x" * 600)
 
 

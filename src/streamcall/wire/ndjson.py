@@ -3,8 +3,9 @@
 ``feed(bytes)`` returns the complete, non-blank lines (without their line end, a trailing CR
 removed) as ``bytes``, ready for a JSON decoder. Decoding the JSON is the codec's job, so this
 module stays independent of any payload schema. A final line without a newline is returned by
-``end()``. A line larger than ``max_line_size`` raises
-:class:`~streamcall.errors.StreamDecodeError`.
+``end()``. A line larger than ``max_line_size`` bytes (as received, its line end not counted)
+raises :class:`~streamcall.errors.StreamDecodeError` as soon as its bytes pass the bound, so the
+decoder holds at most the bound plus one read.
 """
 
 from __future__ import annotations
@@ -31,10 +32,10 @@ class NDJSONDecoder:
         """Consume the next bytes; return the complete lines they finish."""
         if b"\n" not in chunk:
             if chunk:
-                self._parts.append(chunk)
                 self._size += len(chunk)
                 if self._size > self._max:
-                    self._overflow()
+                    self._over(chunk)
+                self._parts.append(chunk)
             return []
         if self._parts:
             self._parts.append(chunk)
@@ -45,7 +46,7 @@ class NDJSONDecoder:
         self._size = len(rest)
         if rest:
             if self._size > self._max:
-                self._overflow()
+                self._over(rest)
             self._parts.append(rest)
         out: list[bytes] = []
         for line in lines:
@@ -65,6 +66,12 @@ class NDJSONDecoder:
         if line[-1:] == b"\r":
             line = line[:-1]
         return [line] if line.strip() else []
+
+    def _over(self, tail: bytes) -> None:
+        """The unfinished line passed the bound: refuse it, unless the one byte over is the CR
+        of a CRLF (not counted)."""
+        if self._size > self._max + 1 or tail[-1:] != b"\r":
+            self._overflow()
 
     def _overflow(self) -> None:
         self._parts = []

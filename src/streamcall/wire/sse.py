@@ -10,8 +10,14 @@ split across two chunks), comment lines, multi-line ``data``, ``event``, ``id`` 
 events, ignored when it contains NUL), ``retry`` (ASCII digits only), dispatch on a blank line,
 and an incomplete event at end of stream is dropped.
 
-Memory is bounded: an event (or line) longer than ``max_event_size`` characters raises
-:class:`~streamcall.errors.StreamDecodeError`.
+Memory is bounded: an event longer than ``max_event_size`` bytes raises
+:class:`~streamcall.errors.StreamDecodeError` as soon as its bytes pass the bound, before the
+rest of it arrives. An event's size is the UTF-8 length of its lines (line ends normalised to
+LF, the blank line that ends it not counted): ``data: x\n\n`` is 7 bytes. Bytes, not
+characters: a bound in characters let an event of 4-byte characters take four times the bytes
+(a 64 MiB event under the 16 MiB default). The unfinished event is kept as text, about its
+bytes in memory (CPython stores ASCII in one byte a character and 4-byte characters in four;
+only a read mixing ASCII with characters beyond U+FFFF is stored wider than its bytes).
 """
 
 from __future__ import annotations
@@ -57,16 +63,27 @@ class SSEDecoder:
     line-by-line rules.
     """
 
-    __slots__ = ("_last_event_id", "_max", "_parts", "_pending_cr", "_size", "_utf8")
+    __slots__ = (
+        "_last_event_id",
+        "_max",
+        "_max_chars",
+        "_parts",
+        "_pending_cr",
+        "_size",
+        "_utf8",
+    )
 
     def __init__(self, max_event_size: int = DEFAULT_MAX_EVENT_SIZE) -> None:
         if max_event_size <= 0:
             raise ValueError("max_event_size must be positive")
         self._max = max_event_size
+        # A character is at most 4 UTF-8 bytes: a text of at most this many characters holds
+        # no block over the bound, so the per-event path compares one length and counts nothing.
+        self._max_chars = max_event_size // 4
         self._utf8 = _utf8_sig(errors="replace")
         self._pending_cr = False  # the previous chunk ended with CR: a leading LF is its pair
         self._parts: list[str] = []  # the unfinished event block
-        self._size = 0
+        self._size = 0  # its UTF-8 bytes
         self._last_event_id = ""
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
@@ -84,10 +101,10 @@ class SSEDecoder:
 
         parts = self._parts
         if "\n\n" not in text and not (parts and text[0] == "\n" and parts[-1][-1] == "\n"):
-            parts.append(text)
-            self._size += len(text)
+            self._size += len(text) if text.isascii() else _utf8_size(text)
             if self._size > self._max:
-                self._overflow()
+                self._over(text)
+            parts.append(text)
             return []
         if parts:
             parts.append(text)
@@ -95,13 +112,15 @@ class SSEDecoder:
             parts.clear()
         blocks = text.split("\n\n")
         rest = blocks.pop()
-        self._size = len(rest)
         if rest:
+            self._size = len(rest) if rest.isascii() else _utf8_size(rest)
             if self._size > self._max:
-                self._overflow()
+                self._over(rest)
             parts.append(rest)
-        if len(text) > self._max and any(len(block) > self._max for block in blocks):
-            self._overflow()
+        else:
+            self._size = 0
+        if len(text) > self._max_chars:
+            self._check_sizes(text, blocks)
 
         events: list[ServerSentEvent] = []
         append = events.append
@@ -163,9 +182,31 @@ class SSEDecoder:
             elif name == "retry" and value.isascii() and value.isdigit():
                 retry = int(value)
 
+    def _check_sizes(self, text: str, blocks: list[str]) -> None:
+        """Refuse a finished block over the bound (only reads of over a quarter of it get here)."""
+        limit = self._max
+        if text.isascii():
+            if len(text) > limit and any(len(block) > limit for block in blocks):
+                self._overflow()
+        elif any(len(b) > self._max_chars and _utf8_size(b) > limit for b in blocks):
+            self._overflow()
+
+    def _over(self, tail: str) -> None:
+        """The unfinished block passed the bound: refuse it, unless the one byte over is the LF
+        before its blank line (not counted: an event of exactly the bound may arrive in pieces)."""
+        if self._size > self._max + 1 or tail[-1] != "\n":
+            self._overflow()
+
     def _overflow(self) -> None:
         self._parts.clear()
         self._size = 0
         raise StreamDecodeError(
-            f"SSE event larger than the {self._max}-character bound (max_event_size)"
+            f"SSE event larger than the {self._max}-byte bound (max_event_size)"
         )
+
+
+def _utf8_size(text: str) -> int:
+    """The UTF-8 length of ``text``, encoded 64 Ki characters at a time (no full-size copy)."""
+    if len(text) <= 65536:
+        return len(text.encode())
+    return sum(len(text[i : i + 65536].encode()) for i in range(0, len(text), 65536))
