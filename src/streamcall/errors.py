@@ -26,14 +26,17 @@ Hierarchy::
         ├── StreamError               (the provider reported an error inside a 200 stream)
         └── StreamDecodeError         (a frame too large, or a payload that cannot be decoded)
 
-Messages never contain API keys: every message passes through :func:`redact` with the
-client's key before it is stored.
+Errors never carry API keys: an :class:`APIError` redacts the secrets of every client in use
+(:mod:`streamcall._secrets`) from its message, body and its own fields when it is made, and
+:meth:`APIError.redact` redacts a client's own again before it is raised (see :func:`redact` for
+short keys).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 if TYPE_CHECKING:
     import httpx2
@@ -64,6 +67,8 @@ __all__ = [
     "ToolCallError",
     "UnknownToolError",
     "UnprocessableEntityError",
+    "excerpt",
+    "known_secrets",
     "redact",
     "redact_value",
 ]
@@ -72,31 +77,83 @@ TimeoutKind = Literal["connect", "first_byte", "idle", "total"]
 
 _REDACTED = "***"
 
+LONG_SECRET: Final = 8
+"""A secret this long or longer is redacted wherever it occurs, even inside a longer word."""
+TOKEN_SECRET: Final = 3
+"""A secret of 3 to 7 characters is redacted as a whole token: where no letter or digit touches
+it on either side (``"key abc1234."``, ``Bearer abc``, ``"abc"``, ``req-abc``), not inside a
+longer word. A secret of 1 or 2 characters only as a whole value: the entire text, or quoted
+(``'k'``, ``"k"``: a header value, a JSON string, a repr) -- replacing every ``a`` in a message
+would hide the message, not the key, and such a key is no secret anyway."""
 
-MIN_SECRET_LENGTH = 8
-"""Shorter "secrets" (test keys like ``"k"``) cannot be told apart from ordinary text."""
+_PATTERNS: dict[str, re.Pattern[str]] = {}
+_KNOWN: dict[str, None] = {}
+"""The secrets of the clients in use, oldest first (:mod:`streamcall._secrets` registers them,
+bounded); every error redacts them when it is made."""
+
+
+def _pattern(secret: str) -> re.Pattern[str]:
+    pattern = _PATTERNS.get(secret)
+    if pattern is None:
+        body = re.escape(secret)
+        if len(secret) >= TOKEN_SECRET:
+            source = rf"(?<![^\W_]){body}(?![^\W_])"  # not touching a letter or digit
+        else:
+            source = rf"(?:\A|(?<=[\"'])){body}(?=[\"']|\Z)"  # the whole text, or quoted
+        if len(_PATTERNS) >= 512:
+            _PATTERNS.clear()
+        pattern = _PATTERNS[secret] = re.compile(source)
+    return pattern
+
+
+def _ordered(secrets: Iterable[str | None]) -> tuple[str, ...]:
+    """The non-empty ``secrets``, longest first (a key inside a longer one goes last)."""
+    return tuple(sorted({s for s in secrets if s}, key=len, reverse=True))
+
+
+def known_secrets() -> tuple[str, ...]:
+    """The secrets of the clients in use (see :mod:`streamcall._secrets`)."""
+    return tuple(_KNOWN)
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """Return ``text`` with every secret (of 8 or more characters) replaced by ``***``."""
-    for secret in secrets:
-        if secret and len(secret) >= MIN_SECRET_LENGTH and secret in text:
-            text = text.replace(secret, _REDACTED)
+    """Return ``text`` with every secret replaced by ``***``: a secret of 8 or more characters
+    wherever it occurs, a shorter one as a whole token (:data:`TOKEN_SECRET`)."""
+    for secret in _ordered(secrets):
+        if secret in text:
+            if len(secret) >= LONG_SECRET:
+                text = text.replace(secret, _REDACTED)
+            else:
+                text = _pattern(secret).sub(_REDACTED, text)
     return text
 
 
 def redact_value(value: Any, secrets: Iterable[str | None]) -> Any:
     """``value`` (JSON-like data) with secrets redacted in every string inside it."""
-    secrets = tuple(s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH)
-    if not secrets:
-        return value
+    ordered = _ordered(secrets)
+    return _redact_value(value, ordered) if ordered else value
+
+
+def _redact_value(value: Any, secrets: tuple[str, ...]) -> Any:
     if isinstance(value, str):
         return redact(value, secrets)
     if isinstance(value, dict):
-        return {redact_value(k, secrets): redact_value(v, secrets) for k, v in value.items()}
+        return {_redact_value(k, secrets): _redact_value(v, secrets) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(redact_value(v, secrets) for v in value)
+        return type(value)(_redact_value(v, secrets) for v in value)
     return value
+
+
+MESSAGE_EXCERPT: Final = 500
+
+
+def excerpt(text: str, limit: int = MESSAGE_EXCERPT) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out: an error message
+    (and the log line that repeats it) stays short; the bounded body stays on the error."""
+    text = " ".join(text.split()) if len(text) > limit else text
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit} more characters in .body)"
 
 
 class StreamcallError(Exception):
@@ -218,17 +275,24 @@ class APIError(StreamcallError):
         self.message = message
         self.request = request
         self.body = body
+        if _KNOWN:  # the secrets of the clients in use, whoever made this error
+            self._redact(_ordered(_KNOWN))
 
     def __str__(self) -> str:
         return self.message
 
     def redact(self, secrets: Iterable[str | None]) -> None:
-        """Remove secrets from the message and the body, in place."""
-        secrets = tuple(s for s in secrets if s)
-        if secrets:
-            self.message = redact(self.message, secrets)
-            self.args = (self.message,)
-            self.body = redact_value(self.body, secrets)
+        """Remove ``secrets`` (and those of every client in use) from everything the error
+        carries, in place: the message, the body, and a subclass's own fields (the response's
+        headers, the request id, the undecodable payload)."""
+        ordered = _ordered((*secrets, *_KNOWN))
+        if ordered:
+            self._redact(ordered)
+
+    def _redact(self, secrets: tuple[str, ...]) -> None:
+        self.message = redact(self.message, secrets)
+        self.args = (self.message,)
+        self.body = _redact_value(self.body, secrets)
 
 
 class APIStatusError(APIError):
@@ -254,10 +318,21 @@ class APIStatusError(APIError):
         request: httpx2.Request | None = None,
         body: object | None = None,
     ) -> None:
-        super().__init__(message, request=request, body=body)
         self.status_code = status_code
         self.request_id = request_id
         self.response = response
+        super().__init__(message, request=request, body=body)
+
+    def _redact(self, secrets: tuple[str, ...]) -> None:
+        super()._redact(secrets)
+        if self.request_id is not None:
+            self.request_id = redact(self.request_id, secrets)
+        headers = getattr(self.response, "headers", None)
+        if headers is not None and self.response is not None:
+            items = headers.multi_items()
+            clean = [(name, redact(value, secrets)) for name, value in items]
+            if clean != items:  # a response header echoed a key (x-request-id, ...)
+                self.response.headers = type(headers)(clean)
 
 
 class BadRequestError(APIStatusError):
@@ -347,7 +422,9 @@ class StreamInterruptedError(APIConnectionError):
 
 
 class StreamError(APIError):
-    """The provider reported an error inside an HTTP 200 stream.
+    """The provider reported an error inside an HTTP 200 stream. The message is cut to
+    :data:`MESSAGE_EXCERPT` characters, saying how many more there were (the provider's whole
+    payload is in ``body``).
 
     Attributes:
         type: The provider's error type (for example ``overloaded_error``), when given.
@@ -366,9 +443,17 @@ class StreamError(APIError):
         request: httpx2.Request | None = None,
         body: object | None = None,
     ) -> None:
-        super().__init__(message, request=request, body=body)
         self.type = type
         self.code = code
+        # As short as a status error's; redacted before it is cut, so no key is cut in two.
+        super().__init__(excerpt(redact(message, _KNOWN)), request=request, body=body)
+
+    def _redact(self, secrets: tuple[str, ...]) -> None:
+        super()._redact(secrets)
+        if self.type is not None:
+            self.type = redact(self.type, secrets)
+        if self.code is not None:
+            self.code = redact(self.code, secrets)
 
 
 class StreamDecodeError(APIError):
@@ -381,5 +466,10 @@ class StreamDecodeError(APIError):
     raw: str | None
 
     def __init__(self, message: str, *, raw: str | None = None, body: Any = None) -> None:
-        super().__init__(message, body=body)
         self.raw = raw
+        super().__init__(message, body=body)
+
+    def _redact(self, secrets: tuple[str, ...]) -> None:
+        super()._redact(secrets)
+        if self.raw is not None:
+            self.raw = redact(self.raw, secrets)

@@ -296,14 +296,22 @@ class BaseClient(Closeable, AsyncCloseable):
     def transport_config(
         self, timeouts: Timeouts | None = None, retries: int | RetryPolicy | None = None
     ) -> TransportConfig:
-        """The transport settings for one call, with per-call overrides applied."""
-        from streamcall.transport.http import TransportConfig
+        """The transport settings for one call, with per-call overrides applied. Its secrets
+        (the key, and the credential in a ``default_headers`` credential header) are registered
+        as in use, so that errors and log lines never show them (:mod:`streamcall._secrets`)."""
+        from streamcall._secrets import register
+        from streamcall.transport.http import CREDENTIAL_HEADERS, TransportConfig
 
-        secrets = (self._api_key or os.environ.get(self.env_api_key) or "",)
+        found = [self._api_key or os.environ.get(self.env_api_key) or ""]
+        for name, value in self.default_headers.items():
+            if name.lower() in CREDENTIAL_HEADERS and isinstance(value, str):
+                found.append(value.rsplit(" ", 1)[-1])  # "Bearer KEY": the key
+        secrets = tuple(dict.fromkeys(s for s in found if s))
+        register(secrets)
         return TransportConfig(
             timeouts=timeouts or self.timeouts,
             retry=resolve_retries(retries, self.retry_policy),
-            secrets=tuple(s for s in secrets if s),
+            secrets=secrets,
         )
 
     def call_config(

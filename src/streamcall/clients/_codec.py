@@ -11,7 +11,14 @@ from typing import Any, ClassVar, Generic, TypeVar
 import msgspec
 
 from streamcall.clients._wire_model import WireModel
-from streamcall.errors import APIError, StreamDecodeError, StreamError
+from streamcall.errors import (
+    APIError,
+    StreamDecodeError,
+    StreamError,
+    excerpt,
+    known_secrets,
+    redact,
+)
 from streamcall.wire.sse import ServerSentEvent
 
 F = TypeVar("F")
@@ -116,7 +123,7 @@ def payload_error(payload: object) -> StreamError | None:
     message = details.get("message")
     kind = details.get("type")
     code = details.get("code")
-    return StreamError(
+    return StreamError(  # which cuts the message short (the whole payload stays in .body)
         f"The provider reported an error in the stream: {message or 'no message'}",
         type=kind if isinstance(kind, str) and kind != "error" else None,
         code=str(code) if code is not None else None,
@@ -125,9 +132,14 @@ def payload_error(payload: object) -> StreamError | None:
 
 
 def decode_error(what: str, raw: str | bytes, cause: Exception) -> StreamDecodeError:
-    """The error for a payload that is not valid JSON or does not fit the expected shape."""
+    """The error for a payload that is not valid JSON or does not fit the expected shape; its
+    ``raw`` is the payload's start, redacted before it is cut (no key is cut in two)."""
     text = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
-    return StreamDecodeError(f"Could not decode {what}: {cause}", raw=text[:_RAW_PREVIEW])
+    secrets = known_secrets()
+    raw_text = redact(text, secrets)[:_RAW_PREVIEW]
+    return StreamDecodeError(
+        f"Could not decode {what}: {excerpt(redact(str(cause), secrets))}", raw=raw_text
+    )
 
 
 def replace_unknown_chunks(items: object, known: frozenset[str]) -> None:

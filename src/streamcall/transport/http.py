@@ -24,6 +24,8 @@ from streamcall.errors import (
     APIConnectionError,
     APIError,
     APIStatusError,
+    excerpt,
+    known_secrets,
     redact,
     redact_value,
     status_error_class,
@@ -91,18 +93,6 @@ def error_message(body: object) -> str | None:
 
             return msgspec.json.encode(value).decode()
     return None
-
-
-MESSAGE_EXCERPT = 500
-
-
-def excerpt(text: str, limit: int = MESSAGE_EXCERPT) -> str:
-    """``text`` cut to ``limit`` characters, saying how much was left out: an error message
-    (and the log line that repeats it) stays short; the bounded body stays on the error."""
-    text = " ".join(text.split()) if len(text) > limit else text
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}... ({len(text) - limit} more characters in .body)"
 
 
 def parse_body(raw: bytes) -> object:
@@ -179,11 +169,13 @@ def _masked_headers() -> type[httpx2.Headers]:
     import httpx2
 
     class MaskedHeaders(httpx2.Headers):
-        """``httpx2.Headers`` whose ``repr`` shows ``[secure]`` for every credential header."""
+        """``httpx2.Headers`` whose ``repr`` shows ``[secure]`` for every credential header,
+        and for any header holding a secret of a client in use."""
 
         def __repr__(self) -> str:
+            known = known_secrets()
             items = [
-                (k, "[secure]" if k.lower() in CREDENTIAL_HEADERS else v)
+                (k, "[secure]" if k.lower() in CREDENTIAL_HEADERS or redact(v, known) != v else v)
                 for k, v in self.multi_items()
             ]
             shown = dict(items) if len(dict(items)) == len(items) else items
