@@ -51,6 +51,7 @@ class Kind(enum.Enum):
     GARBAGE_STATUS_LINE = "garbage instead of a status line"
     HTTP10_CLOSE = "an HTTP/1.0 body delimited by closing the connection"
     STALL = "the body stops and the connection stays open"
+    SILENT = "the request is read and never answered (no status line)"
     FINE = "a correct chunked response (keep-alive)"
 
 
@@ -222,7 +223,7 @@ class HostileServer(_Listener):
 
     def client_closed(self, base_url: str, timeout: float) -> bool:
         """Whether a client closed a connection of the route while the server held it (a
-        ``STALL``), waiting up to ``timeout`` seconds."""
+        ``STALL`` or ``SILENT``), waiting up to ``timeout`` seconds."""
         return self._route_of(base_url).client_closed.wait(timeout)
 
     # -- serving ------------------------------------------------------------------------------
@@ -282,6 +283,10 @@ class HostileServer(_Listener):
             conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-")
             time.sleep(fault.pause)
             reset(conn)
+            return False
+        if kind is Kind.SILENT:
+            if self._wait_for_close(conn):
+                route.client_closed.set()
             return False
         if kind is Kind.GARBAGE_STATUS_LINE:
             conn.sendall(fault.garbage)
