@@ -113,6 +113,8 @@ class Reply:
         content_length: Send ``Content-Length`` instead of chunked transfer encoding.
         body_delay: Seconds to wait after sending the headers before the first body byte (a
             streaming server that answers at once and produces its first token later).
+        hang_up: Close the connection on receiving the request, sending nothing (a server
+            closing a kept-alive connection, its idle timeout up, just as a request arrives).
     """
 
     body: bytes = b""
@@ -126,6 +128,7 @@ class Reply:
     headers_delay: float = 0.0
     content_length: bool = False
     body_delay: float = 0.0
+    hang_up: bool = False
 
 
 @dataclass
@@ -302,6 +305,8 @@ class ReplayServer:
 
     def _send_reply(self, conn: socket.socket, reply: Reply, route: Route) -> bool:
         """Send one reply; return whether the connection may serve another request."""
+        if reply.hang_up:
+            return False
         if reply.headers_delay:
             time.sleep(reply.headers_delay)
         body = reply.body

@@ -68,8 +68,8 @@ def test_deadline_waits_for_the_body_under_first_byte_then_idle() -> None:
     deadline.body_started()
     clock.now += 1
     assert budget(deadline) == (2.0, "idle")
-    deadline.restart()  # a retry waits for a first body byte again
-    assert budget(deadline) == (10.0, "first_byte")
+    deadline.new_attempt()  # a retry waits for a first body byte again, within the call's
+    assert budget(deadline) == (6.0, "first_byte")  # budget: 10 s from the call's start
     clock.now += 9.5  # the total caps the first-byte wait
     deadline = Deadline(Timeouts(first_byte=10, idle=2, total=4), clock=clock)
     assert budget(deadline) == (4.0, "total")
@@ -112,12 +112,21 @@ def test_first_byte_counts_from_the_request_not_from_the_headers(server: ReplayS
     client.close()
 
 
-def test_a_silent_body_before_its_first_byte_is_retried(server: ReplayServer) -> None:
+def test_a_silent_body_uses_the_calls_first_byte_budget(server: ReplayServer) -> None:
+    # The first-byte wait is the call's budget, not one per attempt: a silent attempt that
+    # used it up is not retried; a quick failure before it is.
     url = server.route(Reply(body=TEXT.body, body_delay=1.0), Reply(body=TEXT.body))
     client = client_for(url, Timeouts(first_byte=0.3, idle=5), retries=FAST_RETRY)
+    start = time.monotonic()
+    with pytest.raises(StreamTimeoutError) as info:
+        text_of(client)
+    assert info.value.kind == "first_byte"
+    assert time.monotonic() - start < 0.8
+    assert len(server.requests(url)) == 1
+    quick = server.route(Reply(status=503, body=b"{}"), Reply(body=TEXT.body, body_delay=0.1))
+    client = client_for(quick, Timeouts(first_byte=1.0, idle=5), retries=FAST_RETRY)
     assert text_of(client) == TEXT.expected["text"]
-    assert len(server.requests(url)) == 2
-    assert server.connections(url) == 2  # the silent attempt's connection was dropped
+    assert len(server.requests(quick)) == 2
     client.close()
 
 
@@ -188,13 +197,20 @@ async def test_async_body_later_than_first_byte_times_out_at_first_byte(
 
 
 @pytest.mark.anyio
-async def test_async_silent_body_is_retried_and_whole_response_waits(
+async def test_async_silent_body_uses_the_calls_budget_and_whole_response_waits(
     server: ReplayServer,
 ) -> None:
     url = server.route(Reply(body=TEXT.body, body_delay=1.0), Reply(body=TEXT.body))
     client = client_for(url, Timeouts(first_byte=0.3, idle=5), retries=FAST_RETRY)
+    with pytest.raises(StreamTimeoutError) as info:
+        await text_of_async(client)
+    assert info.value.kind == "first_byte"
+    assert len(server.requests(url)) == 1
+    await client.aclose()
+    quick = server.route(Reply(status=503, body=b"{}"), Reply(body=TEXT.body))
+    client = client_for(quick, Timeouts(first_byte=1.0, idle=5), retries=FAST_RETRY)
     assert await text_of_async(client) == TEXT.expected["text"]
-    assert len(server.requests(url)) == 2
+    assert len(server.requests(quick)) == 2
     await client.aclose()
     whole = server.route(
         Reply(body=WHOLE, content_type="application/json", content_length=True, body_delay=0.8)

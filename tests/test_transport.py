@@ -254,10 +254,16 @@ def test_first_byte_timeout(server: ReplayServer) -> None:
     assert time.monotonic() - start < 1.2
 
 
-def test_first_byte_timeout_is_retried(server: ReplayServer) -> None:
+def test_first_byte_is_the_calls_budget_not_one_per_attempt(server: ReplayServer) -> None:
+    # A server that never answers fails after first_byte, not after one wait per attempt.
     url = server.route(Reply(body=TEXT.body, headers_delay=1.0), Reply(body=TEXT.body))
     client = client_for(url, timeouts=Timeouts(first_byte=0.3), retries=FAST_RETRY)
-    assert text_of(client) == TEXT.expected["text"]
+    start = time.monotonic()
+    with pytest.raises(StreamTimeoutError) as info:
+        text_of(client)
+    assert info.value.kind == "first_byte"
+    assert time.monotonic() - start < 0.8
+    assert len(server.requests(url)) == 1
 
 
 def test_idle_timeout_on_a_stalled_stream_keeps_what_arrived(server: ReplayServer) -> None:

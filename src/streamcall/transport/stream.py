@@ -77,6 +77,7 @@ class _Reader(Generic[T]):
         "_clock",
         "_drained",
         "_feed",
+        "_read_ended",
         "_started",
         "_total_at",
         "deadline",
@@ -103,6 +104,7 @@ class _Reader(Generic[T]):
         self.draining = False  # past the end marker: reads are discarded
         self.error: APIError | None = None
         self._feed = session.feed
+        self._read_ended = deadline.read_ended
         self._clock = deadline.clock
         self._total_at = deadline.total_at  # start_drain() lowers it; not read while draining
         self._started = False
@@ -136,6 +138,7 @@ class _Reader(Generic[T]):
             self._started = True
             self.deadline.body_started()
         events = self._feed(chunk)
+        self._read_ended(events)  # an event renews the progress allowance; a keep-alive does not
         total_at = self._total_at  # inline Deadline.expired(): this runs once per network read
         if self.session.done or (total_at is not None and self._clock() >= total_at):
             self._stop()
