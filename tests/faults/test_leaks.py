@@ -20,6 +20,7 @@ import anyio
 import pytest
 
 from streamcall.errors import StreamcallError
+from streamcall.transport.timeouts import Timeouts
 from tests.faults.cases import (
     CASES,
     MESSAGES,
@@ -40,6 +41,7 @@ pytestmark = [
 
 N = 200  # streams per way of ending
 N_FAULTS = 40  # streams per fault kind (each opens a connection of its own)
+N_TIMEOUTS = 10  # streams per timeout (each waits 50 ms)
 POOLED = 2  # descriptors a pooled keep-alive connection holds here: the client's, the server's
 PROVIDER = "anthropic"
 CASE = CASES[PROVIDER]
@@ -168,6 +170,21 @@ def test_failed_streams_leak_nothing(hostile: HostileServer, kind: Kind) -> None
         for _ in range(N_FAULTS):
             fail(ask)
         counts.check()  # a broken connection is never pooled
+    counts.check()
+
+
+@pytest.mark.parametrize("kind", [Kind.STALL, Kind.SILENT], ids=lambda k: k.name)
+def test_timed_out_streams_leak_nothing(hostile: HostileServer, kind: Kind) -> None:
+    """A stream that stalls (idle) or a call never answered (first byte) times out."""
+    body = CASE.prefix if kind is Kind.STALL else b""
+    url = hostile.route(Fault(kind, body=body, content_type=CASE.content_type))
+    timeouts = Timeouts(connect=1, first_byte=0.05, idle=0.05, total=5)
+    counts = Counts()
+    with make_client(PROVIDER, url, timeouts=timeouts) as client:
+        ask = ask_sync(PROVIDER, client)
+        for _ in range(N_TIMEOUTS):
+            fail(ask)
+        counts.check()
     counts.check()
 
 
