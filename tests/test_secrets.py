@@ -43,6 +43,13 @@ KEYS = {
 FAST_RETRY = RetryPolicy(max_retries=1, initial_delay=0.001, max_delay=0.002)
 
 
+class Owner:
+    """What registers a secret in the unit tests below (as a client does)."""
+
+
+OWNER = Owner()
+
+
 def leaks(key: str, text: str) -> bool:
     """Whether ``text`` shows ``key``: anywhere for a long key, as a token for a short one."""
     if len(key) >= 8:
@@ -276,14 +283,24 @@ def test_every_httpx2_and_httpcore2_logger_redacts(server: ReplayServer) -> None
     for name in names:
         logger = logging.getLogger(name)
         assert any(type(f).__name__ == "RedactingFilter" for f in logger.filters), name
+
+
+def test_a_key_is_known_while_its_client_lives(server: ReplayServer) -> None:
+    key = "sk-lives-0123456789abcdefghij"
+    client = PROVIDERS["openai"].make_client(api_key=key, base_url=server.route(status_401(key)))
+    assert key not in known_secrets()
+    client.transport_config()
     assert key in known_secrets()
+    client.close()
+    del client
+    assert key not in known_secrets()
 
 
 def test_a_log_record_with_the_key_in_its_arguments(all_logs: pytest.LogCaptureFixture) -> None:
     from streamcall._secrets import register
 
     key = "Zr8-Lw2"
-    register([key])
+    register(OWNER, (key,))
     logging.getLogger("httpcore2.http11").debug("headers=%r", [(b"x-request-id", key.encode())])
     logging.getLogger("streamcall").info("key %s, again %s", key, key)
     messages = [r.getMessage() for r in all_logs.records]
@@ -331,7 +348,7 @@ def test_a_long_in_stream_message_is_cut_short_after_redaction() -> None:
     from streamcall.clients._codec import payload_error
 
     key = "sk-cut-here-0123456789abcdefghijklmnop"
-    register([key])
+    register(OWNER, (key,))
     prefix = "The provider reported an error in the stream: "
     text = "x" * (490 - len(prefix)) + key + "y" * 5000  # the key spans the 500th character
     error = payload_error({"error": {"message": text}})
@@ -347,7 +364,7 @@ def test_a_key_at_the_cut_of_raw_is_not_left_half() -> None:
     from streamcall.clients._codec import decode_error
 
     key = "sk-raw-edge-0123456789abcdefghijklmnop"
-    register([key])
+    register(OWNER, (key,))
     raw = "{" + "x" * 1990 + key + "}"
     error = decode_error("a chunk", raw, ValueError("bad"))
     assert error.raw is not None

@@ -1,26 +1,27 @@
 """The secrets of the clients in use, kept out of errors and log lines.
 
-A client registers its key (:func:`register`) each time it prepares a call. The registry is
-process-wide and bounded (the :data:`MAX_SECRETS` most recently used): every
-:class:`~streamcall.errors.APIError` redacts these secrets when it is made, whichever code made
-it, and a :class:`logging.Filter` on streamcall's, httpx2's and httpcore2's loggers redacts them
-from each record they emit (httpcore2's DEBUG lines print the response headers, which may echo
-a key). The filter is attached once, on the first registration, by logger name: neither
-httpx2 nor ``logging`` is imported before a client prepares its first call. How short keys are
-matched: :func:`streamcall.errors.redact`.
+A client registers its key (:func:`register`) each time it prepares a call; the key is known
+while the client lives and forgotten when it is collected (a client whose key changes replaces
+it). Every :class:`~streamcall.errors.APIError` redacts the known secrets when it is made,
+whichever code made it, and a :class:`logging.Filter` on streamcall's, httpx2's and httpcore2's
+loggers redacts them from each record they emit (httpcore2's DEBUG lines print the response
+headers, which may echo a key). The filter is attached when a new secret is registered, by
+logger name: neither httpx2 nor ``logging`` is imported before a client prepares its first
+call. How short keys are matched: :func:`streamcall.errors.redact`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Iterable
+import weakref
 from typing import Final
 
-from streamcall.errors import _KNOWN, _ordered, redact
+from streamcall import errors
+from streamcall.errors import redact
 
-__all__ = ["LOGGERS", "MAX_SECRETS", "RedactingFilter", "register"]
+__all__ = ["LOGGERS", "RedactingFilter", "install", "register"]
 
-MAX_SECRETS: Final = 128
 LOGGERS: Final = (
     "streamcall",
     "httpx2",
@@ -32,37 +33,43 @@ LOGGERS: Final = (
 )
 """The loggers whose records may carry a secret. A filter acts only on records logged to its
 own logger (not those propagated from children), so each is named; :func:`install` also takes
-any logger already made under these names' packages."""
+any logger already made in these packages."""
 
-_ordered_known: tuple[str, ...] = ()
+_BY_OWNER: dict[int, tuple[str, ...]] = {}
+"""``id(client)`` -> its secrets, while the client lives."""
 
 
-def register(secrets: Iterable[str]) -> None:
-    """Remember ``secrets`` (empty strings are ignored) as secrets of a client in use."""
-    global _ordered_known
-    changed = False
-    for secret in secrets:
-        if not secret:
-            continue
-        if secret in _KNOWN:
-            if next(reversed(_KNOWN)) != secret:  # most recently used last
-                del _KNOWN[secret]
-                _KNOWN[secret] = None
-            continue
-        _KNOWN[secret] = None
-        changed = True
-        while len(_KNOWN) > MAX_SECRETS:
-            del _KNOWN[next(iter(_KNOWN))]
-    if changed:  # rare: a new client key (the filter also takes loggers made since)
-        _ordered_known = _ordered(_KNOWN)
+def register(owner: object, secrets: tuple[str, ...]) -> None:
+    """Know ``secrets`` (non-empty strings) as ``owner``'s while ``owner`` lives. Called on every
+    call a client prepares: unchanged secrets cost one dictionary lookup."""
+    key = id(owner)
+    known = _BY_OWNER.get(key)
+    if known == secrets:
+        return
+    if known is None:
+        with contextlib.suppress(TypeError):  # no weak references: its secrets stay known
+            weakref.finalize(owner, _forget, key)
+    _BY_OWNER[key] = secrets
+    added = not set(secrets) <= set(errors.known_secrets())
+    _rebuild()
+    if added:
         install()
 
 
+def _forget(key: int) -> None:
+    if _BY_OWNER.pop(key, None) is not None:
+        _rebuild()
+
+
+def _rebuild() -> None:
+    errors._KNOWN = errors._ordered(s for group in list(_BY_OWNER.values()) for s in group)
+
+
 class RedactingFilter(logging.Filter):
-    """Replaces every registered secret in a record's message (its arguments formatted in)."""
+    """Replaces every known secret in a record's message (its arguments formatted in)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        secrets = _ordered_known
+        secrets = errors._KNOWN
         if not secrets:
             return True
         try:
@@ -82,8 +89,8 @@ _FILTER: Final = RedactingFilter()
 
 def install() -> None:
     """Attach the filter to :data:`LOGGERS` and to the loggers already made in their packages
-    (idempotent: run on each new secret)."""
-    packages = tuple({name.split(".")[0] for name in LOGGERS})
+    (idempotent: run on each new secret, it takes the loggers made since)."""
+    packages = {name.split(".")[0] for name in LOGGERS}
     names = set(LOGGERS)
     names.update(
         name
