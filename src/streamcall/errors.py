@@ -73,7 +73,7 @@ __all__ = [
     "redact_value",
 ]
 
-TimeoutKind = Literal["connect", "first_byte", "idle", "total"]
+TimeoutKind = Literal["connect", "first_byte", "idle", "progress", "total"]
 
 _REDACTED = "***"
 
@@ -397,7 +397,8 @@ class StreamTimeoutError(APITimeoutError):
     """A stream stalled or ran past its deadline.
 
     Attributes:
-        kind: Which limit was hit: ``connect``, ``first_byte``, ``idle`` or ``total``.
+        kind: Which limit was hit: ``connect``, ``first_byte``, ``idle``, ``progress`` or
+            ``total``.
         timeout: That limit, in seconds.
     """
 

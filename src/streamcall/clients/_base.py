@@ -322,10 +322,11 @@ class BaseClient(Closeable, AsyncCloseable):
         retries: int | RetryPolicy | None = None,
     ) -> TransportConfig:
         """The transport settings of one call. A whole (non-streamed) response arrives only
-        when it is finished, so its first-byte limit is the total."""
+        when it is finished: its first-byte limit is ``Timeouts.whole``, and it has no
+        progress limit (its body frames only at its end)."""
         timeouts = resolve_timeouts(self.timeouts, timeout_ms)
-        if not stream and timeouts.total is not None:
-            timeouts = replace(timeouts, first_byte=timeouts.total)
+        if not stream:
+            timeouts = replace(timeouts, first_byte=timeouts.whole, progress=None)
         return self.transport_config(timeouts, retries)
 
     def build_request(
