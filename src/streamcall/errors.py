@@ -18,13 +18,15 @@ Hierarchy::
         │   ├── ConflictError             409
         │   ├── UnprocessableEntityError  422
         │   ├── RateLimitError            429
-        │   └── InternalServerError       >= 500
+        │   ├── InternalServerError       >= 500
+        │   └── UnexpectedResponseError   200, but an error page or no event at all
         ├── APIConnectionError        (no usable HTTP exchange)
         │   ├── APITimeoutError
-        │   │   └── StreamTimeoutError    (connect / first byte / idle / total)
+        │   │   └── StreamTimeoutError    (connect / pool / first byte / idle / total)
         │   └── StreamInterruptedError    (the body ended before the protocol's end)
         ├── StreamError               (the provider reported an error inside a 200 stream)
         └── StreamDecodeError         (a frame too large, or a payload that cannot be decoded)
+            └── ResponseTooLargeError (a whole body over max_body_size)
 
 Errors never carry API keys: an :class:`APIError` redacts the secrets of every client in use
 (:mod:`streamcall._secrets`) from its message, body and its own fields when it is made, and
@@ -57,6 +59,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseModelError",
+    "ResponseTooLargeError",
     "StreamDecodeError",
     "StreamError",
     "StreamInterruptedError",
@@ -65,6 +68,7 @@ __all__ = [
     "TimeoutKind",
     "ToolArgumentsError",
     "ToolCallError",
+    "UnexpectedResponseError",
     "UnknownToolError",
     "UnprocessableEntityError",
     "excerpt",
@@ -73,7 +77,7 @@ __all__ = [
     "redact_value",
 ]
 
-TimeoutKind = Literal["connect", "first_byte", "idle", "progress", "total"]
+TimeoutKind = Literal["connect", "first_byte", "idle", "total", "pool"]
 
 _REDACTED = "***"
 
@@ -87,9 +91,9 @@ longer word. A secret of 1 or 2 characters only as a whole value: the entire tex
 would hide the message, not the key, and such a key is no secret anyway."""
 
 _PATTERNS: dict[str, re.Pattern[str]] = {}
-_KNOWN: tuple[str, ...] = ()
-"""The secrets of the clients in use, longest first (kept by :mod:`streamcall._secrets`); every
-error redacts them when it is made."""
+_KNOWN: dict[str, None] = {}
+"""The secrets of the clients in use, oldest first (:mod:`streamcall._secrets` registers them,
+bounded); every error redacts them when it is made."""
 
 
 def _pattern(secret: str) -> re.Pattern[str]:
@@ -113,7 +117,7 @@ def _ordered(secrets: Iterable[str | None]) -> tuple[str, ...]:
 
 def known_secrets() -> tuple[str, ...]:
     """The secrets of the clients in use (see :mod:`streamcall._secrets`)."""
-    return _KNOWN
+    return tuple(_KNOWN)
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:
@@ -276,7 +280,7 @@ class APIError(StreamcallError):
         self.request = request
         self.body = body
         if _KNOWN:  # the secrets of the clients in use, whoever made this error
-            self._redact(_KNOWN)
+            self._redact(_ordered(_KNOWN))
 
     def __str__(self) -> str:
         return self.message
@@ -397,8 +401,7 @@ class StreamTimeoutError(APITimeoutError):
     """A stream stalled or ran past its deadline.
 
     Attributes:
-        kind: Which limit was hit: ``connect``, ``first_byte``, ``idle``, ``progress`` or
-            ``total``.
+        kind: Which limit was hit: ``connect``, ``first_byte``, ``idle`` or ``total``.
         timeout: That limit, in seconds.
     """
 
@@ -474,3 +477,59 @@ class StreamDecodeError(APIError):
         super()._redact(secrets)
         if self.raw is not None:
             self.raw = redact(self.raw, secrets)
+
+
+class ResponseTooLargeError(StreamDecodeError):
+    """A whole (non-streamed) response body larger than the client's ``max_body_size``: the
+    read stops there, so memory stays bounded.
+
+    Attributes:
+        limit: The bound, in bytes.
+    """
+
+    limit: int
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        self.limit = limit
+        super().__init__(message)
+
+
+class UnexpectedResponseError(APIStatusError):
+    """An HTTP 200 answer that is not what the call reads: an HTML error page (a proxy's, a
+    login page), a JSON error object (``insufficient_quota`` behind a gateway), or a body that
+    ended without a single event. The message quotes the server's error message, or the start
+    of the body; :attr:`body` holds the body (bounded, parsed when it is JSON).
+
+    Attributes:
+        content_type: The response's ``Content-Type`` (``""`` when it had none).
+        type: The error object's ``type``, when the body is a JSON error that has one.
+        code: The error object's ``code``, when the body is a JSON error that has one.
+    """
+
+    content_type: str
+    type: str | None
+    code: str | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        content_type: str = "",
+        type: str | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+        response: httpx2.Response | None = None,
+        request: httpx2.Request | None = None,
+        body: object | None = None,
+    ) -> None:
+        self.content_type = content_type
+        self.type = type
+        self.code = code
+        super().__init__(
+            message,
+            status_code=200,
+            request_id=request_id,
+            response=response,
+            request=request,
+            body=body,
+        )

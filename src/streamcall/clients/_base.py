@@ -12,6 +12,7 @@ forms send it on the synchronous or the asynchronous transport.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import (
@@ -30,7 +31,12 @@ from typing import (
 from streamcall._lifecycle import AsyncCloseable, Closeable
 from streamcall.clients._awaitable import AwaitableStream
 from streamcall.clients._params import CallLimits, ClientOptions, check_keywords, keys_of
-from streamcall.errors import APIError, ConfigurationError, MissingAPIKeyError
+from streamcall.errors import (
+    APIError,
+    ConfigurationError,
+    MissingAPIKeyError,
+    ResponseTooLargeError,
+)
 from streamcall.transport.retries import DEFAULT_RETRY_POLICY, RetryPolicy
 from streamcall.transport.timeouts import DEFAULT_TIMEOUTS, Timeouts
 from streamcall.wire.sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
@@ -57,6 +63,15 @@ T = TypeVar("T")
 P = ParamSpec("P")
 
 USER_AGENT = "streamcall/0.1.0"
+
+DEFAULT_MAX_CONNECTIONS = 1000
+"""Connections a client's pool opens at most, per side (sync, async): the official OpenAI SDK's
+figure, so that an async service's concurrent streams each get one (httpx2's own default, 100,
+made the 101st stream wait)."""
+MAX_KEEPALIVE_CONNECTIONS = 100
+"""Idle connections a pool keeps open for reuse (at most ``max_connections``)."""
+DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024
+"""The largest whole (non-streamed) response body read, in bytes (64 MiB)."""
 
 Prepared: TypeAlias = "tuple[httpx2.Request, TransportConfig]"
 """A call's request and its transport settings (:meth:`BaseClient.call_request`)."""
@@ -94,6 +109,17 @@ def resolve_timeouts(timeouts: Timeouts | None, timeout_ms: int | None) -> Timeo
     if timeout_ms <= 0:
         raise ConfigurationError(f"timeout_ms must be positive, got {timeout_ms}")
     return replace(base, total=timeout_ms / 1000)
+
+
+def _limit(name: str, value: object, none_ok: bool) -> Any:
+    """``value`` if it is a positive int (or ``None`` where ``none_ok``), else a
+    ``ConfigurationError``."""
+    if value is None and none_ok:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        what = "a positive int or None" if none_ok else "a positive int"
+        raise ConfigurationError(f"{name} must be {what}, got {value!r}")
+    return value
 
 
 def resolve_retries(retries: int | RetryPolicy | None, default: RetryPolicy) -> RetryPolicy:
@@ -141,18 +167,27 @@ class WholeCall(Generic[R]):
 
 class _WholeBody:
     """The frames and the codec of a whole (non-streamed) body: one frame, the body, decoded
-    when it ends (a whole call is sent as a stream of one event)."""
+    when it ends (a whole call is sent as a stream of one event). A body larger than ``limit``
+    bytes raises :class:`~streamcall.errors.ResponseTooLargeError` as soon as it passes it."""
 
     done = False
     error: APIError | None = None
     finished = True
     interrupted: ClassVar[str] = ""
+    whole_body: ClassVar[bool] = True  # frames only at the end (the transport need not watch)
 
-    def __init__(self, decode: Callable[[bytes], Any]) -> None:
+    def __init__(self, decode: Callable[[bytes], Any], limit: int) -> None:
         self._decode = decode
+        self._limit = limit
         self._body = bytearray()
 
     def feed(self, chunk: bytes) -> list[bytes]:
+        if len(self._body) + len(chunk) > self._limit:
+            raise ResponseTooLargeError(
+                f"The response body is larger than the {self._limit}-byte bound "
+                "(max_body_size); the read stopped there",
+                limit=self._limit,
+            )
         self._body += chunk
         return []
 
@@ -163,12 +198,13 @@ class _WholeBody:
         return [self._decode(frame) for frame in frames]
 
 
-def _streamed(prepare: Callable[P, WholeCall[R]]) -> Callable[P, StreamCall[R]]:
-    """``prepare`` making its whole call a stream of one event, the decoded body."""
+def _streamed(prepare: Callable[P, WholeCall[R]], limit: int) -> Callable[P, StreamCall[R]]:
+    """``prepare`` making its whole call a stream of one event, the decoded body (at most
+    ``limit`` bytes)."""
 
     def streamed(*args: P.args, **kwargs: P.kwargs) -> StreamCall[R]:
         call = prepare(*args, **kwargs)
-        body = _WholeBody(call.decode)
+        body = _WholeBody(call.decode, limit)
         return StreamCall(call.request, call.config, body, body)
 
     return streamed
@@ -188,6 +224,9 @@ class Prepares(Protocol):
     def _whole(self) -> Callable[..., WholeCall[Any]]: ...
 
 
+_MAKING = threading.Lock()  # held while a transport is made (rarely: once per client and side)
+
+
 class _Side(Generic[T]):
     """One side (sync or async) of a :class:`BaseClient`: its httpx2 client, whether the client
     was created here, and its transport (the class ``kind`` names in
@@ -200,12 +239,15 @@ class _Side(Generic[T]):
         self._transport: T | None = None
 
     def transport(self, options: Callable[[], dict[str, Any]]) -> T:
-        """The transport; with a new httpx2 client made with ``options()`` if none was given."""
+        """The transport; with a new httpx2 client made with ``options()`` if none was given.
+        Threads that ask at once share one (each made its own pool, and all but one leaked)."""
         if self._transport is None:
-            from streamcall.transport import http
+            with _MAKING:
+                if self._transport is None:
+                    from streamcall.transport import http
 
-            transport = getattr(http, self.kind)(self.client, options())
-            self.client, self._transport = transport.client, transport
+                    transport = getattr(http, self.kind)(self.client, options())
+                    self.client, self._transport = transport.client, transport
         return self._transport
 
     def drop(self) -> Any:
@@ -223,7 +265,7 @@ class BaseClient(Closeable, AsyncCloseable):
 
     Its keyword-only options (:class:`~streamcall.clients._params.ClientOptions`) are every
     client's: ``timeout_ms``, ``retries``, ``timeouts``, ``client``, ``async_client``,
-    ``default_headers`` and ``max_event_size``.
+    ``default_headers``, ``max_connections``, ``max_body_size`` and ``max_event_size``.
     """
 
     provider: ClassVar[str]
@@ -268,6 +310,12 @@ class BaseClient(Closeable, AsyncCloseable):
         self.retry_policy = resolve_retries(options.get("retries"), DEFAULT_RETRY_POLICY)
         self.default_headers = {**self.provider_headers, **(options.get("default_headers") or {})}
         self.max_event_size = options.get("max_event_size", DEFAULT_MAX_EVENT_SIZE)
+        self.max_connections: int | None = _limit(
+            "max_connections", options.get("max_connections", DEFAULT_MAX_CONNECTIONS), True
+        )
+        self.max_body_size: int = _limit(
+            "max_body_size", options.get("max_body_size", DEFAULT_MAX_BODY_SIZE), False
+        )
         self._sync: _Side[HTTPTransport] = _Side(options.get("client"), "HTTPTransport")
         self._async: _Side[AsyncHTTPTransport] = _Side(
             options.get("async_client"), "AsyncHTTPTransport"
@@ -297,9 +345,8 @@ class BaseClient(Closeable, AsyncCloseable):
         self, timeouts: Timeouts | None = None, retries: int | RetryPolicy | None = None
     ) -> TransportConfig:
         """The transport settings for one call, with per-call overrides applied. Its secrets
-        (the key, and the credential in a ``default_headers`` credential header) are known while
-        this client lives, so that errors and log lines never show them
-        (:mod:`streamcall._secrets`)."""
+        (the key, and the credential in a ``default_headers`` credential header) are registered
+        as in use, so that errors and log lines never show them (:mod:`streamcall._secrets`)."""
         from streamcall._secrets import register
         from streamcall.transport.http import CREDENTIAL_HEADERS, TransportConfig
 
@@ -308,7 +355,7 @@ class BaseClient(Closeable, AsyncCloseable):
             if name.lower() in CREDENTIAL_HEADERS and isinstance(value, str):
                 found.append(value.rsplit(" ", 1)[-1])  # "Bearer KEY": the key
         secrets = tuple(dict.fromkeys(s for s in found if s))
-        register(self, secrets)
+        register(secrets)
         return TransportConfig(
             timeouts=timeouts or self.timeouts,
             retry=resolve_retries(retries, self.retry_policy),
@@ -322,11 +369,10 @@ class BaseClient(Closeable, AsyncCloseable):
         retries: int | RetryPolicy | None = None,
     ) -> TransportConfig:
         """The transport settings of one call. A whole (non-streamed) response arrives only
-        when it is finished: its first-byte limit is ``Timeouts.whole``, and it has no
-        progress limit (its body frames only at its end)."""
+        when it is finished, so its first-byte limit is the total."""
         timeouts = resolve_timeouts(self.timeouts, timeout_ms)
-        if not stream:
-            timeouts = replace(timeouts, first_byte=timeouts.whole, progress=None)
+        if not stream and timeouts.total is not None:
+            timeouts = replace(timeouts, first_byte=timeouts.total)
         return self.transport_config(timeouts, retries)
 
     def build_request(
@@ -386,8 +432,17 @@ class BaseClient(Closeable, AsyncCloseable):
     # -- transports ---------------------------------------------------------------------------
 
     def _httpx_options(self) -> dict[str, Any]:
-        """The settings of an httpx2 client this object creates."""
-        return {"timeout": self.timeouts.to_httpx(), "follow_redirects": True}
+        """The settings of an httpx2 client this object creates: at most ``max_connections``
+        connections (``None``: no limit), of which up to 100 are kept open when idle."""
+        import httpx2
+
+        most = self.max_connections
+        keep = MAX_KEEPALIVE_CONNECTIONS if most is None else min(most, MAX_KEEPALIVE_CONNECTIONS)
+        return {
+            "timeout": self.timeouts.to_httpx(),
+            "follow_redirects": True,
+            "limits": httpx2.Limits(max_connections=most, max_keepalive_connections=keep),
+        }
 
     def sync_transport(self) -> HTTPTransport:
         """The synchronous transport (its httpx2 client is created on first use)."""
@@ -422,14 +477,15 @@ class BaseClient(Closeable, AsyncCloseable):
         self, prepare: Callable[P, WholeCall[R]], /, *args: P.args, **kwargs: P.kwargs
     ) -> R:
         """Send a whole call; its decoded response."""
-        with self.open_stream(_streamed(prepare), *args, **kwargs) as body:
+        with self.open_stream(_streamed(prepare, self.max_body_size), *args, **kwargs) as body:
             return next(body)
 
     async def read_whole_async(
         self, prepare: Callable[P, WholeCall[R]], /, *args: P.args, **kwargs: P.kwargs
     ) -> R:
         """:meth:`read_whole`, async."""
-        async with await self._opened_async(_streamed(prepare), *args, **kwargs) as body:
+        whole = _streamed(prepare, self.max_body_size)
+        async with await self._opened_async(whole, *args, **kwargs) as body:
             return await anext(body)
 
     def send(self, method: Callable[..., R], stream: bool, /, *args: Any) -> R:

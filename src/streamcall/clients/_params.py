@@ -69,6 +69,14 @@ class HTTPClientOptions(TypedDict, total=False):
     """Your own ``httpx2.AsyncClient`` (not closed by the client)."""
     default_headers: Mapping[str, str] | None
     """Headers sent with every request."""
+    max_connections: int | None
+    """The most connections the client opens at once, per side (sync, async); default 1000 (as
+    the OpenAI SDK), ``None`` for no limit. A call that finds them all in use waits for one,
+    within its first-byte limit (``Timeouts.first_byte``), then fails with
+    ``StreamTimeoutError(kind="pool")``, not retried. Ignored with your own ``client``."""
+    max_body_size: int
+    """The largest whole (non-streamed) response body read, in bytes (default 64 MiB); a larger
+    one stops the read with ``ResponseTooLargeError``. Streams are bounded per event instead."""
 
 
 class StreamClientOptions(HTTPClientOptions, total=False):

@@ -128,6 +128,7 @@ def status_error(
 
 
 E = TypeVar("E")
+F = TypeVar("F")
 S = TypeVar("S", EventStream[Any], EventStreamAsync[Any])
 
 
@@ -204,7 +205,6 @@ class Exchange:
         "delay",
         "first",
         "opened",
-        "reconnected",
         "redirects",
         "request",
         "response",
@@ -220,7 +220,6 @@ class Exchange:
         self.response: httpx2.Response | None = None
         self.first: bytes | None = None
         self.opened = False
-        self.reconnected = False  # a kept-alive connection the server had closed was replaced
         self.delay = 0.0
         self._body = bytearray()
         self._token: Token[Deadline | None] | None = None
@@ -240,13 +239,19 @@ class Exchange:
     ) -> S:
         """Once :attr:`opened`: the body of ``call`` as an :class:`EventStream` or
         :class:`EventStreamAsync` (``stream``), read on from ``chunks`` (the body iterator,
-        positioned after :attr:`first`). The stream closes the response."""
+        positioned after :attr:`first`). The stream closes the response.
+
+        A body that is not the stream raises :class:`~streamcall.errors.UnexpectedResponseError`
+        quoting it: an HTML page at once (it is read, bounded, instead of being framed), any
+        other body when it ends without having given a single frame (a JSON error object, an
+        empty body); a body that frames (a stream whose ``Content-Type`` is wrong) is read."""
         assert self.response is not None
+        frames, codec = _body_readers(self.response, call, self.config.secrets)
         return stream(
             self.response,
             self.deadline,
-            call.frames,
-            call.codec,
+            frames,
+            codec,
             secrets=self.config.secrets,
             client_ref=client_ref,
             chunks=chunks,
@@ -341,46 +346,27 @@ class Exchange:
         )
 
     def prepare_attempt(self) -> None:
-        """Start an attempt: set the request's httpx timeouts within what is left of the call's
-        first-byte and total budgets (connecting and waiting for the pool count against them)."""
-        self.deadline.new_attempt()
+        """Set the request's httpx timeouts for the next attempt."""
+        if self.retries:
+            self.deadline.restart()
         timeouts = self.config.timeouts
-        left = self.deadline.start_remaining()
-        if left is not None:
-            left = max(left, 0.001)
-            connect = left if timeouts.connect is None else min(timeouts.connect, left)
-            timeouts = replace(timeouts, connect=connect, first_byte=left)
+        remaining = self.deadline.remaining()
+        if remaining is not None and timeouts.connect is not None:
+            timeouts = replace(timeouts, connect=max(min(timeouts.connect, remaining), 0.001))
         self.request.extensions["timeout"] = timeouts.to_httpx().as_dict()
 
     def transport_failed(self, exc: Exception) -> float:
         """Seconds to wait before retrying after ``exc``; raises the typed error if not."""
         import httpx2
 
-        deadline = self.deadline
-        passed = deadline.start_passed()  # the first-byte or total budget is spent
-        if isinstance(exc, httpx2.ReadTimeout):  # no first body byte: the budget is spent
-            raise deadline.error(self.request) from exc
-        if isinstance(exc, httpx2.TimeoutException):  # connecting or sending
-            error: APIError = deadline.error_for(passed or "connect", self.request)
-            if passed:
+        if isinstance(exc, httpx2.PoolTimeout):  # not retried: this client's calls hold the pool
+            raise pool_timeout(self.request, self.config.timeouts) from exc
+        if isinstance(exc, httpx2.ConnectTimeout):
+            error: APIError = self.deadline.error_for("connect", self.request)
+        elif isinstance(exc, httpx2.TimeoutException):
+            error = self.deadline.error(self.request)
+            if error.kind == "total":
                 raise error from exc
-        elif (
-            self.response is None
-            and deadline.reused
-            and not self.reconnected
-            and not passed
-            and isinstance(exc, httpx2.RemoteProtocolError | httpx2.ReadError | httpx2.WriteError)
-        ):
-            # A kept-alive connection the server closed as the request went out (its idle
-            # timeout): reconnect at once, once a call, without a backoff or a retry counted.
-            self.reconnected = True
-            logger.info(
-                "reconnecting %s %s: the server had closed the kept-alive connection (%s)",
-                self.request.method,
-                self.request.url.copy_with(query=None),
-                type(exc).__name__,
-            )
-            return 0.0
         else:
             detail = redact(str(exc) or type(exc).__name__, self.config.secrets)
             error = APIConnectionError(
@@ -402,7 +388,7 @@ class Exchange:
         if self.retries >= policy.max_retries:
             raise error from cause
         delay = policy.delay(self.retries + 1, headers)
-        remaining = self.deadline.start_remaining()  # a retry must start within the budget
+        remaining = self.deadline.remaining()
         if remaining is not None and delay >= remaining:
             raise error from cause
         self.retries += 1
@@ -416,6 +402,154 @@ class Exchange:
             error.message,
         )
         return delay
+
+
+def pool_timeout(request: httpx2.Request, timeouts: Timeouts) -> APIError:
+    """The error for a call that found no free connection in its client's pool in time: the
+    client's own calls hold all ``max_connections`` of them. That wait is part of the wait for
+    the first byte (``Timeouts.first_byte``, capped by ``total``); it is not a connect failure
+    and is not retried (a retry would queue again behind the same calls)."""
+    from streamcall.errors import StreamTimeoutError
+
+    limit = min((t for t in (timeouts.first_byte, timeouts.total) if t is not None), default=None)
+    return StreamTimeoutError(
+        f"Timed out after {limit}s waiting for a free connection from the client's pool: all "
+        "of its connections are in use by other calls (raise the client's max_connections, or "
+        "open fewer calls at once; this wait counts against Timeouts.first_byte)",
+        kind="pool",
+        timeout=limit,
+        request=request,
+    )
+
+
+ERROR_PAGE_TYPES: Final = frozenset({"text/html", "application/xhtml+xml"})
+"""Content types that are never a stream: a 200 answer in one of them is an error page."""
+QUOTE: Final = 200
+"""The characters of an unexpected body quoted in its error's message."""
+
+
+def unexpected_body(
+    response: httpx2.Response, raw: bytes, secrets: Sequence[str], framed: bool = False
+) -> APIStatusError:
+    """The error for a 200 answer whose body (``raw``, its start) is not what the call reads:
+    the server's own message when it is a JSON error object, else the start of the body.
+    ``framed``: the body was read as a stream and gave no event."""
+    from streamcall.errors import UnexpectedResponseError
+
+    content_type = response.headers.get("content-type", "")
+    what = content_type.partition(";")[0].strip() or "no content type"
+    body = redact_value(parse_body(raw), secrets)
+    error = body.get("error") if isinstance(body, Mapping) else None
+    detail = error_message(body) if error else None
+    kind = code = None
+    if isinstance(error, Mapping):
+        kind, code = error.get("type"), error.get("code")
+        kind = kind if isinstance(kind, str) else None
+        code = None if code is None else str(code)
+    if detail is not None:
+        tag = code or kind
+        message = f"HTTP 200 with an error ({what}) instead of a stream: "
+        message += f"[{tag}] " if tag and tag not in detail else ""
+        message += excerpt(redact(detail, secrets))
+    elif not raw.strip():
+        message = f"HTTP 200 with an empty body ({what}) instead of a stream"
+    else:
+        text = " ".join(raw[: QUOTE * 4].decode("utf-8", "replace").split())
+        quoted = text[:QUOTE] + ("..." if len(text) > QUOTE or len(raw) > QUOTE * 4 else "")
+        how = "a body that held no event" if framed else "a page"
+        message = f"HTTP 200 with {how} ({what}) instead of a stream: {redact(quoted, secrets)}"
+    request_id = next(
+        (response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None
+    )
+    if request_id:
+        message += f" (request id {request_id})"
+    return UnexpectedResponseError(
+        message,
+        content_type=content_type,
+        type=kind,
+        code=code,
+        request_id=request_id,
+        response=response,
+        request=response.request,
+        body=body,
+    )
+
+
+class _ErrorPage:
+    """The frames and the codec of a 200 body that is an error page (an HTML one): no frames;
+    its start (up to :data:`MAX_ERROR_BODY`) is kept, and the typed error is raised when the
+    body ends or that much has arrived."""
+
+    __slots__ = ("_body", "_response", "_secrets", "done", "error")
+    finished = False
+    interrupted: ClassVar[str] = ""
+
+    def __init__(self, response: httpx2.Response, secrets: Sequence[str]) -> None:
+        self._response, self._secrets = response, secrets
+        self._body = bytearray()
+        self.done = False
+        self.error: APIError | None = None
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        self._body += chunk[: MAX_ERROR_BODY - len(self._body)]
+        if len(self._body) >= MAX_ERROR_BODY:  # enough: the stream session stops reading
+            raise unexpected_body(self._response, bytes(self._body), self._secrets)
+        return []
+
+    def end(self) -> list[bytes]:
+        return []
+
+    def decode_all(self, frames: list[bytes]) -> list[Any]:
+        self.done = True
+        self.error = unexpected_body(self._response, bytes(self._body), self._secrets)
+        return []
+
+
+class _Watched(Generic[F]):
+    """A stream's frame decoder, watched until its first frame: the body's start is kept
+    meanwhile (at most :data:`MAX_ERROR_BODY`), and a body that ends without one frame raises
+    the typed error quoting it. After the first frame, one attribute test a read."""
+
+    __slots__ = ("_end", "_head", "_response", "_secrets", "_split")
+
+    def __init__(
+        self, frames: FrameDecoder[F], response: httpx2.Response, secrets: Sequence[str]
+    ) -> None:
+        self._split, self._end = frames.feed, frames.end
+        self._response, self._secrets = response, secrets
+        self._head: bytearray | None = bytearray()
+
+    def feed(self, chunk: bytes) -> list[F]:
+        frames = self._split(chunk)
+        head = self._head
+        if head is not None:
+            if frames:
+                self._head = None
+            elif len(head) < MAX_ERROR_BODY:
+                head += chunk[: MAX_ERROR_BODY - len(head)]
+        return frames
+
+    def end(self) -> list[F]:
+        frames = self._end()
+        if frames or self._head is None:
+            return frames
+        raise unexpected_body(self._response, bytes(self._head), self._secrets, framed=True)
+
+
+def _body_readers(
+    response: httpx2.Response, call: Streamable[Any], secrets: Sequence[str]
+) -> tuple[FrameDecoder[Any], StreamCodec[Any, Any]]:
+    """The frame decoder and codec that read ``response`` for ``call``: the call's own, the
+    decoder watched for a body that gives no frame (:class:`_Watched`), or, for an HTML
+    answer, :class:`_ErrorPage`. A whole call's body (``whole_body``) frames only at its end:
+    it is not watched."""
+    media = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media in ERROR_PAGE_TYPES:
+        page = _ErrorPage(response, secrets)
+        return page, page
+    if getattr(call.frames, "whole_body", False):
+        return call.frames, call.codec
+    return _Watched(call.frames, response, secrets), call.codec
 
 
 H = TypeVar("H", "httpx2.Client", "httpx2.AsyncClient")
