@@ -7,8 +7,11 @@ thin loops around it that actually send, sleep and read.
 
 An attempt lasts until the response *body* starts: after a success status the loop reads the
 first body chunk (under the first-byte limit) before handing the response over, so a server
-that sends its headers at once and then stays silent times out as ``first_byte`` and is
-retried like one that sends nothing; once a body byte has arrived nothing is retried.
+that sends its headers at once and then stays silent times out as ``first_byte`` like one that
+sends nothing. The first-byte limit is one budget for the whole call: quick failures are retried
+within it, a timeout has spent it; once a body byte has arrived nothing is retried. A kept-alive
+connection the server closed as the request went out is replaced at once (no backoff, no retry
+counted, once a call).
 """
 
 from __future__ import annotations

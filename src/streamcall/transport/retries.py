@@ -1,10 +1,11 @@
 """Retry policy: which failures are retried, and how long to wait (pure, no I/O).
 
-Retries happen only before the first byte of a response body: a connection that failed, or an
-HTTP status of 408, 409, 429 or 5xx. A stream that has started is never replayed, because the
-caller has already seen its events. Waits grow exponentially with jitter; a ``Retry-After`` (or
-``retry-after-ms``) header from the server is honoured when it is reasonable, and an explicit
-``x-should-retry`` header wins over the status rule.
+Retries happen only before the first byte of a response body, and only within the call's
+first-byte budget (``Timeouts.first_byte``: a backoff that would end past it is not slept): a
+connection that failed, or an HTTP status of 408, 409, 429 or 5xx. A stream that has started is
+never replayed, because the caller has already seen its events. Waits grow exponentially with
+jitter; a ``Retry-After`` (or ``retry-after-ms``) header from the server is honoured when it is
+reasonable, and an explicit ``x-should-retry`` header wins over the status rule.
 """
 
 from __future__ import annotations
