@@ -77,7 +77,7 @@ __all__ = [
     "redact_value",
 ]
 
-TimeoutKind = Literal["connect", "first_byte", "idle", "total", "pool"]
+TimeoutKind = Literal["connect", "first_byte", "idle", "progress", "total", "pool"]
 
 _REDACTED = "***"
 
@@ -91,9 +91,9 @@ longer word. A secret of 1 or 2 characters only as a whole value: the entire tex
 would hide the message, not the key, and such a key is no secret anyway."""
 
 _PATTERNS: dict[str, re.Pattern[str]] = {}
-_KNOWN: dict[str, None] = {}
-"""The secrets of the clients in use, oldest first (:mod:`streamcall._secrets` registers them,
-bounded); every error redacts them when it is made."""
+_KNOWN: tuple[str, ...] = ()
+"""The secrets of the clients in use, longest first (kept by :mod:`streamcall._secrets`); every
+error redacts them when it is made."""
 
 
 def _pattern(secret: str) -> re.Pattern[str]:
@@ -117,7 +117,7 @@ def _ordered(secrets: Iterable[str | None]) -> tuple[str, ...]:
 
 def known_secrets() -> tuple[str, ...]:
     """The secrets of the clients in use (see :mod:`streamcall._secrets`)."""
-    return tuple(_KNOWN)
+    return _KNOWN
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:
@@ -280,7 +280,7 @@ class APIError(StreamcallError):
         self.request = request
         self.body = body
         if _KNOWN:  # the secrets of the clients in use, whoever made this error
-            self._redact(_ordered(_KNOWN))
+            self._redact(_KNOWN)
 
     def __str__(self) -> str:
         return self.message
@@ -401,7 +401,8 @@ class StreamTimeoutError(APITimeoutError):
     """A stream stalled or ran past its deadline.
 
     Attributes:
-        kind: Which limit was hit: ``connect``, ``first_byte``, ``idle`` or ``total``.
+        kind: Which limit was hit: ``connect``, ``pool``, ``first_byte``, ``idle``,
+            ``progress`` or ``total``.
         timeout: That limit, in seconds.
     """
 

@@ -345,8 +345,9 @@ class BaseClient(Closeable, AsyncCloseable):
         self, timeouts: Timeouts | None = None, retries: int | RetryPolicy | None = None
     ) -> TransportConfig:
         """The transport settings for one call, with per-call overrides applied. Its secrets
-        (the key, and the credential in a ``default_headers`` credential header) are registered
-        as in use, so that errors and log lines never show them (:mod:`streamcall._secrets`)."""
+        (the key, and the credential in a ``default_headers`` credential header) are known while
+        this client lives, so that errors and log lines never show them
+        (:mod:`streamcall._secrets`)."""
         from streamcall._secrets import register
         from streamcall.transport.http import CREDENTIAL_HEADERS, TransportConfig
 
@@ -355,7 +356,7 @@ class BaseClient(Closeable, AsyncCloseable):
             if name.lower() in CREDENTIAL_HEADERS and isinstance(value, str):
                 found.append(value.rsplit(" ", 1)[-1])  # "Bearer KEY": the key
         secrets = tuple(dict.fromkeys(s for s in found if s))
-        register(secrets)
+        register(self, secrets)
         return TransportConfig(
             timeouts=timeouts or self.timeouts,
             retry=resolve_retries(retries, self.retry_policy),
@@ -369,10 +370,11 @@ class BaseClient(Closeable, AsyncCloseable):
         retries: int | RetryPolicy | None = None,
     ) -> TransportConfig:
         """The transport settings of one call. A whole (non-streamed) response arrives only
-        when it is finished, so its first-byte limit is the total."""
+        when it is finished: its first-byte limit is ``Timeouts.whole``, and it has no
+        progress limit (its body frames only at its end)."""
         timeouts = resolve_timeouts(self.timeouts, timeout_ms)
-        if not stream and timeouts.total is not None:
-            timeouts = replace(timeouts, first_byte=timeouts.total)
+        if not stream:
+            timeouts = replace(timeouts, first_byte=timeouts.whole, progress=None)
         return self.transport_config(timeouts, retries)
 
     def build_request(

@@ -208,6 +208,7 @@ class Exchange:
         "delay",
         "first",
         "opened",
+        "reconnected",
         "redirects",
         "request",
         "response",
@@ -223,6 +224,7 @@ class Exchange:
         self.response: httpx2.Response | None = None
         self.first: bytes | None = None
         self.opened = False
+        self.reconnected = False  # a kept-alive connection the server had closed was replaced
         self.delay = 0.0
         self._body = bytearray()
         self._token: Token[Deadline | None] | None = None
@@ -349,13 +351,15 @@ class Exchange:
         )
 
     def prepare_attempt(self) -> None:
-        """Set the request's httpx timeouts for the next attempt."""
-        if self.retries:
-            self.deadline.restart()
+        """Start an attempt: set the request's httpx timeouts within what is left of the call's
+        first-byte and total budgets (connecting and waiting for the pool count against them)."""
+        self.deadline.new_attempt()
         timeouts = self.config.timeouts
-        remaining = self.deadline.remaining()
-        if remaining is not None and timeouts.connect is not None:
-            timeouts = replace(timeouts, connect=max(min(timeouts.connect, remaining), 0.001))
+        left = self.deadline.start_remaining()
+        if left is not None:
+            left = max(left, 0.001)
+            connect = left if timeouts.connect is None else min(timeouts.connect, left)
+            timeouts = replace(timeouts, connect=connect, first_byte=left)
         self.request.extensions["timeout"] = timeouts.to_httpx().as_dict()
 
     def transport_failed(self, exc: Exception) -> float:
@@ -364,12 +368,31 @@ class Exchange:
 
         if isinstance(exc, httpx2.PoolTimeout):  # not retried: this client's calls hold the pool
             raise pool_timeout(self.request, self.config.timeouts) from exc
-        if isinstance(exc, httpx2.ConnectTimeout):
-            error: APIError = self.deadline.error_for("connect", self.request)
-        elif isinstance(exc, httpx2.TimeoutException):
-            error = self.deadline.error(self.request)
-            if error.kind == "total":
+        deadline = self.deadline
+        passed = deadline.start_passed()  # the first-byte or total budget is spent
+        if isinstance(exc, httpx2.ReadTimeout):  # no first body byte: the budget is spent
+            raise deadline.error(self.request) from exc
+        if isinstance(exc, httpx2.TimeoutException):  # connecting or sending
+            error: APIError = deadline.error_for(passed or "connect", self.request)
+            if passed:
                 raise error from exc
+        elif (
+            self.response is None
+            and deadline.reused
+            and not self.reconnected
+            and not passed
+            and isinstance(exc, httpx2.RemoteProtocolError | httpx2.ReadError | httpx2.WriteError)
+        ):
+            # A kept-alive connection the server closed as the request went out (its idle
+            # timeout): reconnect at once, once a call, without a backoff or a retry counted.
+            self.reconnected = True
+            logger.info(
+                "reconnecting %s %s: the server had closed the kept-alive connection (%s)",
+                self.request.method,
+                self.request.url.copy_with(query=None),
+                type(exc).__name__,
+            )
+            return 0.0
         else:
             detail = redact(str(exc) or type(exc).__name__, self.config.secrets)
             error = APIConnectionError(
@@ -391,7 +414,7 @@ class Exchange:
         if self.retries >= policy.max_retries:
             raise error from cause
         delay = policy.delay(self.retries + 1, headers)
-        remaining = self.deadline.remaining()
+        remaining = self.deadline.start_remaining()  # a retry must start within the budget
         if remaining is not None and delay >= remaining:
             raise error from cause
         self.retries += 1
