@@ -49,6 +49,7 @@ def _clients_closed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     reference cycle (an exception's traceback holds the frames that hold it) is finalized by the
     cyclic GC in a later test, in no set order with its sockets, and an unclosed-socket warning
     would fail whatever test happened to be running then."""
+    import functools
     import weakref
 
     from streamcall.clients._base import BaseClient
@@ -56,6 +57,7 @@ def _clients_closed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     made: weakref.WeakSet[BaseClient] = weakref.WeakSet()
     init = BaseClient.__init__
 
+    @functools.wraps(init)
     def remembering(self: BaseClient, *args: object, **kwargs: object) -> None:
         init(self, *args, **kwargs)  # type: ignore[arg-type]
         made.add(self)
