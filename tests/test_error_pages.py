@@ -233,3 +233,41 @@ def test_what_a_stream_yielded_before_a_page_is_kept(server: ReplayServer) -> No
     stream, error = call_stream("openai", url)
     assert isinstance(error, StreamInterruptedError)
     assert stream.construct_call_response().content == "Hel"
+
+
+@pytest.mark.parametrize(
+    ("first", "accept", "watched"),
+    [
+        (b'data: {"id": 1}\n\n', "text/event-stream", False),
+        (b"\xef\xbb\xbf\r\nevent: ping\n", "text/event-stream", False),
+        (b": keep-alive\n\n", "text/event-stream", False),
+        (b'{"model": "m", "done": false}\n', "application/x-ndjson", False),
+        (b'{"error": {"message": "no"}}', "text/event-stream", True),
+        (b"d", "text/event-stream", True),  # too little to tell yet
+        (None, "text/event-stream", True),  # an empty body
+    ],
+)
+def test_a_body_that_starts_as_a_stream_is_read_unwatched(
+    first: bytes | None, accept: str, watched: bool
+) -> None:
+    # The per-read watch (for a body that never frames) costs a call a read; a body whose
+    # first chunk already shows a stream does not need it.
+    from types import SimpleNamespace
+
+    import httpx2
+
+    from streamcall.transport.http import _body_readers, _ErrorPage, _Watched
+    from streamcall.wire.sse import SSEDecoder
+
+    request = httpx2.Request("POST", "http://127.0.0.1:9/v1", headers={"accept": accept})
+    call: Any = SimpleNamespace(frames=SSEDecoder(), codec=object(), request=request)
+    response = httpx2.Response(200, headers={"content-type": accept}, request=request)
+    frames, codec = _body_readers(response, call, first, ())
+    assert isinstance(frames, _Watched) is watched
+    assert codec is call.codec
+    if not watched:
+        assert frames is call.frames
+    html = httpx2.Response(200, headers={"content-type": "text/html"}, request=request)
+    page, same = _body_readers(html, call, first, ())
+    assert isinstance(page, _ErrorPage)
+    assert same is page

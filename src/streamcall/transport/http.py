@@ -251,7 +251,7 @@ class Exchange:
         other body when it ends without having given a single frame (a JSON error object, an
         empty body); a body that frames (a stream whose ``Content-Type`` is wrong) is read."""
         assert self.response is not None
-        frames, codec = _body_readers(self.response, call, self.config.secrets)
+        frames, codec = _body_readers(self.response, call, self.first, self.config.secrets)
         return stream(
             self.response,
             self.deadline,
@@ -451,6 +451,8 @@ def pool_timeout(request: httpx2.Request, timeouts: Timeouts) -> APIError:
 ERROR_PAGE_TYPES: Final = frozenset({"text/html", "application/xhtml+xml"})
 """Content types that are never a stream: a 200 answer in one of them is an error page."""
 QUOTE: Final = 200
+SSE_STARTS: Final = (b"data:", b"event:", b":", b"id:", b"retry:")
+"""How the first line of an SSE stream starts."""
 """The characters of an unexpected body quoted in its error's message."""
 
 
@@ -563,19 +565,31 @@ class _Watched(Generic[F]):
 
 
 def _body_readers(
-    response: httpx2.Response, call: Streamable[Any], secrets: Sequence[str]
+    response: httpx2.Response,
+    call: Streamable[Any],
+    first: bytes | None,
+    secrets: Sequence[str],
 ) -> tuple[FrameDecoder[Any], StreamCodec[Any, Any]]:
-    """The frame decoder and codec that read ``response`` for ``call``: the call's own, the
-    decoder watched for a body that gives no frame (:class:`_Watched`), or, for an HTML
-    answer, :class:`_ErrorPage`. A whole call's body (``whole_body``) frames only at its end:
-    it is not watched."""
+    """The frame decoder and codec that read ``response`` for ``call`` (``first``: the body's
+    first chunk, ``None`` if it is empty): for an HTML answer, :class:`_ErrorPage`; else the
+    call's own, watched (:class:`_Watched`) unless the first chunk already shows a stream (an
+    SSE field or comment, or an NDJSON call's JSON line: those always give frames), so that
+    a stream pays nothing per read. A whole call's body (``whole_body``) frames only at its
+    end: it is not watched."""
     media = response.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media in ERROR_PAGE_TYPES:
         page = _ErrorPage(response, secrets)
         return page, page
-    if getattr(call.frames, "whole_body", False):
-        return call.frames, call.codec
-    return _Watched(call.frames, response, secrets), call.codec
+    frames, codec = call.frames, call.codec
+    if getattr(frames, "whole_body", False):
+        return frames, codec
+    if first is not None:
+        start = first.lstrip(b"\xef\xbb\xbf \t\r\n")
+        if start.startswith(SSE_STARTS) or (
+            start.startswith(b"{") and "ndjson" in call.request.headers.get("accept", "")
+        ):
+            return frames, codec
+    return _Watched(frames, response, secrets), codec
 
 
 H = TypeVar("H", "httpx2.Client", "httpx2.AsyncClient")
