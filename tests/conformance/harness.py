@@ -37,10 +37,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from streamcall.errors import StreamcallError
+from streamcall.errors import StreamcallError, ToolArgumentsError
 from tests.conformance.answer import TOOLS, Answer, ToolCall
 from tests.replay import Chunking, ReplayServer, Reply
 
@@ -236,6 +237,8 @@ class Expected:
             ``tool_message_params`` (false for providers whose messages carry no ids).
         cost: The cost in USD (``None``: none), checked unless ``...`` (see
             :func:`list_cost`).
+        unfinished: The calls the stream failed in the middle of: kept after ``tool_calls``
+            in ``stream.tool_calls`` and ``message_param``, ``finished=False``, never a tool.
     """
 
     text: str = ""
@@ -250,6 +253,7 @@ class Expected:
     error_match: str | None = None
     ids_in_messages: bool = True
     cost: Any = ...
+    unfinished: tuple[ToolTuple, ...] = ()
 
     @property
     def has_usage(self) -> bool:
@@ -402,6 +406,8 @@ class Recovered:
     tool_calls: list[ToolTuple] = field(default_factory=list)
     """``stream.tool_calls`` as ``(id, name, arguments)``."""
     tool_calls_json: list[str] = field(default_factory=list)
+    unfinished: list[ToolTuple] = field(default_factory=list)
+    """The calls of ``tool_calls`` marked ``finished=False``."""
     finish_reasons: list[str] | None = None
     common_finish_reasons: list[str] | None = None
     input_tokens: int | None = None
@@ -483,6 +489,9 @@ def _collect(recovered: Recovered, outer: Any, via_llm: bool) -> None:
     recovered.thinking = stream.thinking
     recovered.tool_calls = [(c.id, c.name, c.arguments) for c in stream.tool_calls]
     recovered.tool_calls_json = [c.arguments_json for c in stream.tool_calls]
+    recovered.unfinished = [
+        (c.id, c.name, c.arguments) for c in stream.tool_calls if not c.finished
+    ]
     recovered.finish_reasons = stream.finish_reasons
     recovered.common_finish_reasons = stream.common_finish_reasons
     recovered.input_tokens = stream.input_tokens
@@ -497,7 +506,12 @@ def _collect(recovered: Recovered, outer: Any, via_llm: bool) -> None:
     recovered.response = response
     recovered.response_content = response.content
     recovered.response_thinking = response.thinking
-    tools = response.tools
+    if recovered.unfinished:  # a response never makes a tool of an unfinished call
+        with pytest.raises(ToolArgumentsError, match="unfinished"):
+            _ = response.tools
+        tools = [response._tool_for(c) for c in response.facts.tool_calls if c.finished] or None
+    else:
+        tools = response.tools
     recovered.response_tools = (
         None if tools is None else [(t.tool_call_id, t._name(), t.args) for t in tools]
     )
@@ -640,7 +654,8 @@ def check(recovered: Recovered, expected: Expected) -> None:
         assert r.chunk_thinking == e.thinking, _fail(
             "thinking (chunk.thinking summed)", r.chunk_thinking, e.thinking
         )
-    want_calls = [(i, n, a) for i, n, a in e.tool_calls]
+    want_calls = [(i, n, a) for i, n, a in (*e.tool_calls, *e.unfinished)]
+    assert r.unfinished == list(e.unfinished), _fail("unfinished", r.unfinished, e.unfinished)
     want_tools = [(i, n, tool_args(n, a)) for i, n, a in e.tool_calls]
     assert r.tool_calls == want_calls, _fail("stream.tool_calls", r.tool_calls, want_calls)
     assert r.yielded_tools == want_tools, _fail("tools yielded", r.yielded_tools, want_tools)

@@ -299,12 +299,14 @@ def _compare_with_sdk(
         return
     theirs = sdk(url)
     if answer.error_after is not None:
-        # Both raise, and keep the text and reasoning before the error. (The SDK's snapshot
-        # also holds the call that was still streaming; streamcall does not yield a call the
-        # protocol has not finished.)
+        # Both raise, and keep the text and reasoning before the error, and the call that was
+        # still streaming: the SDK in its snapshot, streamcall marked unfinished (never yielded:
+        # the protocol has not finished it).
         assert ours["error"]
         assert theirs["error"]
         assert (ours["text"], ours["reasoning"]) == (theirs["text"], theirs["reasoning"])
+        if variant != "llama_cpp" or sdk is not sdk_helper:  # the SDK's repeated names, below
+            assert ours["tools"] == theirs["tools"]
         return
     if sdk is sdk_helper and variant == "llama_cpp":
         # The SDK is wrong here: its accumulator concatenates every string field of a tool-call

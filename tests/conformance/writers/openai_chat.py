@@ -39,7 +39,7 @@ Data-only SSE (``data: {...}\\n\\n``), ending with ``data: [DONE]``. Variants (s
 An error after ``k`` content events is a ``data: {"error": {...}}`` event; the stream then ends
 with no finish reason and no ``[DONE]`` (``openai_chat.error_midstream.sse``). A tool call
 streamed as fragments is finished only when the next call starts or the stream ends normally,
-so after an error the last call written is not yielded (its arguments may be incomplete).
+so after an error the last call written is not yielded: it is kept, marked unfinished.
 """
 
 from __future__ import annotations
@@ -413,8 +413,8 @@ class OpenAIChatWriter:
         usage = None if variant == "no_usage" else answer.usage
         if answer.error_after is not None:
             # Fragments never say a call is complete: the last one is finished only by the
-            # next call or the normal end, neither of which comes.
-            calls = calls[:-1]
+            # next call or the normal end, neither of which comes. It is kept, unfinished.
+            calls, unfinished = calls[:-1], calls[-1:]
             if variant != "vllm_continuous" or usage is None:
                 return Expected(
                     text=text,
@@ -424,6 +424,7 @@ class OpenAIChatWriter:
                     error=StreamError,
                     error_match=ERROR_MESSAGE,
                     cost=None,
+                    unfinished=tuple((c.id, c.name, c.arguments) for c in unfinished),
                 )
             # The usage last reported, before the error, stands.
             usage = _so_far(usage, answer.error_after, len(content_events(answer)))
@@ -449,6 +450,7 @@ class OpenAIChatWriter:
             cached_tokens=None if usage is None else usage.cached_tokens,
             reasoning_tokens=reasoning,
             cost=cost,
+            unfinished=tuple((c.id, c.name, c.arguments) for c in unfinished) if failed else (),
         )
 
     def check_extra(self, recovered: Any, expected: Expected, answer: Answer, variant: str) -> None:
@@ -462,7 +464,7 @@ class OpenAIChatWriter:
             (c["id"], c["function"]["name"], json.loads(c["function"]["arguments"]))
             for c in param.get("tool_calls") or ()
         ]
-        assert sent == list(expected.tool_calls), (sent, expected.tool_calls)
+        assert sent == [*expected.tool_calls, *expected.unfinished], (sent, expected)
         assert recovered.tool_message_params == [
             {"role": "tool", "tool_call_id": call_id, "content": f"output {i}"}
             for i, (call_id, _, _) in enumerate(expected.tool_calls)

@@ -21,6 +21,7 @@ __all__ = [
     "ToolCallPart",
     "Usage",
     "UsageReport",
+    "keep_unfinished",
     "merge_usage",
     "parse_partial_json",
     "parse_tool_arguments",
@@ -132,10 +133,25 @@ class ToolCallPart(msgspec.Struct, frozen=True, gc=False):
 
 @dataclass(slots=True)
 class AssembledToolCall:
-    """A finished tool call: its id, name, the exact argument JSON and the parsed arguments.
+    """A tool call: its id, name, the exact argument JSON and the parsed arguments.
 
-    ``error`` says why the arguments are not a JSON object (they are then ``{}``); the call is
-    kept all the same, so the conversation can still answer it.
+    ``error`` says why the call cannot become a tool: arguments that are not a JSON object
+    (they are then ``{}``), or an unfinished call. The call is kept all the same, so the
+    conversation can still answer it.
+
+    ``finished`` is ``False`` for a call the stream stopped in the middle of (a cut connection,
+    an error in the stream, a cancelled stream) before the call's end arrived: its end event
+    (Anthropic, Cohere, Responses), the next call or the finish reason (OpenAI Chat), or the
+    stream's end. It is kept, last in ``stream.tool_calls`` and in ``message_param``, rather
+    than dropped: ``arguments_json`` is the text received so far, exactly; ``arguments`` its
+    parse when that text happens to be a whole JSON object, else ``{}``
+    (``parse_partial_json(arguments_json)`` reads what it can of the rest); ``error`` says it is
+    unfinished. It never becomes a tool instance (a response asked for its tools raises
+    ``ToolArgumentsError``): arguments cut short may mean something else than the model meant.
+    The official SDKs keep such a call, partial, in their stream snapshots (OpenAI's
+    ``ChatCompletionStreamState``, Anthropic's ``current_message_snapshot``), and the Vercel AI
+    SDK keeps a call it cannot use marked (``invalid``, its raw input kept) rather than dropping
+    it; the flag says what a snapshot leaves to the reader.
     """
 
     id: str | None
@@ -144,6 +160,7 @@ class AssembledToolCall:
     arguments: dict[str, Any]
     index: int | None = None
     error: str | None = None
+    finished: bool = True
 
 
 @dataclass(slots=True)
@@ -225,6 +242,13 @@ class ToolCallAssembler:
         self._open = []
         return done
 
+    def stop(self) -> list[AssembledToolCall]:
+        """The calls still open when the stream stopped before its end, marked unfinished
+        (``finished=False``, see :class:`AssembledToolCall`)."""
+        stopped = [_finish(p, finished=False) for p in self._open]
+        self._open = []
+        return stopped
+
     def find(self, part: ToolCallPart) -> _Pending | None:
         """The open call ``part`` continues, or ``None`` when it starts a new one."""
         if part.id is not None:
@@ -245,7 +269,11 @@ class ToolCallAssembler:
         return None
 
 
-def _finish(pending: _Pending) -> AssembledToolCall:
+UNFINISHED = "unfinished: the stream stopped before the end of this tool call"
+"""The ``error`` of a call the stream stopped in the middle of."""
+
+
+def _finish(pending: _Pending, finished: bool = True) -> AssembledToolCall:
     error = None
     if pending.parsed is not None:
         arguments = pending.parsed
@@ -256,7 +284,29 @@ def _finish(pending: _Pending) -> AssembledToolCall:
             arguments = parse_tool_arguments(text)
         except StreamDecodeError as exc:
             arguments, error = {}, str(exc)
-    return AssembledToolCall(pending.id, pending.name or "", text, arguments, pending.index, error)
+    if not finished:
+        error = UNFINISHED
+    return AssembledToolCall(
+        pending.id, pending.name or "", text, arguments, pending.index, error, finished
+    )
+
+
+def keep_unfinished(response: Any, streamed: list[AssembledToolCall]) -> None:
+    """Mark, in the calls of ``response`` (rebuilt from a stream), the calls the stream left
+    unfinished: each becomes the stream's own call (matched by id; by position where the
+    provider sends no id), so the response never makes a tool of one either. A stream that
+    stopped in no call's middle costs one pass over its calls."""
+    unfinished = {id(c): c for c in streamed if not c.finished}
+    if not unfinished:
+        return
+    calls: list[AssembledToolCall] = response.facts.tool_calls
+    by_id = {c.id: c for c in unfinished.values() if c.id is not None}
+    aligned = len(calls) == len(streamed)
+    for i, call in enumerate(calls):
+        if call.id is not None:
+            calls[i] = by_id.get(call.id, call)
+        elif aligned and id(streamed[i]) in unfinished:
+            calls[i] = streamed[i]
 
 
 def tool_output_text(value: Any) -> str:
@@ -394,3 +444,11 @@ class StreamAccumulator:
         done = self.tools.finish()
         self.tool_calls.extend(done)
         return done
+
+    def stop_tools(self) -> None:
+        """The stream stopped before its end: the calls still open join ``tool_calls`` (never
+        dropped), marked unfinished (see :class:`AssembledToolCall`); finished where the
+        provider had sent its finish reason, after which no call can go on (as the OpenAI
+        SDK ends its calls on ``finish_reason``; only OpenAI-style streams leave calls open
+        until then)."""
+        self.tool_calls.extend(self.tools.finish() if self.finish_reasons else self.tools.stop())

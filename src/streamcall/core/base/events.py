@@ -11,7 +11,8 @@ Per provider event, in this order: :class:`RawEvent` (only with ``events(raw=Tru
 (:class:`ToolCallEnd` of the calls a new call finishes, then :class:`ToolCallStart`,
 :class:`ToolCallDelta`, and :class:`ToolCallEnd` when the call arrived whole), then
 :class:`UsageUpdate`. When the provider's stream has ended: :class:`ToolCallEnd` of the calls
-still open, then one :class:`Finish`. On an error: :class:`ErrorEvent`, after which the
+still open, then one :class:`Finish`. On an error: :class:`ToolCallEnd` of the calls it stopped
+in the middle of (``call.finished`` false), then :class:`ErrorEvent`, after which the
 iteration raises that error (a tool call that cannot become a tool is such an error: it comes
 after the ``Finish``, as the stream raises it after the end). A cancelled stream's events
 stop where it stopped: no ``Finish``.
@@ -86,7 +87,8 @@ class ToolCallDelta(msgspec.Struct, frozen=True, gc=False):
 
 class ToolCallEnd(msgspec.Struct, frozen=True, gc=False):
     """A tool call is finished: the same object as in ``stream.tool_calls``; ``call.error`` is
-    set when its arguments are not a JSON object."""
+    set when its arguments are not a JSON object, or when the stream failed in its middle
+    (``call.finished`` is then false, before the ``ErrorEvent``)."""
 
     call: AssembledToolCall
 
@@ -195,6 +197,8 @@ class EventTranslator:
         if stream.state == "complete" or isinstance(error, ToolCallError):  # the wire ended
             events.extend(self._ends(self._tools.finish()))
             events.append(Finish(stream.common_finish_reasons, stream.finish_reasons))
+        elif error is not None:  # the calls the stream stopped in the middle of: unfinished
+            events.extend(self._ends(self._tools.stop()))
         if error is not None:
             events.append(ErrorEvent(error))
         return events

@@ -11,8 +11,9 @@ The lifecycle, in ``stream.state``: ``"new"`` (not iterated yet), ``"streaming"`
 ``"complete"`` (the provider's stream ended normally), ``"cancelled"`` (the consumer stopped it:
 ``break``, ``close()`` / ``aclose()`` before the end, ``cancel()`` / ``acancel()``, Ctrl-C, a
 cancelled task) or ``"failed"`` (``stream.error`` holds the error). A cancelled stream keeps
-what arrived: ``construct_call_response()`` builds the interrupted response (text, finished
-tool calls, usage so far; ``finish_reasons`` stays what the provider sent, ``None`` if nothing).
+what arrived: ``construct_call_response()`` builds the interrupted response (text, tool calls,
+those it stopped in the middle of marked ``finished=False``, usage so far; ``finish_reasons``
+stays what the provider sent, ``None`` if nothing).
 A sync stream is stopped with ``cancel()`` (or ``close()``), an async one with
 ``await acancel()`` (or ``await aclose()``), as the official SDKs close their ``Stream`` /
 ``AsyncStream``. An async ``break`` is seen when the event loop finalizes the loop's
@@ -35,7 +36,12 @@ from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterat
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeAlias, TypeVar
 
 from streamcall._lifecycle import AsyncCloseable, Closeable
-from streamcall.core.base._accumulate import AssembledToolCall, StreamAccumulator, Usage
+from streamcall.core.base._accumulate import (
+    AssembledToolCall,
+    StreamAccumulator,
+    Usage,
+    keep_unfinished,
+)
 from streamcall.core.base._views import ContextViews, CostViews
 from streamcall.core.base.call_response import BaseCallResponse, CallContext
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
@@ -278,9 +284,11 @@ class BaseStream(
         An ``Exception`` fails the stream (``error``), unless the consumer had already
         cancelled it (what the closed connection then raises is no error: the loop just
         ends). Anything else (``GeneratorExit`` from ``break`` or ``close()``, Ctrl-C, a
-        cancelled task) is the consumer stopping it: cancelled, and raised on.
+        cancelled task) is the consumer stopping it: cancelled, and raised on. Either way the
+        tool calls it stopped in the middle of are kept, marked unfinished.
         """
         self.end_time = _now_ms()
+        self._acc.stop_tools()
         if not isinstance(exc, Exception):
             if self._state == "streaming":
                 self._state = "cancelled"
@@ -382,7 +390,8 @@ class BaseStream(
 
     @property
     def tool_calls(self) -> list[AssembledToolCall]:
-        """The tool calls completed so far."""
+        """The tool calls completed so far; once a stream failed or was cancelled, then the
+        calls it stopped in the middle of (``finished=False``, their text so far)."""
         return list(self._acc.tool_calls)
 
     @property
@@ -419,6 +428,7 @@ class BaseStream(
     def construct_call_response(self) -> ResponseT:
         """A whole response built from what the stream carried (works mid-stream too)."""
         response: ResponseT = self._build_response()  # type: ignore[assignment]
+        keep_unfinished(response, self._acc.tool_calls)
         response.start_time = self.start_time
         response.end_time = self.end_time
         return response

@@ -178,7 +178,9 @@ class OpenAICallResponse(_Provider, BaseCallResponse[ChatCompletion]):
         message = self.response.choices[0].message if self.response.choices else None
         param: dict[str, Any] = {"role": "assistant", "content": self.content or None}
         if message is not None and message.tool_calls:
-            param["tool_calls"] = [call.model_dump() for call in message.tool_calls]
+            param["tool_calls"] = calls = [call.model_dump() for call in message.tool_calls]
+            for call in calls:  # required when sent back, even empty (a call cut before it)
+                call["function"].setdefault("arguments", "")
         return param
 
     @classmethod
