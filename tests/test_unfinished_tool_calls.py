@@ -317,6 +317,25 @@ def test_a_cancelled_stream_keeps_the_call_it_stopped_in(server: ReplayServer) -
     check_kept(cut, stream, reference)
 
 
+def test_a_stream_cancelled_from_another_thread_as_it_ends_keeps_the_open_call(
+    server: ReplayServer,
+) -> None:
+    """``close()`` from another thread cannot stop a running generator: the loop may still
+    reach the provider's end, with the stream already cancelled (no tools are yielded then)."""
+    cut = CUTS[1]
+    body = fixture(cut.fixture).body
+    reference = reference_calls(server, cut.provider, body)
+    events_before = body[: cut_after_event(body, cut.marker)].count(b"\n\n")
+    stream = open_stream(server, cut.provider, body)
+    iterator = iter(stream)
+    for _ in range(events_before):
+        next(iterator)
+    stream._state = "cancelled"  # as close() from another thread leaves it, mid-iteration
+    assert stream._end() == []
+    check_kept(cut, stream, reference)
+    iterator.close()
+
+
 def test_a_cut_before_a_call_started_or_after_all_ended_changes_nothing(
     server: ReplayServer,
 ) -> None:

@@ -254,8 +254,9 @@ class BaseStream(
 
     def _end(self) -> list[Pair]:
         """The provider's stream has ended: the pairs of the tool calls still open (none when
-        the consumer cancelled meanwhile, from another thread)."""
+        the consumer cancelled meanwhile, from another thread: they are kept, unfinished)."""
         if self._state != "streaming":
+            self._acc.stop_tools()
             return []
         done = self._acc.finish_tools()
         if not done:
