@@ -184,7 +184,8 @@ class ContextViews:
 
         Raises :class:`~streamcall.errors.UnknownToolError` for a name none of the call's tools
         has, and :class:`~streamcall.errors.ToolArgumentsError` for arguments that are not a
-        JSON object or do not validate against the tool.
+        JSON object or do not validate against the tool, and for a call the stream stopped in
+        the middle of (``call.finished`` false: arguments cut short are never run).
         """
         tool_types = self._context.tool_types or ()
         for tool_type in tool_types:
