@@ -148,12 +148,13 @@ async def serve(events: int, interval: float) -> None:
 
 
 class RetryCounter:
-    """Counts streamcall's "retrying ..." log records."""
+    """Counts streamcall's "retrying ..." log records, and why (the error, numbers cut)."""
 
     def __init__(self) -> None:
         import logging
 
         self.count = 0
+        self.reasons: dict[str, int] = {}
         handler = logging.Handler()
         handler.emit = self._emit  # type: ignore[method-assign]
         logger = logging.getLogger("streamcall")
@@ -161,8 +162,12 @@ class RetryCounter:
         logger.setLevel(logging.INFO)
 
     def _emit(self, record: Any) -> None:
-        if record.getMessage().startswith("retrying"):
+        message = record.getMessage()
+        if message.startswith("retrying"):
             self.count += 1
+            reason = message.partition("): ")[2][:60]
+            reason = "".join("N" if c.isdigit() else c for c in reason)
+            self.reasons[reason] = self.reasons.get(reason, 0) + 1
 
 
 def make_client(contender: str, url: str) -> Any:
@@ -218,6 +223,7 @@ async def client_run(contender: str, url: str, n: int, events: int) -> dict[str,
         "failed": n - completed,
         "errors": errors,
         "retries_logged": None if retries is None else retries.count,
+        "retry_reasons": None if retries is None else retries.reasons,
         "seconds": round(elapsed, 1),
         "baseline_rss_mib": round(baseline / 1024, 1),
         "peak_rss_mib": round(peak / 1024, 1),
