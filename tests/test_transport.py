@@ -431,7 +431,7 @@ async def test_async_break_closes_the_connection(server: ReplayServer) -> None:
 def test_oversized_event_is_a_decode_error(server: ReplayServer) -> None:
     huge = sse_body(['{"choices":[{"delta":{"content":"' + "x" * 5000 + '"}}]}'])
     url = server.route(Reply(body=huge))
-    with pytest.raises(StreamDecodeError, match="4096-character bound"):
+    with pytest.raises(StreamDecodeError, match="4096-byte bound"):
         with client_for(url, max_event_size=4096).chat.stream("m", MESSAGES) as stream:
             list(stream)
 

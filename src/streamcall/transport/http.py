@@ -611,6 +611,10 @@ class _Transport(Generic[H]):
         install_deadlines(self.client)
 
 
+SEND: Final[dict[str, Any]] = {"stream": True, "follow_redirects": False}
+"""How the transports send: the body is streamed and redirects come back to the exchange."""
+
+
 class HTTPTransport(_Transport["httpx2.Client"]):
     """Sends requests on an ``httpx2.Client`` with streamcall's retries and deadlines."""
 
@@ -620,8 +624,9 @@ class HTTPTransport(_Transport["httpx2.Client"]):
         """Send ``call`` until a success response's body starts; that body as an
         :class:`EventStream` (the caller closes it).
 
-        Waiting for the first body byte is part of the attempt: a first-byte timeout after the
-        headers is retried as one before them.
+        Waiting for the first body byte is part of the attempt, and the first-byte limit is one
+        budget for the whole call: attempts that fail fast are retried within it, an attempt
+        that used it up is not.
         """
         import time
 
@@ -629,9 +634,7 @@ class HTTPTransport(_Transport["httpx2.Client"]):
         while True:
             try:
                 with exchange as request:
-                    response = exchange.response = self.client.send(
-                        request, stream=True, follow_redirects=False
-                    )
+                    response = exchange.response = self.client.send(request, **SEND)
                     chunks = response.iter_bytes()
                     for chunk in chunks:
                         if exchange.took(chunk):
@@ -657,9 +660,7 @@ class AsyncHTTPTransport(_Transport["httpx2.AsyncClient"]):
         while True:
             try:
                 with exchange as request:
-                    response = exchange.response = await self.client.send(
-                        request, stream=True, follow_redirects=False
-                    )
+                    response = exchange.response = await self.client.send(request, **SEND)
                     chunks = response.aiter_bytes()
                     async for chunk in chunks:
                         if exchange.took(chunk):
