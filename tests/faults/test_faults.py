@@ -54,23 +54,19 @@ MID_STREAM = [
 ]
 BEFORE_RESPONSE = [Kind.RESET_BEFORE_HEADERS, Kind.RESET_MID_HEADERS, Kind.GARBAGE_STATUS_LINE]
 STATUS_GARBAGE = b"SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\nProtocol mismatch.\r\n\r\n"
-# After a complete answer: the end marker was read, what the connection does next does not
-# matter. Gemini and Ollama have no end marker (their last event says the answer is finished):
-# only a clean close is checked there (see tests/faults/README.md, "pending").
+# After a complete answer what the connection does next does not matter: OpenAI and Anthropic
+# end on a marker (drained after it); Ollama's `done: true` line is its marker; Gemini has none,
+# its last chunk carries the finish reason, and a broken read after that ends the body.
 AFTER_THE_END = [
-    *[
-        (provider, kind)
-        for provider in ("openai", "anthropic")
-        for kind in (
-            Kind.RESET_MID_BODY,
-            Kind.NO_TERMINAL_CHUNK,
-            Kind.HTTP10_CLOSE,
-            Kind.BAD_CHUNK_SIZE,
-            Kind.CHUNK_OVERRUN,
-        )
-    ],
-    ("gemini", Kind.HTTP10_CLOSE),
-    ("ollama", Kind.HTTP10_CLOSE),
+    (provider, kind)
+    for provider in ("openai", "anthropic", "gemini", "ollama")
+    for kind in (
+        Kind.RESET_MID_BODY,
+        Kind.NO_TERMINAL_CHUNK,
+        Kind.HTTP10_CLOSE,
+        Kind.BAD_CHUNK_SIZE,
+        Kind.CHUNK_OVERRUN,
+    )
 ]
 
 

@@ -93,6 +93,11 @@ class StreamSession(Generic[T]):
             self.done, self.error = True, codec.error
         return events
 
+    @property
+    def finished(self) -> bool:
+        """The answer is complete (a finish reason arrived) though the body may go on."""
+        return self._codec.finished
+
     def end(self) -> list[T]:
         """The body ended: the last events (a line without its newline), and the final state."""
         codec = self._codec

@@ -116,11 +116,13 @@ class _Reader(Generic[T]):
 
     def failed(self, exc: BaseException, token: Token[Deadline | None]) -> bytes | None:
         """A read raised ``exc`` (``token``: the read's deadline activation, reset here unless
-        :meth:`received` resets it): an httpx2 error becomes the typed error, or while draining
-        ``None`` (as if the body ended: the connection just is not reused); others propagate."""
+        :meth:`received` resets it): an httpx2 error becomes the typed error, or, while draining
+        or once the answer is complete (a finish reason arrived, as Gemini's last chunk has, with
+        no end marker after it), ``None``: as if the body ended, the connection just is not
+        reused. Other errors propagate."""
         import httpx2
 
-        if self.draining and isinstance(exc, httpx2.HTTPError):
+        if (self.draining or self.session.finished) and isinstance(exc, httpx2.HTTPError):
             return None
         ACTIVE_DEADLINE.reset(token)
         if not isinstance(exc, httpx2.HTTPError):

@@ -28,6 +28,6 @@ class ChatStreamCodec(JsonLinesCodec[ChatResponse]):
                     f"The provider reported an error in the stream: {item.error}", body=raw
                 )
                 return items[:position]
-            if item.done:
-                self.finished = True
+            if item.done:  # the protocol's end marker: what follows is drained, not read
+                self.finished = self.done = True
         return items
