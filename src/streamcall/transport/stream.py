@@ -219,13 +219,23 @@ async def _aiterate(
             events = received(chunk, token)
         reader.end()
     finally:
+        await chunks.aclose()  # type: ignore[attr-defined]  # httpx2's body generator
         await reader.response.aclose()
 
 
 def _close_async_response_soon(response: httpx2.Response) -> None:
-    """Best effort from ``__del__``: schedule ``aclose`` on the running event loop, if any."""
+    """Best effort from ``__del__``: schedule ``aclose`` on the running event loop, if any
+    (trio's or asyncio's)."""
     import asyncio
+    import sys
 
+    if (trio := sys.modules.get("trio")) is not None:
+        try:
+            trio.lowlevel.spawn_system_task(response.aclose)
+        except RuntimeError:  # not inside a trio run
+            pass
+        else:
+            return
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:

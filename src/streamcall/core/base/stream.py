@@ -33,7 +33,17 @@ import inspect
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeAlias, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    Literal,
+    Protocol,
+    Self,
+    TypeAlias,
+    TypeVar,
+)
 
 from streamcall._lifecycle import AsyncCloseable, Closeable
 from streamcall.core.base._accumulate import (
@@ -108,6 +118,8 @@ class BaseStream(
         self._history: list[Any] = []  # a chunk (yielded with no tool), or a list of pairs
         self._state: StreamState = "new"
         self._live: weakref.ref[Any] | None = None  # the generator iterating the provider
+        self._running: AsyncIterator[Pair] | None = None  # that generator, in `async with`
+        self._in_block = False
         self.start_time: float = 0.0
         self.end_time: float = 0.0
         self.error: BaseException | None = None
@@ -135,6 +147,8 @@ class BaseStream(
             return _async_iter(self._replay())
         run = self._arun()
         self._live = weakref.ref(run)
+        if self._in_block:  # leaving `async with` after a `break` closes it, not the GC (trio)
+            self._running = run
         return run
 
     @property
@@ -349,7 +363,7 @@ class BaseStream(
     def _closing(self, sync: bool) -> list[Any]:
         """Stopping the stream: cancelled unless it has ended; what to close, in order (the
         generator iterating the provider, if it still runs, then the provider's stream)."""
-        live = self._live() if self._live is not None else None
+        live = self._running or (self._live() if self._live is not None else None)
         close_raw = getattr(self._raw, "close", None)
         if sync and (inspect.isasyncgen(live) or inspect.iscoroutinefunction(close_raw)):
             raise TypeError("an async stream is closed with `await stream.aclose()` (or acancel())")
@@ -370,6 +384,10 @@ class BaseStream(
         """:meth:`close` for an async stream (a sync one too)."""
         for target in self._closing(sync=False):
             await _aclose(target)
+
+    async def __aenter__(self) -> Self:
+        self._in_block = True
+        return self
 
     cancel = close
     acancel = aclose
