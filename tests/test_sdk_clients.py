@@ -371,6 +371,11 @@ def test_settings_taken_over() -> None:
     assert ours.base_url == "http://127.0.0.1:1/v1"
     assert ours.default_headers == {**HEADERS, "OpenAI-Organization": "org"}
     assert (ours.timeouts.connect, ours.timeouts.first_byte, ours.timeouts.idle) == (2, 20, 20)
+    # A whole answer waits as long as the SDK would; the progress limit is never shorter than
+    # the SDK's per-read limit (a read limit of 300 s allows 300 s without an event).
+    assert (ours.timeouts.whole, ours.timeouts.progress, ours.timeouts.total) == (20, 60, None)
+    slow = openai.OpenAI(api_key="k", base_url="http://127.0.0.1:1/v1", timeout=300.0)
+    assert (adopt_client(slow, "openai").timeouts.progress, slow.close())[0] == 300
     assert ours.retry_policy.max_retries == 5
     assert adopt_client(sdk, "openai") is ours  # one client per SDK client: one pool
     sdk.close()

@@ -168,14 +168,19 @@ def _timeouts(timeout: Any, sdk_default: Any = None) -> Any:
         connect, read = _seconds(timeout.connect), _seconds(timeout.read)
     else:
         return None  # NotGiven and the like
-    total = DEFAULT_TIMEOUTS.total
-    if total is not None and any(t is not None and t > total for t in (connect, read)):
-        total = max(t for t in (connect, read) if t is not None)
+    read = read if read and read > 0 else None
+    # The SDK's per-read limit bounds silence (first byte, idle) and the wait for a whole
+    # answer; a longer one than ours also allows that long without an event.
+    progress = DEFAULT_TIMEOUTS.progress
+    if progress is not None and (read is None or read > progress):
+        progress = read
     return Timeouts(
         connect=connect if connect and connect > 0 else None,
-        first_byte=read if read and read > 0 else None,
-        idle=read if read and read > 0 else None,
-        total=total,
+        first_byte=read,
+        idle=read,
+        total=DEFAULT_TIMEOUTS.total,
+        progress=progress,
+        whole=read,
     )
 
 
