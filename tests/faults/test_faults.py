@@ -205,6 +205,27 @@ def test_a_fault_after_a_complete_answer_does_not_fail_it(
     assert hostile.requests(url) == 2
 
 
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "gemini", "ollama"])
+def test_a_connection_with_garbage_after_its_response_is_not_reused(
+    hostile: HostileServer, provider: str
+) -> None:
+    """The garbage arrives in the read that carries the terminal chunk, and h11 keeps it as the
+    start of the next response: reused, the connection would make the next call wait for a
+    status line until its first-byte limit (60 s by default)."""
+    case = CASES[provider]
+    good = Fault(Kind.FINE, body=case.body, content_type=case.content_type)
+    url = hostile.route(fault(Kind.TRAILING_GARBAGE, case.body, case.content_type), good)
+    with make_client(provider, url) as client:
+        ask = ask_sync(provider, client)
+        for _ in range(2):
+            started = time.monotonic()
+            stream = ask()
+            for _ in stream:
+                pass
+            assert time.monotonic() - started < FAULT_BOUND
+            assert stream.state == "complete"
+
+
 @pytest.mark.parametrize("provider", CALL_PROVIDERS)
 def test_garbage_after_the_terminal_chunk_does_not_fail_the_answer(
     hostile: HostileServer, provider: str
