@@ -60,3 +60,29 @@ def test_readme_example_runs(
     client = namespace.get("client")
     if client is not None:
         client.close()  # type: ignore[attr-defined]
+
+
+def test_the_defaults_the_readme_shows_are_the_defaults() -> None:
+    """The README's "all the defaults" example and its Reliability table say what the code
+    does."""
+    from streamcall.clients._base import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONNECTIONS
+    from streamcall.transport.retries import DEFAULT_RETRY_POLICY
+    from streamcall.transport.timeouts import DEFAULT_TIMEOUTS, Timeouts
+
+    text = (ROOT / "README.md").read_text()
+    shown = re.search(r"timeouts=(Timeouts\(.*?\)),\n", text)
+    assert shown is not None
+    assert eval(shown.group(1), {"Timeouts": Timeouts}) == DEFAULT_TIMEOUTS
+    assert f"retries=RetryPolicy(max_retries={DEFAULT_RETRY_POLICY.max_retries})" in text
+    assert f"max_connections={DEFAULT_MAX_CONNECTIONS}," in text
+    assert "max_body_size=64 * 1024 * 1024," in text
+    assert DEFAULT_MAX_BODY_SIZE == 64 * 1024 * 1024
+    rows = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r"^\| `(\w+)` \| [^|]+ \| ([^|]+) \|", text, re.M)
+    }
+    for name in ("connect", "first_byte", "idle", "progress", "whole"):
+        seconds = getattr(DEFAULT_TIMEOUTS, name)
+        assert rows[name].startswith(f"{seconds:g} s"), (name, rows[name])
+    assert DEFAULT_TIMEOUTS.total is None
+    assert rows["total"].startswith("none")
