@@ -256,18 +256,18 @@ def test_a_body_that_starts_as_a_stream_is_read_unwatched(
 
     import httpx2
 
-    from streamcall.transport.http import _body_readers, _ErrorPage, _Watched
+    from streamcall.transport.pages import _ErrorPage, _Watched, body_readers
     from streamcall.wire.sse import SSEDecoder
 
     request = httpx2.Request("POST", "http://127.0.0.1:9/v1", headers={"accept": accept})
     call: Any = SimpleNamespace(frames=SSEDecoder(), codec=object(), request=request)
     response = httpx2.Response(200, headers={"content-type": accept}, request=request)
-    frames, codec = _body_readers(response, call, first, ())
+    frames, codec = body_readers(response, call, first, ())
     assert isinstance(frames, _Watched) is watched
     assert codec is call.codec
     if not watched:
         assert frames is call.frames
     html = httpx2.Response(200, headers={"content-type": "text/html"}, request=request)
-    page, same = _body_readers(html, call, first, ())
+    page, same = body_readers(html, call, first, ())
     assert isinstance(page, _ErrorPage)
     assert same is page
