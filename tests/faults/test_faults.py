@@ -315,6 +315,27 @@ def test_a_low_level_call_without_a_response_is_a_connection_error(
     assert hostile.requests(url) == 1  # retries=0
 
 
+WHOLE = (
+    b'{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,'
+    b'"message":{"role":"assistant","content":"A whole answer, cut somewhere in the middle."},'
+    b'"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":9,"total_tokens":12}}'
+)
+
+
+@pytest.mark.parametrize(
+    "kind", [k for k in MID_STREAM if k is not Kind.HTTP10_CLOSE], ids=lambda k: k.name
+)
+def test_a_broken_whole_body_is_interrupted_not_undecodable(
+    hostile: HostileServer, kind: Kind
+) -> None:
+    """A whole (non-streamed) body is complete only at its end: a connection broken inside it
+    interrupts the call (it is not decoded as far as it got)."""
+    url = hostile.route(fault(kind, WHOLE, "application/json"))
+    with make_client("openai", url) as client, pytest.raises(StreamInterruptedError) as raised:
+        client.chat.completions.create(model="m", messages=MESSAGES)
+    assert_typed(raised.value)
+
+
 # -- a server that never reads ----------------------------------------------------------------
 
 SHORT = Timeouts(connect=0.5, first_byte=0.5, idle=0.5, total=5)

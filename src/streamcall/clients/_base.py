@@ -174,6 +174,7 @@ class _WholeBody:
     error: APIError | None = None
     finished = True
     interrupted: ClassVar[str] = ""
+    unmarked_end: ClassVar[bool] = False  # a broken body is interrupted, not ended
     whole_body: ClassVar[bool] = True  # frames only at the end (the transport need not watch)
 
     def __init__(self, decode: Callable[[bytes], Any], limit: int) -> None:

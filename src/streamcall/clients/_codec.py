@@ -208,6 +208,7 @@ class _JsonFramesCodec(Generic[F, T]):
     payloads: ClassVar[JsonDecoderPair[Any]]
     done_sentinel: ClassVar[str | None] = None
     interrupted: ClassVar[str] = "The stream ended before its end"
+    unmarked_end: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.done = False

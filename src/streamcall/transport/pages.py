@@ -92,6 +92,7 @@ class _ErrorPage:
     __slots__ = ("_body", "_response", "_secrets", "done", "error")
     finished = False
     interrupted: ClassVar[str] = ""
+    unmarked_end: ClassVar[bool] = False
 
     def __init__(self, response: httpx2.Response, secrets: Sequence[str]) -> None:
         self._response, self._secrets = response, secrets

@@ -53,12 +53,16 @@ class StreamCodec(Protocol[F, T]):
     - ``finished``: the provider said the answer is complete (a finish reason), so the body may
       end without an end marker; a body that ends neither ``done`` nor ``finished`` raises
       :class:`~streamcall.errors.StreamInterruptedError` with the message ``interrupted``.
+    - ``unmarked_end`` (a class attribute): the wire has no end marker, its last event is the
+      one with the finish reason (Gemini), so once ``finished`` a broken connection ends the
+      body rather than interrupting it; where a marker is due, it interrupts the stream.
     """
 
     done: bool
     error: APIError | None
     finished: bool
     interrupted: ClassVar[str]
+    unmarked_end: ClassVar[bool]
 
     def decode_all(self, frames: list[F]) -> list[T]: ...
 
@@ -94,9 +98,10 @@ class StreamSession(Generic[T]):
         return events
 
     @property
-    def finished(self) -> bool:
-        """The answer is complete (a finish reason arrived) though the body may go on."""
-        return self._codec.finished
+    def ended_unmarked(self) -> bool:
+        """The answer is complete on a wire with no end marker (see ``unmarked_end``)."""
+        codec = self._codec
+        return codec.finished and codec.unmarked_end
 
     def end(self) -> list[T]:
         """The body ended: the last events (a line without its newline), and the final state."""

@@ -117,12 +117,12 @@ class _Reader(Generic[T]):
     def failed(self, exc: BaseException, token: Token[Deadline | None]) -> bytes | None:
         """A read raised ``exc`` (``token``: the read's deadline activation, reset here unless
         :meth:`received` resets it): an httpx2 error becomes the typed error, or, while draining
-        or once the answer is complete (a finish reason arrived, as Gemini's last chunk has, with
-        no end marker after it), ``None``: as if the body ended, the connection just is not
+        or once the answer is complete on a wire with no end marker (Gemini's last chunk carries
+        the finish reason), ``None``: as if the body ended, the connection just is not
         reused. Other errors propagate."""
         import httpx2
 
-        if (self.draining or self.session.finished) and isinstance(exc, httpx2.HTTPError):
+        if (self.draining or self.session.ended_unmarked) and isinstance(exc, httpx2.HTTPError):
             return None
         ACTIVE_DEADLINE.reset(token)
         if not isinstance(exc, httpx2.HTTPError):

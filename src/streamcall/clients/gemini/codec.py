@@ -22,6 +22,7 @@ class StreamCodec(JsonSSECodec[GenerateContentResponse]):
     payloads = RESPONSES
     done_sentinel = None
     interrupted = "The Gemini stream ended without a finishReason"
+    unmarked_end = True  # the chunk with the finish reason is the last; no marker follows
 
     def wrap(
         self, items: list[GenerateContentResponse], raws: list[str]
