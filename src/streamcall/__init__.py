@@ -6,6 +6,8 @@ sans-IO decoders, ``streamcall.transport`` the HTTP layer and ``streamcall.error
 
 As in ``mirascope``, the names a program needs most are here too (``from streamcall import
 llm, prompt_template, BaseTool, BaseToolKit, Messages``), each imported on first use.
+``streamcall.warm_up()`` pays at a service's start-up what its first request would (httpx2's
+import and the SSL context, shared by every client).
 """
 
 import importlib
@@ -26,12 +28,14 @@ __all__ = [
     "llm",
     "prompt_template",
     "toolkit_tool",
+    "warm_up",
 ]
 
-_FROM_CORE = frozenset(__all__) - {"__version__", "core", "llm"}
+_FROM_CORE = frozenset(__all__) - {"__version__", "core", "llm", "warm_up"}
 
 if TYPE_CHECKING:
     from streamcall import core, llm
+    from streamcall.clients._base import warm_up
     from streamcall.core import (
         BaseDynamicConfig,
         BaseMessageParam,
@@ -48,6 +52,8 @@ if TYPE_CHECKING:
 def __getattr__(name: str) -> Any:
     if name in ("core", "llm"):
         return importlib.import_module(f"{__name__}.{name}")
+    if name == "warm_up":  # for services: httpx2 and the shared SSL context, before a request
+        return importlib.import_module("streamcall.clients._base").warm_up
     if name in _FROM_CORE:
         return getattr(importlib.import_module("streamcall.core"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -42,6 +42,8 @@ from streamcall.transport.timeouts import DEFAULT_TIMEOUTS, Timeouts
 from streamcall.wire.sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx2
 
     from streamcall.transport.http import AsyncHTTPTransport, HTTPTransport, TransportConfig
@@ -55,6 +57,8 @@ __all__ = [
     "WholeCall",
     "resolve_retries",
     "resolve_timeouts",
+    "shared_ssl_context",
+    "warm_up",
 ]
 
 E = TypeVar("E")
@@ -226,6 +230,38 @@ class Prepares(Protocol):
 
 
 _MAKING = threading.Lock()  # held while a transport is made (rarely: once per client and side)
+
+_SSL_LOCK = threading.Lock()
+_SSL_CONTEXT: ssl.SSLContext | None = None
+
+
+def shared_ssl_context() -> ssl.SSLContext:
+    """The SSL context of every httpx2 client streamcall creates, built once per process.
+
+    httpx2 builds one per client (the system's CA store, or ``SSL_CERT_FILE`` /
+    ``SSL_CERT_DIR``: tens of ms, the first well over 100 ms); this is the same context
+    (``httpx2.create_ssl_context()``, the environment read when it is first built), shared by
+    every client and side: an ``SSLContext`` is safe to share, and streamcall's clients all ask
+    it for HTTP/1.1. A client given its own httpx2 client keeps that client's context."""
+    global _SSL_CONTEXT
+    if _SSL_CONTEXT is None:
+        with _SSL_LOCK:
+            if _SSL_CONTEXT is None:
+                import httpx2
+
+                _SSL_CONTEXT = httpx2.create_ssl_context()
+    return _SSL_CONTEXT
+
+
+def warm_up() -> None:
+    """Pay now what a process's first request would: import httpx2 and the transport, and
+    build the shared SSL context (:func:`shared_ssl_context`). For services, at start-up: the
+    first request then costs about what any later one does, less its connection. Idempotent;
+    cheap after the first call. Exported as ``streamcall.warm_up``."""
+    import streamcall._secrets  # noqa: F401
+    from streamcall.transport import http, pages, stream  # noqa: F401  (httpx2, httpcore2, h11)
+
+    shared_ssl_context()
 
 
 class _Side(Generic[T]):
@@ -445,6 +481,7 @@ class BaseClient(Closeable, AsyncCloseable):
             "timeout": self.timeouts.to_httpx(),
             "follow_redirects": True,
             "limits": httpx2.Limits(max_connections=most, max_keepalive_connections=keep),
+            "verify": shared_ssl_context(),  # built once per process, not once per client
         }
 
     def sync_transport(self) -> HTTPTransport:

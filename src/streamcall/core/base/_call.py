@@ -186,9 +186,12 @@ def prepare_call(
     model: str,
     tools: list[Any] | None,
     call_params: Mapping[str, Any] | None,
-    tool_base: type[BaseTool],
+    tool_base: Callable[[], type[BaseTool]],
 ) -> tuple[CallContext, Any]:
-    """The call's context (and the client named by a dynamic config, if any)."""
+    """The call's context (and the client named by a dynamic config, if any).
+
+    ``tool_base`` gives the provider's tool base; it is called only when the call has tools,
+    as loading it imports pydantic (~50 ms): a call without tools must not pay for it."""
     template: str | None = getattr(fn, "_prompt_template", None)
     dynamic: dict[str, Any] | None = None
     if isinstance(returned, str | BaseMessageParam | list | tuple):
@@ -226,7 +229,8 @@ def prepare_call(
     if all_tools:
         from streamcall.core.base.tool import to_tool_type  # pydantic: only when tools are used
 
-        tool_types = [to_tool_type(t, tool_base) for t in all_tools]
+        base = tool_base()
+        tool_types = [to_tool_type(t, base) for t in all_tools]
     # Sent: the decorator's call params, then the dynamic config's over them; reported as
     # ``stream.call_params``: the decorator's alone, as Mirascope v1 reports them.
     params = {**(call_params or {}), **((dynamic or {}).get("call_params") or {})}
@@ -318,7 +322,7 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
                     model=model,
                     tools=tools,
                     call_params=call_params,
-                    tool_base=spec.tool_base,
+                    tool_base=lambda: spec.tool_base,  # not evaluated here: see prepare_call
                 )
                 if context.user_message_param is not None and isinstance(spec, ChatSpecBase):
                     context.user_message_param = spec.user_message_param(context.user_message_param)

@@ -1,0 +1,222 @@
+"""What a fresh process pays: import + the first streamed call, against the raw floor.
+
+Each sample is a fresh interpreter (bytecode cached, as an installed package has it) that
+streams one Mistral-shaped body of N chunks (each event in its own HTTP chunk) from a local
+replay server running in its own process, and reports, in ms from the interpreter's first line:
+
+- ``floor``: ``import httpx2, orjson``, ``httpx2.Client()``, the call read with ``iter_lines``
+  (``workloads.floor``): it pays httpx2's import and SSL context too;
+- ``client``: ``streamcall.clients.mistral.Mistral().chat.stream``;
+- ``call``: ``@mistral_call(..., stream=True)`` (no tools, no response model);
+- the same three *warmed*: the imports and ``streamcall.warm_up()`` (for the floor: its imports
+  and one SSL context) done before the clock starts, as a service does at start-up, so only
+  the client's creation and the first call are timed.
+
+It prints the median of each, the ratio to the floor's (floor ms / ms, as throughput ratios
+are), the ratio to a warm floor call (the same process's second call), whether pydantic was
+imported, and the top cumulative entries of ``python -X importtime`` for the first call.
+
+    python benchmarks/bench_first_call.py [--n 1000] [--repeat 7] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_stream import replay_server  # noqa: E402
+from workloads import BODIES, MESSAGES  # noqa: E402
+
+CONTENDERS = ("floor", "client", "call")
+
+# Run in the fresh interpreter: argv = contender, url, warmed ("1"/"0"). Prints one JSON line.
+CHILD = r"""
+import time
+t0 = time.perf_counter()
+import sys
+contender, url, warmed = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+MESSAGES = %(messages)r
+
+def read_floor(client):
+    import orjson
+    count = 0
+    with client.stream("POST", url + "/v1/chat/completions", json={"stream": True}) as r:
+        for line in r.iter_lines():
+            if not line.startswith("data: "):
+                continue
+            data = line[6:]
+            if data == "[DONE]":
+                break
+            obj = orjson.loads(data)
+            if obj["choices"] and obj["choices"][0]["delta"]["content"]:
+                count += 1
+    return count
+
+if contender == "floor":
+    if warmed:
+        import httpx2, orjson, ssl
+        ctx = httpx2.create_ssl_context()
+        t0 = time.perf_counter()
+        client = httpx2.Client(verify=ctx)
+    else:
+        import httpx2
+        client = httpx2.Client()
+    first = lambda: read_floor(client)
+    again = first
+elif contender == "client":
+    if warmed:
+        import streamcall
+        from streamcall.clients.mistral import Mistral
+        getattr(streamcall, "warm_up", lambda: None)()  # before it existed: imports only
+        t0 = time.perf_counter()
+    from streamcall.clients.mistral import Mistral
+    client = Mistral(api_key="bench", server_url=url)
+    def first():
+        count = 0
+        with client.chat.stream("mistral-small-latest", MESSAGES) as s:
+            for e in s:
+                if e.data.choices[0].delta.content:
+                    count += 1
+        return count
+    again = first
+else:
+    if warmed:
+        import streamcall
+        from streamcall.clients.mistral import Mistral
+        from streamcall.core.mistral import mistral_call
+        getattr(streamcall, "warm_up", lambda: None)()  # before it existed: imports only
+        t0 = time.perf_counter()
+    from streamcall.clients.mistral import Mistral
+    from streamcall.core.mistral import mistral_call
+
+    @mistral_call(
+        "mistral-small-latest", stream=True, client=Mistral(api_key="b", server_url=url)
+    )
+    def ask() -> str:
+        return "Recommend a book"
+
+    def first():
+        stream = ask()
+        count = sum(1 for chunk, _ in stream if chunk.content)
+        assert stream.output_tokens
+        return count
+    again = first
+
+count = first()
+t1 = time.perf_counter()
+second = again()
+t2 = time.perf_counter()
+assert count == second
+import json
+print(json.dumps({
+    "first_ms": (t1 - t0) * 1000,
+    "warm_ms": (t2 - t1) * 1000,
+    "count": count,
+    "pydantic": "pydantic" in sys.modules,
+    "httpx2": "httpx2" in sys.modules,
+}))
+"""
+
+_PYCACHE = tempfile.mkdtemp(prefix="bench-first-pycache-")
+
+
+def child_env() -> dict[str, str]:
+    """Bytecode cached (as installed), even where ``PYTHONDONTWRITEBYTECODE`` is set."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = _PYCACHE
+    env["PYTHONPATH"] = str(ROOT / "src")
+    return env
+
+
+def sample(contender: str, url: str, warmed: bool, importtime: bool = False) -> dict[str, Any]:
+    script = CHILD % {"messages": MESSAGES}
+    command = [sys.executable, *(["-X", "importtime"] if importtime else []), "-c", script]
+    result = subprocess.run(
+        [*command, contender, url, "1" if warmed else "0"],
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        cwd=ROOT,
+        timeout=120,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{contender}: {result.stderr[-2000:]}")
+    out: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    out["stderr"] = result.stderr
+    return out
+
+
+def top_imports(stderr: str, count: int) -> list[tuple[str, float]]:
+    """The top-level imports (no indentation) with the largest cumulative times, in ms."""
+    rows = []
+    for line in stderr.splitlines():
+        match = re.match(r"^import time:\s+\d+ \|\s+(\d+) \| (\S.*)$", line)
+        if match:
+            rows.append((match.group(2), int(match.group(1)) / 1000))
+    return sorted(rows, key=lambda r: -r[1])[:count]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--top", type=int, default=8)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+
+    results: dict[str, Any] = {}
+    with replay_server([BODIES["mistral"](args.n)], per_event=True) as (url,):
+        for contender in CONTENDERS:  # writes the bytecode; not timed
+            sample(contender, url, warmed=False)
+        runs: dict[str, list[dict[str, Any]]] = {}
+        for _ in range(args.repeat):  # interleaved: the machine's noise hits all alike
+            for contender in CONTENDERS:
+                for warmed in (False, True):
+                    name = contender + (" warmed" if warmed else "")
+                    runs.setdefault(name, []).append(sample(contender, url, warmed))
+        traces = {c: sample(c, url, warmed=False, importtime=True) for c in CONTENDERS}
+
+    warm_floor = statistics.median(r["warm_ms"] for r in runs["floor"])
+    print(
+        f"\nFresh process, Mistral-shaped stream of N = {args.n:,} chunks, one HTTP chunk per "
+        f"event (median of {args.repeat}; ratio = floor ms / ms)"
+    )
+    print(f"  a warm floor call (the process's second): {warm_floor:7.1f} ms")
+    print(f"  {'':<16} {'ms':>8} {'vs floor':>9} {'vs warm floor':>14} {'pydantic':>9}")
+    for name, samples in runs.items():
+        ms = statistics.median(r["first_ms"] for r in samples)
+        base_name = "floor warmed" if name.endswith("warmed") else "floor"
+        base = statistics.median(r["first_ms"] for r in runs[base_name])
+        pydantic = any(r["pydantic"] for r in samples)
+        print(f"  {name:<16} {ms:8.1f} {base / ms:8.2f}x {warm_floor / ms:13.2f}x {pydantic!s:>9}")
+        results[name] = {
+            "first_ms": ms,
+            "ratio_to_floor": base / ms,
+            "ratio_to_warm_floor": warm_floor / ms,
+            "pydantic_imported": pydantic,
+            "warm_ms": statistics.median(r["warm_ms"] for r in samples),
+        }
+    results["warm_floor_ms"] = warm_floor
+
+    print("\nTop imports of the first call (python -X importtime, cumulative ms, one run)")
+    for contender, trace in traces.items():
+        rows = top_imports(trace["stderr"], args.top)
+        print(f"  {contender}: " + ", ".join(f"{m} {ms:.1f}" for m, ms in rows))
+        results[f"importtime {contender}"] = dict(rows)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
