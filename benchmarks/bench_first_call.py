@@ -16,7 +16,7 @@ It prints the median of each, the ratio to the floor's (floor ms / ms, as throug
 are), the ratio to a warm floor call (the same process's second call), whether pydantic was
 imported, and the top cumulative entries of ``python -X importtime`` for the first call.
 
-    python benchmarks/bench_first_call.py [--n 1000] [--repeat 7] [--json FILE]
+    python benchmarks/bench_first_call.py [--n 1000] [--repeat 7] [--json FILE] [--src DIR]
 """
 
 from __future__ import annotations
@@ -131,11 +131,15 @@ print(json.dumps({
 _PYCACHE = tempfile.mkdtemp(prefix="bench-first-pycache-")
 
 
+SRC = ROOT / "src"
+
+
 def child_env() -> dict[str, str]:
-    """Bytecode cached (as installed), even where ``PYTHONDONTWRITEBYTECODE`` is set."""
+    """Bytecode cached (as installed), even where ``PYTHONDONTWRITEBYTECODE`` is set; streamcall
+    imported from ``SRC`` (``--src``: another checkout's, to compare)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = _PYCACHE
-    env["PYTHONPATH"] = str(ROOT / "src")
+    env["PYTHONPATH"] = str(SRC)
     return env
 
 
@@ -168,12 +172,17 @@ def top_imports(stderr: str, count: int) -> list[tuple[str, float]]:
 
 
 def main() -> None:
+    global SRC
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--top", type=int, default=8)
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--src", type=Path, default=ROOT / "src", help="the streamcall sources to time"
+    )
     args = parser.parse_args()
+    SRC = args.src.resolve()
 
     results: dict[str, Any] = {}
     with replay_server([BODIES["mistral"](args.n)], per_event=True) as (url,):
