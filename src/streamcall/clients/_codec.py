@@ -201,10 +201,10 @@ class _JsonFramesCodec(Generic[F, T]):
 
     It meets :class:`~streamcall.transport.session.StreamCodec`: after each
     :meth:`decode_all`, ``done``, ``error`` and ``finished`` tell the stream session how the
-    stream stands; a subclass's :meth:`wrap` sets them.
+    stream stands; a subclass's :meth:`wrap` (and :meth:`wrap_one`) sets them.
     """
 
-    __slots__ = ("done", "error", "finished")
+    __slots__ = ("_one", "done", "error", "finished")
     payloads: ClassVar[JsonDecoderPair[Any]]
     done_sentinel: ClassVar[str | None] = None
     interrupted: ClassVar[str] = "The stream ended before its end"
@@ -214,10 +214,16 @@ class _JsonFramesCodec(Generic[F, T]):
         self.done = False
         self.error: APIError | None = None
         self.finished = False
+        self._one: Callable[[str], Any] = self.payloads.one.decode
 
     def wrap(self, items: list[Any], raws: list[str]) -> list[T]:
         """The events for decoded payloads (called once per network read)."""
         raise NotImplementedError
+
+    def wrap_one(self, item: Any, raw: str) -> list[T]:
+        """``wrap([item], [raw])``: the events for one payload, the common read (a subclass
+        does it without the loop and the lists)."""
+        return self.wrap([item], [raw])
 
     def _texts(self, frames: list[F]) -> list[str]:
         raise NotImplementedError
@@ -226,7 +232,9 @@ class _JsonFramesCodec(Generic[F, T]):
         """The events of one network read: one msgspec call for all its payloads; else (an end
         marker, an error payload, an unknown content type, bad JSON) payload by payload,
         stopping at the end marker or the error."""
-        raws = self._texts(frames)
+        return self._decode(self._texts(frames))
+
+    def _decode(self, raws: list[str]) -> list[T]:
         payloads = self.payloads
         if len(raws) > 1:
             try:
@@ -237,7 +245,7 @@ class _JsonFramesCodec(Generic[F, T]):
                 if len(items) == len(raws):
                     return self.wrap(items, raws)
         out: list[T] = []
-        one = payloads.one.decode
+        one = self._one
         for raw in raws:
             if raw == self.done_sentinel:
                 self.done = True
@@ -250,7 +258,7 @@ class _JsonFramesCodec(Generic[F, T]):
                 except APIError as exc:
                     self.done, self.error = True, exc
                     break
-            out += self.wrap([item], [raw])
+            out += self.wrap_one(item, raw)
             if self.done:
                 break
         return out
@@ -259,15 +267,29 @@ class _JsonFramesCodec(Generic[F, T]):
 class JsonSSECodec(_JsonFramesCodec[ServerSentEvent, T]):
     """Base of the codecs whose SSE events carry one JSON payload each.
 
-    Fast path: all the events of one network read decode in a single msgspec call (as one JSON
-    array). Anything unusual (the ``[DONE]`` marker, an error payload, an unknown content type,
-    bad JSON) takes the exact per-event path. Subclasses set ``payloads`` and implement
-    :meth:`wrap` (payloads and their JSON texts -> events, noting finish reasons and errors;
-    at an end or an error it returns only the events before it and sets ``done``).
+    Fast paths: a read of one event (the common read: servers flush each event) decodes its
+    payload with the typed decoder and :meth:`wrap_one`; all the events of a longer read decode
+    in a single msgspec call (as one JSON array). Anything unusual (the ``[DONE]`` marker, an
+    error payload, an unknown content type, bad JSON) takes the exact per-event path.
+    Subclasses set ``payloads`` and implement :meth:`wrap` (payloads and their JSON texts ->
+    events, noting finish reasons and errors; at an end or an error it returns only the events
+    before it and sets ``done``) and, for speed, :meth:`wrap_one`.
     """
 
     __slots__ = ()
     done_sentinel: ClassVar[str | None] = "[DONE]"
+
+    def decode_all(self, frames: list[ServerSentEvent]) -> list[T]:
+        if len(frames) == 1:
+            raw = frames[0].data
+            if raw != self.done_sentinel:
+                try:
+                    item = self._one(raw)
+                except msgspec.MsgspecError:
+                    pass
+                else:
+                    return self.wrap_one(item, raw)
+        return self._decode([frame.data for frame in frames])
 
     def _texts(self, frames: list[ServerSentEvent]) -> list[str]:
         return [frame.data for frame in frames]
@@ -277,6 +299,19 @@ class JsonLinesCodec(_JsonFramesCodec[bytes, T]):
     """Base of the NDJSON codecs (one JSON payload per line); see :class:`JsonSSECodec`."""
 
     __slots__ = ()
+
+    def decode_all(self, frames: list[bytes]) -> list[T]:
+        if len(frames) == 1:
+            raw = frames[0].decode("utf-8", "replace")
+            if raw != self.done_sentinel:
+                try:
+                    item = self._one(raw)
+                except msgspec.MsgspecError:
+                    pass
+                else:
+                    return self.wrap_one(item, raw)
+            return self._decode([raw])
+        return self._decode(self._texts(frames))
 
     def _texts(self, frames: list[bytes]) -> list[str]:
         return [line.decode("utf-8", "replace") for line in frames]

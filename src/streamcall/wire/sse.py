@@ -69,6 +69,7 @@ class SSEDecoder:
         "_max_chars",
         "_parts",
         "_pending_cr",
+        "_ready",
         "_size",
         "_utf8",
     )
@@ -85,10 +86,43 @@ class SSEDecoder:
         self._parts: list[str] = []  # the unfinished event block
         self._size = 0  # its UTF-8 bytes
         self._last_event_id = ""
+        # Nothing pending: the byte-order mark is settled, the UTF-8 decoder holds no partial
+        # character (the last read ended with an ASCII byte), no CR, no unfinished block.
+        self._ready = False
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Consume the next bytes of the stream; return the events they complete."""
-        text: str = self._utf8.decode(chunk)
+        if self._ready and chunk[-1:] == b"\n":
+            # The common read, exactly one event (``data: Y``, or ``event: X`` + ``data: Y``),
+            # with nothing pending: sliced here, no splitting. It ends with an ASCII byte, so a
+            # plain decode equals the incremental one. Anything else takes the general path.
+            text = chunk.decode("utf-8", "replace")
+            lf = text
+            if "\r" in text:
+                lf = text.replace("\r\n", "\n")
+                if "\r" in lf:
+                    return self._feed(text, chunk)
+            end = len(lf) - 2  # the text ends with LF: a first LF here is the blank line's
+            first = lf.find("\n")
+            if first == end:
+                if lf[:5] == "data:" and end <= self._max_chars:
+                    data = lf[6:end] if lf[5] == " " else lf[5:end]
+                    return [ServerSentEvent(data, "message", self._last_event_id)]
+            elif (
+                first > 7
+                and lf[:7] == "event: "
+                and lf.find("\n", first + 1) == end
+                and lf[first + 1 : first + 7] == "data: "
+                and end <= self._max_chars
+            ):
+                data = lf[first + 7 : end]
+                return [ServerSentEvent(data, lf[7:first], self._last_event_id)]
+            return self._feed(text, chunk)
+        return self._feed(self._utf8.decode(chunk), chunk)
+
+    def _feed(self, text: str, chunk: bytes) -> list[ServerSentEvent]:
+        """The general path: any read, in any state."""
+        self._ready = False
         if self._pending_cr and text:
             self._pending_cr = False
             if text[0] == "\n":
@@ -119,6 +153,8 @@ class SSEDecoder:
             parts.append(rest)
         else:
             self._size = 0
+            # the read ended an event with an ASCII byte: the next one may take the fast path
+            self._ready = not self._pending_cr and bool(chunk) and chunk[-1] < 0x80
         if len(text) > self._max_chars:
             self._check_sizes(text, blocks)
 
@@ -147,6 +183,7 @@ class SSEDecoder:
 
     def end(self) -> list[ServerSentEvent]:
         """Signal end of stream. An event without its closing blank line is dropped."""
+        self._ready = False
         self._parts.clear()
         self._size = 0
         self._utf8.reset()

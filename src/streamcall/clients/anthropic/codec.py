@@ -30,16 +30,29 @@ class MessagesStreamCodec(JsonSSECodec[MessageStreamEvent]):
             event.raw = raw
             kind = event.type
             if kind == "error":
-                detail = event.error
-                self.done = True
-                self.error = StreamError(
-                    "The provider reported an error in the stream: "
-                    f"{(detail.message if detail else None) or 'no message'}",
-                    type=detail.type if detail else None,
-                    body=raw,
-                )
+                self._failed(event, raw)
                 return items[:position]
             if kind == "message_stop":
                 self.done = True
                 return items[: position + 1]
         return items
+
+    def wrap_one(self, item: MessageStreamEvent, raw: str) -> list[MessageStreamEvent]:
+        item.raw = raw
+        kind = item.type
+        if kind == "error":
+            self._failed(item, raw)
+            return []
+        if kind == "message_stop":
+            self.done = True
+        return [item]
+
+    def _failed(self, event: MessageStreamEvent, raw: str) -> None:
+        detail = event.error
+        self.done = True
+        self.error = StreamError(
+            "The provider reported an error in the stream: "
+            f"{(detail.message if detail else None) or 'no message'}",
+            type=detail.type if detail else None,
+            body=raw,
+        )

@@ -35,14 +35,21 @@ class ChatStreamCodec(JsonSSECodec[StreamEvent]):
         for event, raw in zip(items, raws, strict=True):
             event.raw = raw
             if event.type == "message-end":
-                self.finished = True
-                delta = event.delta
-                reason = delta.finish_reason if delta is not None else None
-                if (reason in ERROR_FINISH or (delta and delta.error)) and self.error is None:
-                    message = (delta.error if delta else None) or f"finish_reason={reason!r}"
-                    self.error = StreamError(
-                        f"Cohere ended the stream with an error: {message}",
-                        type=reason,
-                        body=raw,
-                    )
+                self._ended(event, raw)
         return items
+
+    def wrap_one(self, item: StreamEvent, raw: str) -> list[StreamEvent]:
+        item.raw = raw
+        if item.type == "message-end":
+            self._ended(item, raw)
+        return [item]
+
+    def _ended(self, event: StreamEvent, raw: str) -> None:
+        self.finished = True
+        delta = event.delta
+        reason = delta.finish_reason if delta is not None else None
+        if (reason in ERROR_FINISH or (delta and delta.error)) and self.error is None:
+            message = (delta.error if delta else None) or f"finish_reason={reason!r}"
+            self.error = StreamError(
+                f"Cohere ended the stream with an error: {message}", type=reason, body=raw
+            )

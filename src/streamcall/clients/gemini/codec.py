@@ -36,3 +36,13 @@ class StreamCodec(JsonSSECodec[GenerateContentResponse]):
                 if candidate.finish_reason is not None:
                     self.finished = True
         return items
+
+    def wrap_one(self, item: GenerateContentResponse, raw: str) -> list[GenerateContentResponse]:
+        item.raw = raw
+        if item.error is not None:
+            self.done, self.error = True, payload_error({"error": item.error})
+            return []
+        for candidate in item.candidates:
+            if candidate.finish_reason is not None:
+                self.finished = True
+        return [item]

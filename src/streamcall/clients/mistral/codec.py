@@ -63,6 +63,12 @@ class ChatStreamCodec(JsonSSECodec[CompletionEvent]):
                     self._on_finish(choice.finish_reason, chunk)
         return [CompletionEvent(data=c, raw=r) for c, r in zip(items, raws, strict=True)]
 
+    def wrap_one(self, item: CompletionChunk, raw: str) -> list[CompletionEvent]:
+        for choice in item.choices:
+            if choice.finish_reason is not None:
+                self._on_finish(choice.finish_reason, item)
+        return [CompletionEvent(data=item, raw=raw)]
+
     def _on_finish(self, finish_reason: str, chunk: CompletionChunk) -> None:
         self.finished = True
         if finish_reason == "error" and self.error is None:

@@ -23,11 +23,23 @@ class ChatStreamCodec(JsonLinesCodec[ChatResponse]):
         for position, (item, raw) in enumerate(zip(items, raws, strict=True)):
             item.raw = raw
             if item.error is not None:
-                self.done = True
-                self.error = StreamError(
-                    f"The provider reported an error in the stream: {item.error}", body=raw
-                )
+                self._failed(item, raw)
                 return items[:position]
             if item.done:  # the protocol's end marker: what follows is drained, not read
                 self.finished = self.done = True
         return items
+
+    def wrap_one(self, item: ChatResponse, raw: str) -> list[ChatResponse]:
+        item.raw = raw
+        if item.error is not None:
+            self._failed(item, raw)
+            return []
+        if item.done:
+            self.finished = self.done = True
+        return [item]
+
+    def _failed(self, item: ChatResponse, raw: str) -> None:
+        self.done = True
+        self.error = StreamError(
+            f"The provider reported an error in the stream: {item.error}", body=raw
+        )

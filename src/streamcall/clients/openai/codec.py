@@ -32,3 +32,11 @@ class ChatStreamCodec(JsonSSECodec[ChatCompletionChunk]):
                     if choice.finish_reason is not None:
                         self.finished = True
         return items
+
+    def wrap_one(self, item: ChatCompletionChunk, raw: str) -> list[ChatCompletionChunk]:
+        item.raw = raw
+        if not self.finished:
+            for choice in item.choices:
+                if choice.finish_reason is not None:
+                    self.finished = True
+        return [item]
