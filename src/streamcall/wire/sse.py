@@ -98,14 +98,16 @@ class SSEDecoder:
             # plain decode equals the incremental one. Anything else takes the general path.
             text = chunk.decode("utf-8", "replace")
             lf = text
-            if "\r" in text:
-                lf = text.replace("\r\n", "\n")
-                if "\r" in lf:
+            if text[-2:-1] == "\r":  # CRLF line ends (Gemini): one or two lines, a blank one
+                last = len(text) - 3
+                first = text.find("\n")
+                if first != last and text.find("\n", first + 1) != last:
                     return self._feed(text, chunk)
+                lf = text.replace("\r\n", "\n")
             end = len(lf) - 2  # the text ends with LF: a first LF here is the blank line's
-            first = lf.find("\n")
+            first = lf.find("\n")  # (each find stops early in a read of many events)
             if first == end:
-                if lf[:5] == "data:" and end <= self._max_chars:
+                if lf[:5] == "data:" and end <= self._max_chars and "\r" not in lf:
                     data = lf[6:end] if lf[5] == " " else lf[5:end]
                     return [ServerSentEvent(data, "message", self._last_event_id)]
             elif (
@@ -114,6 +116,7 @@ class SSEDecoder:
                 and lf.find("\n", first + 1) == end
                 and lf[first + 1 : first + 7] == "data: "
                 and end <= self._max_chars
+                and "\r" not in lf
             ):
                 data = lf[first + 7 : end]
                 return [ServerSentEvent(data, lf[7:first], self._last_event_id)]
