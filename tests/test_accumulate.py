@@ -98,7 +98,8 @@ def test_broken_arguments_keep_the_call_and_say_why() -> None:
         ('{"a": 1, "b', {"a": 1}),
         ('{"a": "x\\', {"a": "x"}),
         ("", None),
-        ('{"a', None),
+        ('{"a', {}),
+        ("tr", None),
     ],
 )
 def test_partial_json(text: str, expected: object) -> None:

@@ -7,6 +7,7 @@ response so far. Nothing here knows a provider.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -16,6 +17,7 @@ from streamcall.errors import StreamDecodeError
 
 __all__ = [
     "AssembledToolCall",
+    "PartialJSON",
     "StreamAccumulator",
     "ToolCallAssembler",
     "ToolCallPart",
@@ -227,6 +229,16 @@ class ToolCallAssembler:
             finished.append(_finish(target))
         return finished
 
+    def open_pieces(self) -> tuple[object, list[str]] | None:
+        """The most recent unfinished call (an identity) and the argument pieces it received so
+        far (a list that grows as more arrive; read it, never change it)."""
+        if not self._open:
+            return None
+        pending = self._open[-1]
+        if pending.parsed is not None:
+            return pending, [msgspec.json.encode(pending.parsed).decode()]
+        return pending, pending.parts
+
     def open_arguments(self) -> str | None:
         """The argument text received so far for the most recent unfinished call."""
         if not self._open:
@@ -350,47 +362,244 @@ def parse_tool_arguments(text: str) -> dict[str, Any]:
 
 
 def parse_partial_json(text: str) -> Any:
-    """Best-effort parse of a JSON prefix (streamed tool arguments): close what is open.
+    """Read a JSON prefix (streamed tool arguments, a streamed response model) as far as it goes.
 
-    Returns ``None`` when nothing usable is there yet. ``{"a": 1, "b": "he`` gives
-    ``{"a": 1, "b": "he"}``.
+    What pydantic-core's ``from_json(text, allow_partial="trailing-strings")`` gives (the
+    partial JSON pydantic-ai and Mirascope v1 read): open objects and arrays are closed, an
+    unfinished string value is kept as far as it arrived (``{"a": 1, "b": "he`` gives
+    ``{"a": 1, "b": "he"}``; half an escape is left out), an unfinished key is left out
+    (``{"a": 1, "b`` gives ``{"a": 1}``), a number cut mid-way is the number so far
+    (``{"year": 19`` gives ``{"year": 19}``), and a value that cannot be read yet (``tr``,
+    ``nu``, ``1.``, ``1e``, ``-``) is left out. Text after a whole value is ignored. Returns
+    ``None`` when there is nothing to read yet (empty text, ``tr``) or the text is not JSON; it
+    never raises. One pass over ``text``; for text that grows a piece at a time, use
+    :class:`PartialJSON`, which reads each piece once.
     """
-    stack: list[str] = []
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "{[":
-            stack.append("}" if ch == "{" else "]")
-        elif ch in "}]" and stack:
-            stack.pop()
-    candidate = text
-    if in_string:
-        if escaped:
-            candidate = candidate[:-1]  # a dangling backslash cannot be closed
-        candidate += '"'
-    closers = "".join(reversed(stack))
-    for attempt in (candidate + closers, candidate.rstrip(", \n\t:") + closers):
+    from pydantic_core import from_json  # imported on first use: ~40 ms
+
+    try:
+        return from_json(text, allow_partial="trailing-strings")
+    except ValueError:
+        return None
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_SCALAR = re.compile(r'[^ \t\n\r,:\[\]{}"]+')
+_STRING_BODY = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
+_ESCAPE = re.compile(r"\\.", re.DOTALL)
+_HIGH_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}")
+# Where a container expects what: a value or its end (FIRST), a value (VALUE), a key or the
+# end (FIRST_KEY), a key (KEY), a colon (COLON), a comma or the end (AFTER).
+_FIRST, _VALUE, _FIRST_KEY, _KEY, _COLON, _AFTER = range(6)
+_MISSING: Any = object()
+
+
+class _Invalid(Exception):
+    """The text is not JSON from here on."""
+
+
+class _Frame:
+    """An open object or array: its finished members and what it expects next."""
+
+    __slots__ = ("container", "key", "state")
+
+    def __init__(self, container: dict[str, Any] | list[Any]) -> None:
+        self.container = container
+        self.state = _FIRST_KEY if isinstance(container, dict) else _FIRST
+        self.key: str | None = None
+
+
+class PartialJSON:
+    """JSON that arrives a piece at a time, read once: :meth:`feed` each piece, read
+    :attr:`value` whenever the value so far is wanted.
+
+    ``value`` is what :func:`parse_partial_json` gives for all the text fed so far, but each
+    piece is read once: finished strings, numbers and members are decoded when they end and
+    kept, so a stream of ``n`` characters costs ``O(n)`` in all, however it is cut, where
+    reading the whole text again for every piece costs ``O(n²)``. Reading ``value`` copies the
+    open objects and arrays (not what they hold) and decodes the unfinished string, so a value
+    shares its finished members with the next one: treat it as read-only. Text that is not JSON
+    never raises: the value stays what it was before it (as ``from_json`` stops there too), and
+    :attr:`valid` turns false.
+    """
+
+    __slots__ = ("_buffer", "_decoded", "_done", "_frames", "_key", "_pending", "_result", "valid")
+
+    def __init__(self) -> None:
+        self._frames: list[_Frame] = []
+        self._buffer = ""  # an unfinished number or literal (outside strings)
+        self._key: bool | None = None  # an open string: a key (True) or a value (False)
+        self._decoded: list[str] = []  # the open string's decoded text so far, in pieces
+        self._pending = ""  # its raw tail not decoded yet (an escape may go on)
+        self._done = False
+        self._result: Any = None
+        self.valid = True
+
+    def feed(self, piece: str) -> None:
+        """Read one more piece of the text."""
+        if self._done or not piece:
+            return
         try:
-            return msgspec.json.decode(attempt)
-        except msgspec.DecodeError:
-            continue
-    # Drop an unfinished key or value ("a": 1, "b) and retry once.
-    cut = max(candidate.rfind(","), candidate.rfind("{"), candidate.rfind("["))
-    if cut > 0:
-        head = candidate[: cut + (0 if candidate[cut] == "," else 1)]
+            self._read(piece)
+        except _Invalid:
+            self._result = self.value  # the value before the error, as from_json stops there
+            self._done = True
+            self.valid = False
+
+    @property
+    def value(self) -> Any:
+        """The value so far (``None`` while nothing can be read yet)."""
+        if self._done:
+            return self._result
+        tail = self._open_value()
+        for frame in reversed(self._frames):
+            container = frame.container
+            if isinstance(container, dict):
+                copy: Any = dict(container)
+                if tail is not _MISSING and frame.state == _VALUE and frame.key is not None:
+                    copy[frame.key] = tail
+            else:
+                copy = list(container)
+                if tail is not _MISSING:
+                    copy.append(tail)
+            tail = copy
+        return None if tail is _MISSING else tail
+
+    def _open_value(self) -> Any:
+        """The unfinished string, number or literal as far as it can be read, else _MISSING."""
+        if self._key is False:
+            try:
+                rest = _from_json('"' + self._pending, partial=True) if self._pending else ""
+            except ValueError:
+                return _MISSING
+            self._decoded = ["".join(self._decoded)] if len(self._decoded) > 1 else self._decoded
+            return (self._decoded[0] if self._decoded else "") + rest
+        if self._buffer:
+            try:
+                return _from_json(self._buffer, partial=True)
+            except ValueError:
+                return _MISSING
+        return _MISSING
+
+    def _read(self, text: str) -> None:
+        at = 0
+        if self._key is not None:
+            at = self._read_string(text, 0)
+            if at < 0:
+                return
+        if self._buffer:
+            text, at = self._buffer + text[at:], 0
+            self._buffer = ""
+        end = len(text)
+        while not self._done:
+            at = _WHITESPACE.match(text, at).end()  # type: ignore[union-attr]
+            if at >= end:
+                return
+            char = text[at]
+            frame = self._frames[-1] if self._frames else None
+            state = frame.state if frame is not None else _VALUE
+            if char == '"':
+                if state in (_FIRST_KEY, _KEY):
+                    self._key = True
+                elif state in (_FIRST, _VALUE):
+                    self._key = False
+                else:
+                    raise _Invalid
+                self._decoded, self._pending = [], ""
+                at = self._read_string(text, at + 1)
+                if at < 0:
+                    return
+            elif char in "{[":
+                if state not in (_FIRST, _VALUE):
+                    raise _Invalid
+                self._frames.append(_Frame({} if char == "{" else []))
+                at += 1
+            elif char in "}]":
+                if frame is None or (char == "}") != isinstance(frame.container, dict):
+                    raise _Invalid
+                if state not in (_FIRST, _FIRST_KEY, _AFTER):
+                    raise _Invalid
+                self._frames.pop()
+                self._put(frame.container)
+                at += 1
+            elif char == ",":
+                if frame is None or state != _AFTER:
+                    raise _Invalid
+                frame.state = _KEY if isinstance(frame.container, dict) else _VALUE
+                at += 1
+            elif char == ":":
+                if frame is None or state != _COLON:
+                    raise _Invalid
+                frame.state = _VALUE
+                at += 1
+            else:
+                if state not in (_FIRST, _VALUE):
+                    raise _Invalid
+                token_end = _SCALAR.match(text, at).end()  # type: ignore[union-attr]
+                if token_end >= end:
+                    self._buffer = text[at:]  # it may go on in the next piece
+                    return
+                try:
+                    value = _from_json(text[at:token_end])
+                except ValueError:
+                    raise _Invalid from None
+                self._put(value)
+                at = token_end
+
+    def _read_string(self, text: str, at: int) -> int:
+        """Read the open string on from ``text[at:]``; where the text goes on after its closing
+        quote, or -1 while it is still open."""
+        raw = self._pending + text[at:] if self._pending else text[at:]
+        offset = at - len(self._pending)  # raw[i] is text[i + offset]
+        body = _STRING_BODY.match(raw).end()  # type: ignore[union-attr]
         try:
-            return msgspec.json.decode(head + "".join(reversed(stack)))
-        except msgspec.DecodeError:
-            return None
-    return None
+            if body < len(raw) and raw[body] == '"':
+                value = "".join([*self._decoded, _from_json('"' + raw[:body] + '"')])
+                is_key, self._key = self._key, None
+                self._decoded, self._pending = [], ""
+                if is_key:
+                    frame = self._frames[-1]
+                    frame.key, frame.state = value, _COLON
+                else:
+                    self._put(value)
+                return body + 1 + offset
+            # Still open: decode up to the escape that may go on (a \\u escape, or the high
+            # half of a surrogate pair, spans at most 12 characters); raw starts at no escape.
+            starts = [m.start() for m in _ESCAPE.finditer(raw, 0, body)]
+            if body < len(raw):
+                starts.append(body)  # a backslash, last
+            late = [i for i, start in enumerate(starts) if start >= len(raw) - 12]
+            cut = len(raw)
+            if late:
+                first = late[0]
+                cut = starts[first]
+                if first and starts[first - 1] == cut - 6 and _HIGH_SURROGATE.match(raw, cut - 6):
+                    cut -= 6
+            if cut:
+                self._decoded.append(_from_json('"' + raw[:cut] + '"'))
+            self._pending = raw[cut:]
+            return -1
+        except ValueError:
+            raise _Invalid from None
+
+    def _put(self, value: Any) -> None:
+        """A finished value: a member of the open container, or the whole value."""
+        if not self._frames:
+            self._result, self._done = value, True
+            return
+        frame = self._frames[-1]
+        if isinstance(frame.container, dict):
+            frame.container[frame.key] = value  # type: ignore[index]
+            frame.key = None
+        else:
+            frame.container.append(value)
+        frame.state = _AFTER
+
+
+def _from_json(text: str, partial: bool = False) -> Any:
+    from pydantic_core import from_json
+
+    return from_json(text, allow_partial="trailing-strings" if partial else False)
 
 
 class StreamAccumulator:

@@ -24,7 +24,7 @@ from typing import Any, Generic, Literal, TypeVar, get_args, get_origin
 
 import msgspec
 
-from streamcall.core.base._accumulate import parse_partial_json
+from streamcall.core.base._accumulate import PartialJSON, parse_partial_json
 from streamcall.core.base._views import tool_instance
 from streamcall.core.base.call_response import BaseCallResponse
 from streamcall.core.base.stream import BaseStream, StreamWrapper
@@ -200,9 +200,11 @@ def _build_partial(model: type[ModelT], nested: bool) -> type[ModelT]:
     return partial
 
 
-def _drop(data: Any, loc: tuple[Any, ...]) -> bool:
-    """Remove the value at ``loc`` (as deep as ``data`` goes); whether anything was removed."""
-    parent, key = None, None
+def _drop(data: Any, loc: tuple[Any, ...]) -> tuple[Any, bool]:
+    """``data`` without the value at ``loc`` (as deep as ``data`` goes), and whether anything was
+    removed. ``data`` is not changed (a streamed value shares its finished members with the
+    next one): the objects and arrays on the way to ``loc`` are copied."""
+    path: list[tuple[Any, Any]] = []
     node = data
     for step in loc:
         inside = (isinstance(node, dict) and step in node) or (
@@ -210,38 +212,45 @@ def _drop(data: Any, loc: tuple[Any, ...]) -> bool:
         )
         if not inside:
             break
-        parent, key, node = node, step, node[step]
-    if parent is None:
-        return False
+        path.append((node, step))
+        node = node[step]
+    if not path:
+        return data, False
+    parent, key = path.pop()
+    parent = dict(parent) if isinstance(parent, dict) else list(parent)
     if isinstance(parent, dict) or parent[key] is None:
         del parent[key]
     else:
         parent[key] = None
-    return True
+    for container, step in reversed(path):
+        copy = dict(container) if isinstance(container, dict) else list(container)
+        copy[step] = parent
+        parent = copy
+    return parent, True
 
 
 def _partial_instance(partial_type: type[ModelT], data: dict[str, Any]) -> ModelT:
-    """A partial instance of what arrived: values that do not validate yet are left out."""
+    """A partial instance of what arrived: values that do not validate yet are left out
+    (``data`` itself is not changed)."""
     from pydantic import ValidationError
 
     for _ in range(20):
         try:
             return partial_type.model_validate(data)  # type: ignore[attr-defined, no-any-return]
         except ValidationError as exc:
-            dropped = [_drop(data, tuple(error["loc"])) for error in exc.errors()]  # each one
-            if not any(dropped):
+            dropped = False
+            for error in exc.errors():  # each one
+                data, removed = _drop(data, tuple(error["loc"]))
+                dropped = dropped or removed
+            if not dropped:
                 break
     fields = partial_type.model_fields  # type: ignore[attr-defined]
     return partial_type.model_construct(**{k: v for k, v in data.items() if k in fields})  # type: ignore[attr-defined, no-any-return]
 
 
 def _partial_json(text: str) -> Any:
-    from pydantic_core import from_json
-
-    try:
-        return from_json(text, allow_partial="trailing-strings")
-    except ValueError:
-        return parse_partial_json(text)
+    """The value of a JSON prefix, read at once (see :func:`parse_partial_json`)."""
+    return parse_partial_json(text)
 
 
 class StructuredStream(StreamWrapper, Generic[ModelT]):
@@ -262,9 +271,13 @@ class StructuredStream(StreamWrapper, Generic[ModelT]):
         self.response_model = response_model
         self.json_mode = json_mode
         self._last_event: Any = None
-        self._last_text: str | None = None
         self._last_partial: ModelT | None = None
         self._constructed: ModelT | None = None
+        self._reader = PartialJSON()  # the object so far, each piece read once
+        self._source: object = None  # what the reader reads: a call, or where the JSON starts
+        self._read_pieces = 0  # pieces of an open call read
+        self._read_chars = 0  # characters read
+        self._open_pieces: list[str] | None = None  # the open call's pieces, while it is open
 
     def _partial(self, chunk: Any) -> ModelT | None:
         """The partial instance after ``chunk``: one per event the provider sent once the
@@ -275,23 +288,63 @@ class StructuredStream(StreamWrapper, Generic[ModelT]):
         if event is self._last_event:
             return None
         self._last_event = event
-        if self.json_mode:
-            content: str = self.stream.content
-            start = content.find("{")
-            text: str | None = content[start:] if start >= 0 else None
-        else:
-            calls = self.stream.tool_calls
-            text = calls[-1].arguments_json if calls else self.stream._acc.tools.open_arguments()
-        if not text:
-            return None
-        if text == self._last_text:
+        if not self._read_new():
             return self._last_partial  # nothing new in this event: the same partial again
-        data = _partial_json(text)
+        data = self._reader.value
         if not isinstance(data, dict):
             return None
-        self._last_text = text
         self._last_partial = _partial_instance(partial_model(self.response_model), data)
         return self._last_partial
+
+    def _read_new(self) -> bool:
+        """Feed the reader what arrived since the last event; whether anything did.
+
+        Only the new text is read (see :class:`PartialJSON`), so partials cost linear time in
+        the length of the object, where reading all of it again at every event is quadratic.
+        """
+        if self.json_mode:
+            content: str = self.stream.content
+            source = self._source
+            start = source if isinstance(source, int) else content.find("{")
+            if start < 0:
+                return False
+            self._source = start
+            return self._feed(content[start + self._read_chars :])
+        calls = self.stream.tool_calls
+        if calls:
+            call = calls[-1]
+            if call is not self._source:
+                read = self._open_pieces  # the open call read so far, which this may finish
+                if read is None or not call.arguments_json.startswith(
+                    "".join(read[: self._read_pieces])
+                ):
+                    self._restart()
+                self._source, self._open_pieces = call, None
+            return self._feed(call.arguments_json[self._read_chars :])
+        opened = self.stream._acc.tools.open_pieces()
+        if opened is None:
+            return False
+        pending, pieces = opened
+        if pending is not self._source:
+            self._restart()
+            self._source = pending
+        new = pieces[self._read_pieces :]
+        self._read_pieces = len(pieces)
+        self._open_pieces = pieces
+        return self._feed("".join(new))
+
+    def _restart(self) -> None:
+        self._last_partial = None
+        self._reader = PartialJSON()
+        self._read_pieces = self._read_chars = 0
+        self._open_pieces = None
+
+    def _feed(self, text: str) -> bool:
+        if not text:
+            return False
+        self._reader.feed(text)
+        self._read_chars += len(text)
+        return True
 
     def __iter__(self) -> Iterator[ModelT]:
         try:
