@@ -472,8 +472,12 @@ class PartialJSON:
                 rest = _from_json('"' + self._pending, partial=True) if self._pending else ""
             except ValueError:
                 return _MISSING
-            self._decoded = ["".join(self._decoded)] if len(self._decoded) > 1 else self._decoded
-            return (self._decoded[0] if self._decoded else "") + rest
+            decoded = self._decoded
+            if len(decoded) > 32:  # one copy of the string per read, and one per 32 pieces
+                decoded[:] = ["".join(decoded)]
+            if not rest and len(decoded) == 1:
+                return decoded[0]
+            return "".join([*decoded, rest])
         if self._buffer:
             try:
                 return _from_json(self._buffer, partial=True)
