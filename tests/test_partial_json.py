@@ -127,12 +127,12 @@ PARTIALS: list[tuple[str, Any]] = [
     ('{"a', {}),  # was None
     ('{"a": [1, {"b": "c"', {"a": [1, {"b": "c"}]}),
     ('{"a": "x\\', {"a": "x"}),
-    ('{"a":', {}),
+    ('{"a":', {}),  # was None
     ('{"a": {', {"a": {}}),
     ('[{"a": 1}, {"b', [{"a": 1}, {}]),
     ('"top lev', "top lev"),
     ("12", 12),
-    ('{"a": 1} and some prose', {"a": 1}),  # text after a whole value is ignored
+    ('{"a": 1} and some prose', {"a": 1}),  # was None; text after the value is ignored
 ]
 
 

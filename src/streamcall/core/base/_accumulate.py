@@ -417,10 +417,10 @@ class PartialJSON:
     piece is read once: finished strings, numbers and members are decoded when they end and
     kept, so a stream of ``n`` characters costs ``O(n)`` in all, however it is cut, where
     reading the whole text again for every piece costs ``O(n²)``. Reading ``value`` copies the
-    open objects and arrays (not what they hold) and decodes the unfinished string, so a value
-    shares its finished members with the next one: treat it as read-only. Text that is not JSON
-    never raises: the value stays what it was before it (as ``from_json`` stops there too), and
-    :attr:`valid` turns false.
+    open objects and arrays (not what they hold) and the unfinished string, so a value shares
+    its finished members with the next one: treat it as read-only. Text that is not JSON never
+    raises: the value stays the one before the error (the partial a stream last showed, where
+    :func:`parse_partial_json` gives ``None``), and :attr:`valid` turns false.
     """
 
     __slots__ = ("_buffer", "_decoded", "_done", "_frames", "_key", "_pending", "_result", "valid")
@@ -567,7 +567,7 @@ class PartialJSON:
                 else:
                     self._put(value)
                 return body + 1 + offset
-            # Still open: decode up to the escape that may go on (a \\u escape, or the high
+            # Still open: decode up to the escape that may go on (a \uXXXX escape, or the high
             # half of a surrogate pair, spans at most 12 characters); raw starts at no escape.
             starts = [m.start() for m in _ESCAPE.finditer(raw, 0, body)]
             if body < len(raw):
