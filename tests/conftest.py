@@ -66,3 +66,54 @@ def _clients_closed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     for client in list(made):
         client.close()
+
+
+# -- which body reader the transport uses (streamcall.transport.body) --------------------------
+#
+# `--body-reader=streamcall` or `=httpx` forces one HTTP/1.1 body path (ours, or httpx2's body
+# iterator) for every test. By default (`both`) tests/faults runs twice, once over each path,
+# and tests/conformance alternates them response by response (every other response through
+# httpx2's iterator, on the same pooled connections), so that its properties cover both paths
+# without doubling their time; every other test runs over the library's default.
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--body-reader",
+        choices=("both", "streamcall", "httpx"),
+        default="both",
+        help="the HTTP/1.1 body path of every test: 'streamcall' (read by streamcall) or "
+        "'httpx' (httpx2's body iterator); 'both' (default): tests/faults runs over each, "
+        "tests/conformance alternates them, the rest use the library's default",
+    )
+
+
+def _suite(path: object) -> str:
+    from pathlib import Path
+
+    return Path(str(path)).parent.name
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    both = metafunc.config.getoption("--body-reader") == "both"
+    if both and _suite(metafunc.definition.path) == "faults":
+        readers = ["streamcall", "httpx"]
+        metafunc.parametrize("_body_reader", readers, indirect=True, ids=lambda r: f"body={r}")
+
+
+@pytest.fixture(autouse=True)
+def _body_reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Force the body path this test runs over (see ``--body-reader``)."""
+    import itertools
+
+    from streamcall.transport import body
+
+    option = request.config.getoption("--body-reader")
+    reader = getattr(request, "param", None) or (None if option == "both" else option)
+    if reader is not None:
+        monkeypatch.setattr(body, "BODY_READER", reader)
+    elif _suite(request.node.path) == "conformance":
+        responses, ours = itertools.count(), body.network_body
+        monkeypatch.setattr(
+            body, "network_body", lambda response: None if next(responses) % 2 else ours(response)
+        )

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextvars import Token
 from dataclasses import dataclass, replace
 from functools import cache
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
 
 from streamcall.errors import (
     APIConnectionError,
@@ -33,6 +33,7 @@ from streamcall.errors import (
     redact_value,
     status_error_class,
 )
+from streamcall.transport.body import aiter_chunks, httpx_error, iter_chunks
 from streamcall.transport.retries import DEFAULT_RETRY_POLICY, RetryPolicy
 from streamcall.transport.stream import EventStream, EventStreamAsync, map_read_error
 from streamcall.transport.timeouts import DEFAULT_TIMEOUTS, Deadline, Timeouts
@@ -281,6 +282,8 @@ class Exchange:
     ) -> bool:
         import httpx2
 
+        if exc is not None:  # a body read by streamcall raises httpcore2's errors
+            exc = httpx_error(exc)
         if self._token is not None:
             Deadline.deactivate(self._token)
             self._token = None
@@ -456,14 +459,12 @@ class _Transport(Generic[H]):
     """What both transports share: the httpx2 client ``client`` (``None``: one is created with
     ``options``), made to read under streamcall's deadlines."""
 
-    _client_class: ClassVar[str]  # the httpx2 class name (httpx2 is imported on first use)
-
     def __init__(self, client: H | None, options: Mapping[str, Any]) -> None:
         import httpx2
 
         from streamcall.transport.timeouts import install_deadlines
 
-        kind: Any = getattr(httpx2, self._client_class)
+        kind: Any = httpx2.AsyncClient if isinstance(self, AsyncHTTPTransport) else httpx2.Client
         self.client: H = client if client is not None else kind(**options)
         install_deadlines(self.client)
 
@@ -474,8 +475,6 @@ SEND: Final[dict[str, Any]] = {"stream": True, "follow_redirects": False}
 
 class HTTPTransport(_Transport["httpx2.Client"]):
     """Sends requests on an ``httpx2.Client`` with streamcall's retries and deadlines."""
-
-    _client_class = "Client"
 
     def stream(self, call: Streamable[E], client_ref: object = None) -> EventStream[E]:
         """Send ``call`` until a success response's body starts; that body as an
@@ -492,8 +491,7 @@ class HTTPTransport(_Transport["httpx2.Client"]):
             try:
                 with exchange as request:
                     response = exchange.response = self.client.send(request, **SEND)
-                    chunks = response.iter_bytes()
-                    for chunk in chunks:
+                    for chunk in (chunks := iter_chunks(response)):
                         if exchange.took(chunk):
                             break
             finally:
@@ -507,10 +505,7 @@ class HTTPTransport(_Transport["httpx2.Client"]):
 class AsyncHTTPTransport(_Transport["httpx2.AsyncClient"]):
     """Sends requests on an ``httpx2.AsyncClient``; :class:`HTTPTransport`, awaiting."""
 
-    _client_class = "AsyncClient"
-
     async def stream(self, call: Streamable[E], client_ref: object = None) -> EventStreamAsync[E]:
-        """As :meth:`HTTPTransport.stream`."""
         import anyio
 
         exchange = Exchange(call.request, call.config)
@@ -518,8 +513,7 @@ class AsyncHTTPTransport(_Transport["httpx2.AsyncClient"]):
             try:
                 with exchange as request:
                     response = exchange.response = await self.client.send(request, **SEND)
-                    chunks = response.aiter_bytes()
-                    async for chunk in chunks:
+                    async for chunk in (chunks := aiter_chunks(response)):
                         if exchange.took(chunk):
                             break
             finally:

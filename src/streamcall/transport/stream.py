@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from streamcall._lifecycle import AsyncCloseable, Closeable
 from streamcall.errors import APIConnectionError, APIError, StreamInterruptedError, redact
+from streamcall.transport.body import httpx_error
 from streamcall.transport.session import FrameDecoder, StreamCodec, StreamSession
 from streamcall.transport.timeouts import ACTIVE_DEADLINE, Deadline
 
@@ -122,6 +123,7 @@ class _Reader(Generic[T]):
         reused. Other errors propagate."""
         import httpx2
 
+        exc = httpx_error(exc)  # a body read by streamcall raises httpcore2's errors
         if (self.draining or self.session.ended_unmarked) and isinstance(exc, httpx2.HTTPError):
             return None
         ACTIVE_DEADLINE.reset(token)
