@@ -246,3 +246,40 @@ def test_one_event_read_keeps_the_last_id_and_the_bound() -> None:
     with pytest.raises(StreamDecodeError):
         decoder.feed("data: ééééé.\n\n".encode())  # 12 characters, 17 bytes
     assert decoder.feed(b"data: c\n\n") == [ServerSentEvent("c", "message", "5")]
+
+
+class GeneralOnlyLines(NDJSONDecoder):
+    """The NDJSON decoder with its one-line path off."""
+
+    __slots__ = ()
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        return self._feed(chunk)
+
+
+@st.composite
+def ndjson_reads(draw: st.DrawFn) -> list[bytes]:
+    parts = st.sampled_from([b'{"a": 1}', b"x", b" ", b"\t", b"\r", b"\xc3", b"\xa9", b"12345"])
+    lines = draw(st.lists(st.lists(parts, max_size=6).map(b"".join), max_size=8))
+    ending = draw(st.sampled_from([b"\n", b"\r\n"]))
+    if draw(st.booleans()):  # one line per read
+        return [line + ending for line in lines]
+    body = b"".join(line + ending for line in lines)
+    return draw(pieces(body)) if body else []
+
+
+def _lines_all(decoder: NDJSONDecoder, reads: list[bytes]) -> list[Any]:
+    out: list[Any] = []
+    for data in reads:
+        try:
+            out.append(decoder.feed(data))
+        except StreamDecodeError as exc:
+            out.append(("error", str(exc)))
+    out.append(decoder.end())
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(reads=ndjson_reads(), bound=st.sampled_from([1 << 20, 4, 8, 9, 16]))
+def test_ndjson_decoder_matches_its_general_path(reads: list[bytes], bound: int) -> None:
+    assert _lines_all(NDJSONDecoder(bound), reads) == _lines_all(GeneralOnlyLines(bound), reads)

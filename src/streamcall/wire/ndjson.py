@@ -30,6 +30,18 @@ class NDJSONDecoder:
 
     def feed(self, chunk: bytes) -> list[bytes]:
         """Consume the next bytes; return the complete lines they finish."""
+        if not self._parts and chunk[-1:] == b"\n" and chunk.find(b"\n") == len(chunk) - 1:
+            # the common read: exactly one line, nothing pending
+            line = chunk[:-2] if chunk[-2:-1] == b"\r" else chunk[:-1]
+            if not line.strip():
+                return []
+            if len(line) > self._max:
+                self._overflow()
+            return [line]
+        return self._feed(chunk)
+
+    def _feed(self, chunk: bytes) -> list[bytes]:
+        """The general path: any read, in any state."""
         if b"\n" not in chunk:
             if chunk:
                 self._size += len(chunk)
