@@ -25,8 +25,28 @@ llama.cpp's server flush them (the headline: per-event cost is what users pay), 
 body in one HTTP chunk (which lets batch decoding take hundreds of events per read, and so
 flatters it).
 
+A third framing, ``paced`` (not run by default): each event in its own HTTP chunk with a pause
+of ``--pace-us`` (200 us) between events, so that every read of the client holds about one
+event, as with a real model. Wall time is then the server's pace, so it reports the client's
+CPU time per event (``time.process_time()`` around the consuming loop, in this process; the
+server runs in another) as floor CPU per event / ours (higher is better).
+
+``--fresh`` (Mistral shape, each N): the first request of a process. Each contender (floor,
+client, call) in a new interpreter, bytecode cached, timed from the spawn of the process
+through its imports and one stream of N chunks (``bench_first_call.py``'s child), as floor ms
+/ ms.
+
+``--concurrent K`` (Mistral shape, each N): K streams of N chunks at once on one async client
+(floor: ``httpx2.AsyncClient`` + ``aiter_lines`` + orjson; client: ``chat.stream_async``;
+call: an async ``@mistral_call``), each contender in a fresh process: chunks/s over all
+streams as ours / floor, and the process's peak RSS (``ru_maxrss``) as floor / ours.
+
+With ``--fresh`` or ``--concurrent``, the framings and import times run only when
+``--framing`` is given.
+
     python benchmarks/bench_stream.py [--providers mistral openai anthropic] [--n 1000 20000]
-        [--framing event whole] [--repeat 5] [--json FILE]
+        [--framing event whole paced] [--pace-us 200] [--fresh] [--concurrent 200]
+        [--repeat 5] [--json FILE]
 """
 
 from __future__ import annotations
@@ -51,7 +71,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from workloads import BODIES, MESSAGES, TEXT_DELTAS, Run, floor  # noqa: E402
 
 SAMPLE_CHUNKS = 20_000
-FRAMINGS = {"event": "one HTTP chunk per event", "whole": "whole body in one HTTP chunk"}
+FRAMINGS = {
+    "event": "one HTTP chunk per event",
+    "whole": "whole body in one HTTP chunk",
+    "paced": "one HTTP chunk per event, paced",
+}
+DEFAULT_FRAMINGS = ["event", "whole"]
 PEERS_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
 SLOW = {"mistralai", "mirascope_v1", "litellm"}
 
@@ -223,18 +248,43 @@ def throughput(provider: str, url: str, n: int, repeat: int) -> dict[str, float]
     return best
 
 
+# The replay server of ``tests.replay`` with a pause between events: argv = pace (s), files.
+PACED_SERVER = r"""
+import sys
+from tests.replay import Chunking, ReplayServer, Reply
+with ReplayServer() as server:
+    for path in sys.argv[2:]:
+        with open(path, "rb") as f:
+            body = f.read()
+        print(server.route(Reply(body=body, chunking=Chunking.events(), delay=float(sys.argv[1]))))
+    sys.stdout.flush()
+    sys.stdin.read()
+"""
+
+
 @contextlib.contextmanager
-def replay_server(bodies: list[bytes], per_event: bool) -> Iterator[list[str]]:
+def replay_server(bodies: list[bytes], per_event: bool, pace: float = 0.0) -> Iterator[list[str]]:
     """A replay server in its own process (it must not compete for this process's GIL);
-    ``per_event``: each event in its own HTTP chunk, else the whole body in one."""
+    ``per_event``: each event in its own HTTP chunk, else the whole body in one; ``pace``:
+    seconds between events (then always one HTTP chunk per event)."""
     with tempfile.TemporaryDirectory() as tmp:
         paths = []
         for i, body in enumerate(bodies):
             path = Path(tmp) / f"body-{i}"
             path.write_bytes(body)
             paths.append(str(path))
+        if pace:
+            command = [sys.executable, "-c", PACED_SERVER, str(pace), *paths]
+        else:
+            command = [
+                sys.executable,
+                "-m",
+                "tests.replay",
+                *(["--per-event"] if per_event else []),
+                *paths,
+            ]
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.replay", *(["--per-event"] if per_event else []), *paths],
+            command,
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -247,6 +297,149 @@ def replay_server(bodies: list[bytes], per_event: bool) -> Iterator[list[str]]:
             assert proc.stdin is not None
             proc.stdin.close()
             proc.wait(timeout=10)
+
+
+def cpu_per_event(provider: str, url: str, n: int, repeat: int) -> dict[str, float]:
+    """Best (least) process CPU seconds per text delta of each contender, one stream a sample
+    (the server paces the events, so wall time says nothing of the client)."""
+    runners = {name: make(url) for name, make in contenders(provider).items()}
+    expected = TEXT_DELTAS[provider](n)
+    for name, run in runners.items():  # warm up: connections, imports, caches
+        assert run() == expected, name
+    best = dict.fromkeys(runners, float("inf"))
+    for _ in range(repeat):
+        for name, run in runners.items():
+            start = time.process_time()
+            count = run()
+            best[name] = min(best[name], (time.process_time() - start) / count)
+    return best
+
+
+def fresh_ms(n: int, repeat: int) -> dict[str, float]:
+    """Median ms from spawning a fresh interpreter through its imports and one Mistral-shaped
+    stream of N chunks (one HTTP chunk per event), per contender (``bench_first_call``)."""
+    from bench_first_call import CONTENDERS, sample
+
+    runs: dict[str, list[float]] = {c: [] for c in CONTENDERS}
+    with replay_server([BODIES["mistral"](n)], per_event=True) as (url,):
+        for contender in CONTENDERS:  # writes the bytecode; not timed
+            sample(contender, url, warmed=False)
+        for _ in range(repeat):  # interleaved: the machine's noise hits all alike
+            for contender in CONTENDERS:
+                out = sample(contender, url, warmed=False)
+                assert out["count"] == TEXT_DELTAS["mistral"](n), contender
+                runs[contender].append(out["process_ms"])
+    return {c: statistics.median(ms) for c, ms in runs.items()}
+
+
+# Run in a fresh interpreter: argv = contender, url, streams, expected deltas a stream.
+# Prints one JSON line: the deltas read, the wall time of the K streams, the peak RSS (KiB).
+CONCURRENT_CHILD = r"""
+import asyncio, json, resource, sys, time
+contender, url, streams, expected = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+MESSAGES = [{"role": "user", "content": "Recommend a book"}]
+
+if contender == "floor":
+    import httpx2, orjson
+    client = httpx2.AsyncClient(
+        limits=httpx2.Limits(max_connections=streams, max_keepalive_connections=streams),
+        timeout=600,
+    )
+
+    async def one():
+        count = 0
+        async with client.stream(
+            "POST", url + "/v1/chat/completions", json={"stream": True}
+        ) as response:
+            async for line in response.aiter_lines():
+                if not line.startswith("data: "):
+                    continue
+                data = line[6:]
+                if data == "[DONE]":
+                    break
+                obj = orjson.loads(data)
+                if obj["choices"] and obj["choices"][0]["delta"]["content"]:
+                    count += 1
+        return count
+elif contender == "client":
+    from streamcall.clients.mistral import Mistral
+    client = Mistral(api_key="bench", server_url=url, max_connections=streams)
+
+    async def one():
+        count = 0
+        async with client.chat.stream_async("mistral-small-latest", MESSAGES) as s:
+            async for e in s:
+                if e.data.choices[0].delta.content:
+                    count += 1
+        return count
+else:
+    from streamcall.clients.mistral import Mistral
+    from streamcall.core.mistral import mistral_call
+
+    @mistral_call(
+        "mistral-small-latest",
+        stream=True,
+        client=Mistral(api_key="b", server_url=url, max_connections=streams),
+    )
+    async def ask() -> str:
+        return "Recommend a book"
+
+    async def one():
+        stream = await ask()
+        count = 0
+        async for chunk, _ in stream:
+            if chunk.content:
+                count += 1
+        assert stream.output_tokens
+        assert stream.cost is not None
+        return count
+
+
+async def main():
+    assert await one() == expected  # warm up: imports, caches, one connection
+    start = time.perf_counter()
+    counts = await asyncio.gather(*(one() for _ in range(streams)))
+    wall = time.perf_counter() - start
+    assert all(c == expected for c in counts), counts[:5]
+    return sum(counts), wall
+
+chunks, wall = asyncio.run(main())
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"chunks": chunks, "wall": wall, "rss_kib": rss}))
+"""
+
+CONCURRENT_CONTENDERS = ("floor", "client", "call")
+
+
+def concurrent_runs(streams: int, n: int, repeat: int) -> dict[str, dict[str, float]]:
+    """Per contender: best chunks/s over ``streams`` concurrent Mistral-shaped streams of N
+    chunks (one HTTP chunk per event), and the median peak RSS in MiB, a fresh process a run."""
+    from bench_first_call import child_env
+
+    rates: dict[str, list[float]] = {c: [] for c in CONCURRENT_CONTENDERS}
+    rss: dict[str, list[float]] = {c: [] for c in CONCURRENT_CONTENDERS}
+    expected = TEXT_DELTAS["mistral"](n)
+    with replay_server([BODIES["mistral"](n)], per_event=True) as (url,):
+        for _ in range(repeat):
+            for contender in CONCURRENT_CONTENDERS:
+                command = [sys.executable, "-c", CONCURRENT_CHILD, contender, url]
+                result = subprocess.run(
+                    [*command, str(streams), str(expected)],
+                    capture_output=True,
+                    text=True,
+                    env=child_env(),
+                    cwd=ROOT,
+                    timeout=900,
+                )
+                if result.returncode != 0:
+                    raise RuntimeError(f"{contender}: {result.stderr[-2000:]}")
+                out = json.loads(result.stdout.strip().splitlines()[-1])
+                rates[contender].append(out["chunks"] / out["wall"])
+                rss[contender].append(out["rss_kib"] / 1024)
+    return {
+        c: {"rate": max(rates[c]), "rss_mib": statistics.median(rss[c])}
+        for c in CONCURRENT_CONTENDERS
+    }
 
 
 def peer_ratios(provider: str, url: str, n: int, repeat: int) -> dict[str, float]:
@@ -295,6 +488,19 @@ def import_ms(module: str, repeat: int, python: Path | None = None) -> float:
     return statistics.median(times)
 
 
+def paced(provider: str, url: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
+    """Print and return one paced table: CPU per event, floor CPU per event / ours."""
+    best = cpu_per_event(provider, url, n, args.repeat)
+    base = best["floor"]
+    print(
+        f"\n{provider}, N = {n:,} chunks, {FRAMINGS['paced']} ({args.pace_us:g} us; best of "
+        f"{args.repeat}; client CPU us per event, floor / ours)"
+    )
+    for name, cpu in best.items():
+        print(f"  {name:<14} {cpu * 1e6:>10,.2f} us   {base / cpu:6.2f}x")
+    return {name: {"cpu_s_per_event": c, "ratio": base / c} for name, c in best.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--providers", nargs="+", default=["mistral", "openai", "anthropic"])
@@ -305,17 +511,38 @@ def main() -> None:
         "--framing",
         nargs="+",
         choices=list(FRAMINGS),
-        default=list(FRAMINGS),
+        default=None,
         help="event: each event in its own HTTP chunk, as real servers flush them (the "
-        "headline); whole: the body in one chunk (flatters batch decoding)",
+        "headline); whole: the body in one chunk (flatters batch decoding); paced: one event "
+        "a read, CPU time per event (default: event whole)",
+    )
+    parser.add_argument(
+        "--pace-us", type=float, default=200.0, help="paced: microseconds between events"
+    )
+    parser.add_argument(
+        "--fresh", action="store_true", help="the first request of a fresh process (Mistral)"
+    )
+    parser.add_argument(
+        "--concurrent",
+        type=int,
+        metavar="K",
+        help="K concurrent async streams of each N (Mistral): chunks/s and peak RSS",
     )
     args = parser.parse_args()
+    framings = args.framing
+    if framings is None:
+        framings = [] if args.fresh or args.concurrent else DEFAULT_FRAMINGS
 
     results: dict[str, Any] = {}
     jobs = [(p, n) for p in args.providers for n in args.n]
-    for framing in args.framing:
-        with replay_server([BODIES[p](n) for p, n in jobs], framing == "event") as urls:
+    for framing in framings:
+        pace = args.pace_us / 1e6 if framing == "paced" else 0.0
+        bodies = [BODIES[p](n) for p, n in jobs]
+        with replay_server(bodies, framing != "whole", pace) as urls:
             for (provider, n), url in zip(jobs, urls, strict=True):
+                if framing == "paced":
+                    results[f"{provider} n={n} {framing}"] = paced(provider, url, n, args)
+                    continue
                 best = throughput(provider, url, n, args.repeat)
                 base = best["floor"]
                 print(
@@ -329,6 +556,48 @@ def main() -> None:
                     print(f"  {name:<14} {'(.venv-peers)':>14}   {ratio:6.2f}x")
                     entry[name] = {"ratio": ratio}
                 results[f"{provider} n={n} {framing}"] = entry
+
+    if args.fresh:
+        for n in args.n:
+            ms = fresh_ms(n, args.repeat)
+            print(
+                f"\nmistral, fresh process, N = {n:,} chunks, one HTTP chunk per event "
+                f"(median of {args.repeat}; ms from spawn through import and one stream, "
+                "floor ms / ms)"
+            )
+            for name, value in ms.items():
+                print(f"  {name:<14} {value:>10,.1f} ms   {ms['floor'] / value:6.2f}x")
+            results[f"mistral n={n} fresh"] = {
+                name: {"ms": v, "ratio": ms["floor"] / v} for name, v in ms.items()
+            }
+
+    if args.concurrent:
+        for n in args.n:
+            runs = concurrent_runs(args.concurrent, n, args.repeat)
+            base = runs["floor"]
+            print(
+                f"\nmistral, {args.concurrent} concurrent streams of N = {n:,} chunks, one HTTP "
+                f"chunk per event, async (fresh process a run, {args.repeat} runs; best chunks/s "
+                "overall, ours / floor; median peak RSS, floor / ours)"
+            )
+            for name, run in runs.items():
+                print(
+                    f"  {name:<14} {run['rate']:>12,.0f}/s   {run['rate'] / base['rate']:6.2f}x"
+                    f"   {run['rss_mib']:7.1f} MiB   {base['rss_mib'] / run['rss_mib']:6.2f}x"
+                )
+            results[f"mistral n={n} concurrent={args.concurrent}"] = {
+                name: {
+                    **run,
+                    "ratio": run["rate"] / base["rate"],
+                    "rss_ratio": base["rss_mib"] / run["rss_mib"],
+                }
+                for name, run in runs.items()
+            }
+
+    if not framings:
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2))
+        return
 
     print("\nImport time (median of fresh interpreters, bytecode cached, python -X importtime)")
     imports = {}
