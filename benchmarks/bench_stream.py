@@ -442,8 +442,11 @@ def concurrent_runs(streams: int, n: int, repeat: int) -> dict[str, dict[str, fl
     }
 
 
-def peer_ratios(provider: str, url: str, n: int, repeat: int) -> dict[str, float]:
-    """Ratios of the peers that need their own venv, or {} without it."""
+def peer_ratios(
+    provider: str, url: str, n: int, repeat: int, cpu: bool = False
+) -> dict[str, float]:
+    """Ratios of the peers that need their own venv, or {} without it; ``cpu``: of CPU time
+    per event (the paced framing), else of throughput."""
     if not PEERS_PYTHON.exists():
         print("  (peers skipped: run `make .venv-peers/.installed` to measure them)")
         return {}
@@ -455,6 +458,7 @@ def peer_ratios(provider: str, url: str, n: int, repeat: int) -> dict[str, float
             url,
             str(n),
             str(repeat),
+            *(["cpu"] if cpu else []),
         ],
         capture_output=True,
         text=True,
@@ -498,7 +502,13 @@ def paced(provider: str, url: str, n: int, args: argparse.Namespace) -> dict[str
     )
     for name, cpu in best.items():
         print(f"  {name:<14} {cpu * 1e6:>10,.2f} us   {base / cpu:6.2f}x")
-    return {name: {"cpu_s_per_event": c, "ratio": base / c} for name, c in best.items()}
+    entry: dict[str, Any] = {
+        name: {"cpu_s_per_event": c, "ratio": base / c} for name, c in best.items()
+    }
+    for name, ratio in peer_ratios(provider, url, n, args.repeat, cpu=True).items():
+        print(f"  {name:<14} {'(.venv-peers)':>12}   {ratio:6.2f}x")
+        entry[name] = {"ratio": ratio}
+    return entry
 
 
 def main() -> None:

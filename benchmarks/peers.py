@@ -4,9 +4,10 @@ Mirascope v1 needs ``mistralai<2`` and LiteLLM 1.74.0 pins its own ``openai``, s
 ``.venv-peers`` (``make .venv-peers/.installed``; LiteLLM is pinned: a later release was
 compromised). ``bench_stream.py`` runs this script there against the same replay server and
 reads one JSON line of ratios. The raw floor is measured again here, in this process, so each
-peer's ratio compares like with like.
+peer's ratio compares like with like. With ``cpu`` (the paced framing), the ratio is floor
+process CPU per event / the peer's, one stream a sample.
 
-    .venv-peers/bin/python benchmarks/peers.py PROVIDER URL N REPEAT
+    .venv-peers/bin/python benchmarks/peers.py PROVIDER URL N REPEAT [cpu]
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def litellm_runner(provider: str) -> Callable[[str], Run]:
 
 def main() -> None:
     provider, url, n, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    cpu = sys.argv[5:] == ["cpu"]
     peers: dict[str, Callable[[str], Run]] = (
         {"mirascope_v1": mirascope_runner}
         if provider == "mistral"
@@ -78,6 +80,15 @@ def main() -> None:
     for name, run in runners.items():
         got = run()
         assert got == expected, (name, got, expected)
+    if cpu:
+        least = dict.fromkeys(runners, float("inf"))
+        for _ in range(repeat):
+            for name, run in runners.items():
+                start = time.process_time()
+                count = run()
+                least[name] = min(least[name], (time.process_time() - start) / count)
+        print(json.dumps({k: least["floor"] / v for k, v in least.items() if k != "floor"}))
+        return
     best = dict.fromkeys(runners, 0.0)
     per_sample = max(1, SAMPLE_CHUNKS // n)
     for _ in range(repeat):
