@@ -49,6 +49,7 @@ __all__ = [
     "aiter_chunks",
     "httpx_error",
     "iter_chunks",
+    "no_reuse_after_leftover",
 ]
 
 BODY_READER = os.environ.get("STREAMCALL_BODY_READER", "streamcall")
@@ -287,6 +288,31 @@ def httpx_error(exc: BaseException) -> BaseException:
     return error
 
 
+def _byte_stream(response: httpx2.Response) -> Any:
+    """httpcore2's byte stream of ``response`` (it holds the connection); ``None`` where the
+    private way there (see the module) is missing."""
+    stream: Any = response.stream
+    try:
+        return stream._stream._httpcore_stream._stream
+    except AttributeError:
+        return None
+
+
+def no_reuse_after_leftover(response: httpx2.Response) -> None:
+    """The body ended; if bytes came after it in the same read (garbage after the terminal
+    chunk), its connection must not be reused. On httpx2's path h11 keeps them as the start of
+    the next response and httpcore2 has already put the connection back in the pool (it recycles
+    one whenever both sides are done), so the next call on it would wait for a status line that
+    never comes: marking its keep-alive expired makes the pool close it instead. (A body read
+    here leaves h11 mid-body in that case, and httpcore2 closes the connection itself.)"""
+    try:
+        connection = _byte_stream(response)._connection
+        if connection._h11_state.trailing_data[0]:
+            connection._expire_at = 0.0
+    except AttributeError:
+        pass
+
+
 def network_body(response: httpx2.Response) -> NetworkBody | None:
     """A :class:`NetworkBody` for ``response`` when its body can be read here, else ``None``
     (see the module for when)."""
@@ -299,9 +325,8 @@ def network_body(response: httpx2.Response) -> NetworkBody | None:
 
     from streamcall.transport.timeouts import _Proxy
 
-    stream: Any = response.stream
     try:
-        byte_stream = stream._stream._httpcore_stream._stream
+        byte_stream = _byte_stream(response)
         connection, closed = byte_stream._connection, byte_stream._closed
         state = connection._h11_state
         reader, network = state._reader, connection._network_stream

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from streamcall._lifecycle import AsyncCloseable, Closeable
 from streamcall.errors import APIConnectionError, APIError, StreamInterruptedError, redact
-from streamcall.transport.body import httpx_error
+from streamcall.transport.body import httpx_error, no_reuse_after_leftover
 from streamcall.transport.session import FrameDecoder, StreamCodec, StreamSession
 from streamcall.transport.timeouts import ACTIVE_DEADLINE, Deadline
 
@@ -150,7 +150,7 @@ class _Reader(Generic[T]):
 
     def _last(self, chunk: bytes | None) -> list[T]:
         if chunk is None:
-            _no_reuse_after_leftover(self.response)
+            no_reuse_after_leftover(self.response)
         if self.draining:
             self._drained += len(chunk or b"")
             self.stopped = chunk is None or self._drained > DRAIN_LIMIT
@@ -177,23 +177,6 @@ class _Reader(Generic[T]):
         if self.error is not None:
             self.error.redact(self.secrets)
             raise self.error
-
-
-def _no_reuse_after_leftover(response: httpx2.Response) -> None:
-    """The body ended; if bytes came after it in the same read (garbage after the terminal
-    chunk), its connection must not be reused: h11 keeps them as the start of the next response
-    and httpcore2 has already put the connection back in the pool (it recycles one whenever both
-    sides are done), so the next call on it would wait for a status line that never comes.
-    Marking its keep-alive expired makes the pool close it instead of handing it out. The way
-    there goes through private attributes of httpx2 and httpcore2: if they change, nothing is
-    done."""
-    stream: Any = response.stream
-    try:
-        connection = stream._stream._httpcore_stream._stream._connection
-        if connection._h11_state.trailing_data[0]:
-            connection._expire_at = 0.0
-    except AttributeError:
-        pass
 
 
 # The event generators below are module functions on purpose: they must not reference the
