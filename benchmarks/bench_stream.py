@@ -17,8 +17,9 @@ delay) from a local replay server and reports chunks/s and the ratio to the raw 
 Every contender reads the text of every delta, as a user would. Runs are interleaved and
 repeated (each sample streams at least 20,000 chunks, in several requests when N is small; the
 slow SDKs get one request per sample); the best of each is kept. The machines are shared and
-noisy: compare ratios, not absolute numbers. The replay server runs in its own process, so it
-does not compete for the GIL.
+noisy: compare ratios, not absolute numbers. The replay server (``BenchServer``, below) runs in
+its own process, so it does not compete for the GIL, and listens with a backlog that hundreds of
+connections opened at once do not overflow.
 
 Two framings of the same bytes: each event in its own HTTP chunk, as OpenAI, Mistral, vLLM and
 llama.cpp's server flush them (the headline: per-event cost is what users pay), and the whole
@@ -38,15 +39,18 @@ through its imports and one stream of N chunks (``bench_first_call.py``'s child)
 
 ``--concurrent K`` (Mistral shape, each N): K streams of N chunks at once on one async client
 (floor: ``httpx2.AsyncClient`` + ``aiter_lines`` + orjson; client: ``chat.stream_async``;
-call: an async ``@mistral_call``), each contender in a fresh process: chunks/s over all
-streams as ours / floor, and the process's peak RSS (``ru_maxrss``) as floor / ours.
+call: an async ``@mistral_call``; call (replay off): the same with ``stream={"replay": False}``,
+a consumed stream keeping no replay history, skipped with a note where the installed library
+rejects or ignores it), each contender in a fresh process: chunks/s over all streams as ours /
+floor, the process's peak RSS (``ru_maxrss``) as floor / ours, and the replay server's CPU time
+as a share of the streams' wall time (near 100%: the server sets the pace, not the client).
 
 With ``--fresh`` or ``--concurrent``, the framings and import times run only when
 ``--framing`` is given.
 
     python benchmarks/bench_stream.py [--providers mistral openai anthropic] [--n 1000 20000]
         [--framing event whole paced] [--pace-us 200] [--fresh] [--concurrent 200]
-        [--repeat 5] [--json FILE]
+        [--repeat 5] [--json FILE] [--src DIR]
 """
 
 from __future__ import annotations
@@ -56,10 +60,12 @@ import contextlib
 import json
 import os
 import re
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -248,51 +254,141 @@ def throughput(provider: str, url: str, n: int, repeat: int) -> dict[str, float]
     return best
 
 
-# The replay server of ``tests.replay`` with a pause between events: argv = pace (s), files.
-PACED_SERVER = r"""
-import sys
-from tests.replay import Chunking, ReplayServer, Reply
-with ReplayServer() as server:
-    for path in sys.argv[2:]:
-        with open(path, "rb") as f:
-            body = f.read()
-        print(server.route(Reply(body=body, chunking=Chunking.events(), delay=float(sys.argv[1]))))
-    sys.stdout.flush()
+# -- the replay server --------------------------------------------------------------------------
+#
+# The benchmark's own server, not ``tests.replay``'s: that one listens with a backlog of 64 and
+# starts a thread per connection from its accept loop, so 200 connections opened at once
+# overflow the listen queue; Linux then answers with SYN cookies and drops handshakes, and some
+# clients see their connection reset (httpx2.ReadError) before the first byte. This one listens
+# with the largest backlog the kernel allows, frames every body once (not per request), and
+# serves each connection from its own thread with keep-alive, as ``tests.replay`` does.
+
+LISTEN_BACKLOG = 4096  # the kernel caps it at net.core.somaxconn
+_HEAD = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+_NOT_FOUND = (
+    b"HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}"
+)
+
+
+def chunk_frames(body: bytes, per_event: bool) -> list[bytes]:
+    """The HTTP chunks of a body: one per SSE event (cut after each blank line), or one."""
+    if per_event:
+        pieces = [p + b"\n\n" for p in body.split(b"\n\n")]
+        pieces[-1] = pieces[-1][:-2]
+        pieces = [p for p in pieces if p]
+    else:
+        pieces = [body] if body else []
+    return [b"%x\r\n%s\r\n" % (len(p), p) for p in pieces]
+
+
+class BenchServer:
+    """An HTTP/1.1 server on 127.0.0.1 replaying fixed bodies, one route (``/rI``) per body,
+    every request on a route answered with the same body (chunked, keep-alive)."""
+
+    def __init__(self, bodies: list[bytes], per_event: bool, pace: float = 0.0) -> None:
+        self.frames = [chunk_frames(b, per_event or bool(pace)) for b in bodies]
+        self.pace = pace
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(LISTEN_BACKLOG)
+        port = self.sock.getsockname()[1]
+        self.urls = [f"http://127.0.0.1:{port}/r{i}" for i in range(len(bodies))]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):  # wakes the blocked accept()
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        buffer = b""
+        with conn, contextlib.suppress(OSError):
+            while True:
+                while b"\r\n\r\n" not in buffer:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    buffer += data
+                head, _, buffer = buffer.partition(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                path = lines[0].split(" ")[1]
+                length = 0
+                for line in lines[1:]:
+                    name, _, value = line.partition(":")
+                    if name.strip().lower() == "content-length":
+                        length = int(value)
+                while len(buffer) < length:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    buffer += data
+                buffer = buffer[length:]
+                route = path.lstrip("/").partition("/")[0]
+                index = int(route[1:]) if route[:1] == "r" and route[1:].isdigit() else -1
+                if not 0 <= index < len(self.frames):
+                    conn.sendall(_NOT_FOUND)
+                    continue
+                conn.sendall(_HEAD)
+                for i, frame in enumerate(self.frames[index]):
+                    if i and self.pace:
+                        time.sleep(self.pace)
+                    conn.sendall(frame)
+                conn.sendall(b"0\r\n\r\n")
+
+
+def serve(argv: list[str]) -> None:
+    """Serve body files until stdin closes: ``argv`` = per_event ("1"/"0"), pace (s), files.
+    Prints one base URL per file, in order."""
+    bodies = [Path(p).read_bytes() for p in argv[2:]]
+    server = BenchServer(bodies, argv[0] == "1", float(argv[1]))
+    print("\n".join(server.urls), flush=True)
     sys.stdin.read()
-"""
+    server.close()
+
+
+class ServerURLs(list[str]):
+    """The base URLs of a replay server, one per body, and the server's process id."""
+
+    pid: int = 0
+
+
+SERVER_COMMAND = (
+    "import sys; sys.path.insert(0, sys.argv[1]); import bench_stream; "
+    "bench_stream.serve(sys.argv[2:])"
+)
 
 
 @contextlib.contextmanager
-def replay_server(bodies: list[bytes], per_event: bool, pace: float = 0.0) -> Iterator[list[str]]:
-    """A replay server in its own process (it must not compete for this process's GIL);
-    ``per_event``: each event in its own HTTP chunk, else the whole body in one; ``pace``:
-    seconds between events (then always one HTTP chunk per event)."""
+def replay_server(bodies: list[bytes], per_event: bool, pace: float = 0.0) -> Iterator[ServerURLs]:
+    """A replay server (``BenchServer``) in its own process (it must not compete for this
+    process's GIL); ``per_event``: each event in its own HTTP chunk, else the whole body in one;
+    ``pace``: seconds between events (then always one HTTP chunk per event)."""
     with tempfile.TemporaryDirectory() as tmp:
         paths = []
         for i, body in enumerate(bodies):
             path = Path(tmp) / f"body-{i}"
             path.write_bytes(body)
             paths.append(str(path))
-        if pace:
-            command = [sys.executable, "-c", PACED_SERVER, str(pace), *paths]
-        else:
-            command = [
-                sys.executable,
-                "-m",
-                "tests.replay",
-                *(["--per-event"] if per_event else []),
-                *paths,
-            ]
+        flag = "1" if per_event else "0"
+        command = [sys.executable, "-c", SERVER_COMMAND, str(ROOT / "benchmarks"), flag, str(pace)]
         proc = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
+            [*command, *paths], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
         try:
             assert proc.stdout is not None
-            yield [proc.stdout.readline().strip() for _ in bodies]
+            urls = ServerURLs(proc.stdout.readline().strip() for _ in bodies)
+            urls.pid = proc.pid
+            yield urls
         finally:
             assert proc.stdin is not None
             proc.stdin.close()
@@ -338,6 +434,13 @@ CONCURRENT_CHILD = r"""
 import asyncio, json, resource, sys, time
 contender, url, streams, expected = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 MESSAGES = [{"role": "user", "content": "Recommend a book"}]
+REPLAY_OFF = contender == "call-replay-off"
+
+
+def skip(why):
+    print(json.dumps({"skipped": f"stream={{'replay': False}} {why}"}))
+    sys.exit(0)
+
 
 if contender == "floor":
     import httpx2, orjson
@@ -346,7 +449,7 @@ if contender == "floor":
         timeout=600,
     )
 
-    async def one():
+    async def one(check=False):
         count = 0
         async with client.stream(
             "POST", url + "/v1/chat/completions", json={"stream": True}
@@ -365,7 +468,7 @@ elif contender == "client":
     from streamcall.clients.mistral import Mistral
     client = Mistral(api_key="bench", server_url=url, max_connections=streams)
 
-    async def one():
+    async def one(check=False):
         count = 0
         async with client.chat.stream_async("mistral-small-latest", MESSAGES) as s:
             async for e in s:
@@ -373,18 +476,25 @@ elif contender == "client":
                     count += 1
         return count
 else:
+    # "call": stream=True; "call-replay-off": a StreamConfig that keeps no replay history,
+    # skipped (one JSON line saying why) where the installed library does not take it.
     from streamcall.clients.mistral import Mistral
     from streamcall.core.mistral import mistral_call
 
-    @mistral_call(
-        "mistral-small-latest",
-        stream=True,
-        client=Mistral(api_key="b", server_url=url, max_connections=streams),
-    )
-    async def ask() -> str:
-        return "Recommend a book"
+    try:
+        @mistral_call(
+            "mistral-small-latest",
+            stream={"replay": False} if REPLAY_OFF else True,
+            client=Mistral(api_key="b", server_url=url, max_connections=streams),
+        )
+        async def ask() -> str:
+            return "Recommend a book"
+    except Exception as e:
+        if not REPLAY_OFF:
+            raise
+        skip(f"rejected: {type(e).__name__}: {e}")
 
-    async def one():
+    async def one(check=False):
         stream = await ask()
         count = 0
         async for chunk, _ in stream:
@@ -392,11 +502,24 @@ else:
                 count += 1
         assert stream.output_tokens
         assert stream.cost is not None
+        if check and REPLAY_OFF:  # an option taken but ignored: the stream still replays
+            try:
+                replayed = [pair async for pair in stream]
+            except Exception:
+                replayed = []
+            if replayed:
+                skip("accepted but ignored: the consumed stream still replays")
         return count
 
 
 async def main():
-    assert await one() == expected  # warm up: imports, caches, one connection
+    try:  # warm up: imports, caches, one connection
+        first = await one(check=True)
+    except Exception as e:
+        if not REPLAY_OFF:
+            raise
+        skip(f"failed: {type(e).__name__}: {e}")
+    assert first == expected, first
     start = time.perf_counter()
     counts = await asyncio.gather(*(one() for _ in range(streams)))
     wall = time.perf_counter() - start
@@ -408,21 +531,42 @@ rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"chunks": chunks, "wall": wall, "rss_kib": rss}))
 """
 
-CONCURRENT_CONTENDERS = ("floor", "client", "call")
+CONCURRENT_CONTENDERS = {
+    "floor": "floor",
+    "client": "client",
+    "call": "call",
+    "call-replay-off": "call (replay off)",
+}
+
+
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far, or NaN where ``/proc`` lacks it."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def concurrent_runs(streams: int, n: int, repeat: int) -> dict[str, dict[str, float]]:
     """Per contender: best chunks/s over ``streams`` concurrent Mistral-shaped streams of N
-    chunks (one HTTP chunk per event), and the median peak RSS in MiB, a fresh process a run."""
+    chunks (one HTTP chunk per event), the median peak RSS in MiB, a fresh process a run, and
+    the replay server's CPU time as a share of the run's wall time (near 100%: the server, not
+    the client, sets the pace). A contender the child skips is left out, its reason printed."""
     from bench_first_call import child_env
 
     rates: dict[str, list[float]] = {c: [] for c in CONCURRENT_CONTENDERS}
     rss: dict[str, list[float]] = {c: [] for c in CONCURRENT_CONTENDERS}
+    server: dict[str, list[float]] = {c: [] for c in CONCURRENT_CONTENDERS}
+    skipped: dict[str, str] = {}
     expected = TEXT_DELTAS["mistral"](n)
-    with replay_server([BODIES["mistral"](n)], per_event=True) as (url,):
+    with replay_server([BODIES["mistral"](n)], per_event=True) as urls:
         for _ in range(repeat):
             for contender in CONCURRENT_CONTENDERS:
-                command = [sys.executable, "-c", CONCURRENT_CHILD, contender, url]
+                if contender in skipped:
+                    continue
+                command = [sys.executable, "-c", CONCURRENT_CHILD, contender, urls[0]]
+                cpu = server_cpu_s(urls.pid)
                 result = subprocess.run(
                     [*command, str(streams), str(expected)],
                     capture_output=True,
@@ -431,14 +575,25 @@ def concurrent_runs(streams: int, n: int, repeat: int) -> dict[str, dict[str, fl
                     cwd=ROOT,
                     timeout=900,
                 )
+                cpu = server_cpu_s(urls.pid) - cpu
                 if result.returncode != 0:
                     raise RuntimeError(f"{contender}: {result.stderr[-2000:]}")
                 out = json.loads(result.stdout.strip().splitlines()[-1])
+                if "skipped" in out:
+                    skipped[contender] = out["skipped"]
+                    print(f"  ({CONCURRENT_CONTENDERS[contender]} skipped: {out['skipped']})")
+                    continue
                 rates[contender].append(out["chunks"] / out["wall"])
                 rss[contender].append(out["rss_kib"] / 1024)
+                server[contender].append(cpu / out["wall"])
     return {
-        c: {"rate": max(rates[c]), "rss_mib": statistics.median(rss[c])}
+        CONCURRENT_CONTENDERS[c]: {
+            "rate": max(rates[c]),
+            "rss_mib": statistics.median(rss[c]),
+            "server_cpu": statistics.median(server[c]),
+        }
         for c in CONCURRENT_CONTENDERS
+        if c not in skipped
     }
 
 
@@ -538,7 +693,17 @@ def main() -> None:
         metavar="K",
         help="K concurrent async streams of each N (Mistral): chunks/s and peak RSS",
     )
+    parser.add_argument(
+        "--src",
+        type=Path,
+        default=ROOT / "src",
+        help="the streamcall sources to time (another checkout's, or a snapshot)",
+    )
     args = parser.parse_args()
+    import bench_first_call
+
+    bench_first_call.SRC = args.src.resolve()  # the fresh processes' streamcall
+    sys.path.insert(0, str(bench_first_call.SRC))  # this process's
     framings = args.framing
     if framings is None:
         framings = [] if args.fresh or args.concurrent else DEFAULT_FRAMINGS
@@ -594,6 +759,7 @@ def main() -> None:
                 print(
                     f"  {name:<14} {run['rate']:>12,.0f}/s   {run['rate'] / base['rate']:6.2f}x"
                     f"   {run['rss_mib']:7.1f} MiB   {base['rss_mib'] / run['rss_mib']:6.2f}x"
+                    f"   server CPU {run['server_cpu']:4.0%}"
                 )
             results[f"mistral n={n} concurrent={args.concurrent}"] = {
                 name: {
