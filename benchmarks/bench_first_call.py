@@ -1,13 +1,16 @@
 """What a fresh process pays: import + the first streamed call, against the raw floor.
 
 Each sample is a fresh interpreter (bytecode cached, as an installed package has it) that
-streams one Mistral-shaped body of N chunks (each event in its own HTTP chunk) from a local
-replay server running in its own process, and reports, in ms from the interpreter's first line:
+streams one body of N chunks of one provider shape (``--provider``: Mistral by default, OpenAI
+Chat or Anthropic Messages; each event in its own HTTP chunk) from a local replay server
+running in its own process, and reports, in ms from the interpreter's first line:
 
 - ``floor``: ``import httpx2, orjson``, ``httpx2.Client()``, the call read with ``iter_lines``
   (``workloads.floor``): it pays httpx2's import and SSL context too;
-- ``client``: ``streamcall.clients.mistral.Mistral().chat.stream``;
-- ``call``: ``@mistral_call(..., stream=True)`` (no tools, no response model);
+- ``client``: streamcall's client (``Mistral().chat.stream``, ``OpenAI().chat.completions
+  .create``, ``Anthropic().messages.create``);
+- ``call``: ``@mistral_call`` / ``@openai_call`` / ``@anthropic_call`` with ``stream=True`` (no
+  tools, no response model);
 - the same three *warmed*: the imports and ``streamcall.warm_up()`` (for the floor: its imports
   and one SSL context) done before the clock starts, as a service does at start-up, so only
   the client's creation and the first call are timed.
@@ -16,7 +19,8 @@ It prints the median of each, the ratio to the floor's (floor ms / ms, as throug
 are), the ratio to a warm floor call (the same process's second call), whether pydantic was
 imported, and the top cumulative entries of ``python -X importtime`` for the first call.
 
-    python benchmarks/bench_first_call.py [--n 1000] [--repeat 7] [--json FILE] [--src DIR]
+    python benchmarks/bench_first_call.py [--provider mistral] [--n 1000] [--repeat 7]
+        [--json FILE] [--src DIR]
 """
 
 from __future__ import annotations
@@ -41,18 +45,26 @@ from workloads import BODIES, MESSAGES  # noqa: E402
 
 CONTENDERS = ("floor", "client", "call")
 
-# Run in the fresh interpreter: argv = contender, url, warmed ("1"/"0"). Prints one JSON line.
+# Run in the fresh interpreter: argv = contender, url, warmed ("1"/"0"), provider shape.
+# Prints one JSON line.
 CHILD = r"""
 import time
 t0 = time.perf_counter()
 import sys
-contender, url, warmed = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+contender, url, warmed, provider = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4]
 MESSAGES = %(messages)r
+CLASS = {"mistral": "Mistral", "openai": "OpenAI", "anthropic": "Anthropic"}[provider]
+CLIENT = ("streamcall.clients." + provider, CLASS)  # module, class
+CALL = ("streamcall.core." + provider, provider + "_call")  # module, decorator
+MODEL = {"mistral": "mistral-small-latest", "openai": "gpt-4.1-mini"}.get(
+    provider, "claude-sonnet-4-5"
+)
 
 def read_floor(client):
     import orjson
+    path = "/v1/messages" if provider == "anthropic" else "/v1/chat/completions"
     count = 0
-    with client.stream("POST", url + "/v1/chat/completions", json={"stream": True}) as r:
+    with client.stream("POST", url + path, json={"stream": True}) as r:
         for line in r.iter_lines():
             if not line.startswith("data: "):
                 continue
@@ -60,8 +72,37 @@ def read_floor(client):
             if data == "[DONE]":
                 break
             obj = orjson.loads(data)
-            if obj["choices"] and obj["choices"][0]["delta"]["content"]:
+            if provider == "anthropic":
+                if obj["type"] == "content_block_delta" and obj["delta"]["text"]:
+                    count += 1
+            elif obj["choices"] and obj["choices"][0]["delta"]["content"]:
                 count += 1
+    return count
+
+def make_client():
+    module = __import__(CLIENT[0], fromlist=[CLIENT[1]])
+    url_key = "server_url" if provider == "mistral" else "base_url"
+    return getattr(module, CLIENT[1])(api_key="bench", **{url_key: url})
+
+def read_client(client):
+    count = 0
+    if provider == "mistral":
+        with client.chat.stream(MODEL, MESSAGES) as s:
+            for e in s:
+                if e.data.choices[0].delta.content:
+                    count += 1
+    elif provider == "openai":
+        with client.chat.completions.create(model=MODEL, messages=MESSAGES, stream=True) as s:
+            for c in s:
+                if c.choices and c.choices[0].delta.content:
+                    count += 1
+    else:
+        with client.messages.create(
+            model=MODEL, max_tokens=1024, messages=MESSAGES, stream=True
+        ) as s:
+            for e in s:
+                if e.type == "content_block_delta" and e.delta.text:
+                    count += 1
     return count
 
 if contender == "floor":
@@ -78,32 +119,22 @@ if contender == "floor":
 elif contender == "client":
     if warmed:
         import streamcall
-        from streamcall.clients.mistral import Mistral
+        __import__(CLIENT[0])
         getattr(streamcall, "warm_up", lambda: None)()  # before it existed: imports only
         t0 = time.perf_counter()
-    from streamcall.clients.mistral import Mistral
-    client = Mistral(api_key="bench", server_url=url)
-    def first():
-        count = 0
-        with client.chat.stream("mistral-small-latest", MESSAGES) as s:
-            for e in s:
-                if e.data.choices[0].delta.content:
-                    count += 1
-        return count
+    client = make_client()
+    first = lambda: read_client(client)
     again = first
 else:
     if warmed:
         import streamcall
-        from streamcall.clients.mistral import Mistral
-        from streamcall.core.mistral import mistral_call
+        __import__(CLIENT[0])
+        __import__(CALL[0])
         getattr(streamcall, "warm_up", lambda: None)()  # before it existed: imports only
         t0 = time.perf_counter()
-    from streamcall.clients.mistral import Mistral
-    from streamcall.core.mistral import mistral_call
+    call = getattr(__import__(CALL[0], fromlist=[CALL[1]]), CALL[1])
 
-    @mistral_call(
-        "mistral-small-latest", stream=True, client=Mistral(api_key="b", server_url=url)
-    )
+    @call(MODEL, stream=True, client=make_client())
     def ask() -> str:
         return "Recommend a book"
 
@@ -146,12 +177,15 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def sample(contender: str, url: str, warmed: bool, importtime: bool = False) -> dict[str, Any]:
+def sample(
+    contender: str, url: str, warmed: bool, importtime: bool = False, provider: str = "mistral"
+) -> dict[str, Any]:
+    """One fresh interpreter's first call (``CHILD``) on a body of the ``provider`` shape."""
     script = CHILD % {"messages": MESSAGES}
     command = [sys.executable, *(["-X", "importtime"] if importtime else []), "-c", script]
     start_wall = time.time()
     result = subprocess.run(
-        [*command, contender, url, "1" if warmed else "0"],
+        [*command, contender, url, "1" if warmed else "0", provider],
         capture_output=True,
         text=True,
         env=child_env(),
@@ -180,6 +214,7 @@ def top_imports(stderr: str, count: int) -> list[tuple[str, float]]:
 def main() -> None:
     global SRC
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--provider", choices=["mistral", "openai", "anthropic"], default="mistral")
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--top", type=int, default=8)
@@ -191,20 +226,25 @@ def main() -> None:
     SRC = args.src.resolve()
 
     results: dict[str, Any] = {}
-    with replay_server([BODIES["mistral"](args.n)], per_event=True) as (url,):
+    provider = args.provider
+    with replay_server([BODIES[provider](args.n)], per_event=True) as (url,):
         for contender in CONTENDERS:  # writes the bytecode; not timed
-            sample(contender, url, warmed=False)
+            sample(contender, url, warmed=False, provider=provider)
         runs: dict[str, list[dict[str, Any]]] = {}
         for _ in range(args.repeat):  # interleaved: the machine's noise hits all alike
             for contender in CONTENDERS:
                 for warmed in (False, True):
                     name = contender + (" warmed" if warmed else "")
-                    runs.setdefault(name, []).append(sample(contender, url, warmed))
-        traces = {c: sample(c, url, warmed=False, importtime=True) for c in CONTENDERS}
+                    runs.setdefault(name, []).append(
+                        sample(contender, url, warmed, provider=provider)
+                    )
+        traces = {
+            c: sample(c, url, warmed=False, importtime=True, provider=provider) for c in CONTENDERS
+        }
 
     warm_floor = statistics.median(r["warm_ms"] for r in runs["floor"])
     print(
-        f"\nFresh process, Mistral-shaped stream of N = {args.n:,} chunks, one HTTP chunk per "
+        f"\nFresh process, {provider}-shaped stream of N = {args.n:,} chunks, one HTTP chunk per "
         f"event (median of {args.repeat}; ratio = floor ms / ms)"
     )
     print(f"  a warm floor call (the process's second): {warm_floor:7.1f} ms")

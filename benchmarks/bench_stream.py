@@ -32,10 +32,10 @@ event, as with a real model. Wall time is then the server's pace, so it reports 
 CPU time per event (``time.process_time()`` around the consuming loop, in this process; the
 server runs in another) as floor CPU per event / ours (higher is better).
 
-``--fresh`` (Mistral shape, each N): the first request of a process. Each contender (floor,
-client, call) in a new interpreter, bytecode cached, timed from the spawn of the process
-through its imports and one stream of N chunks (``bench_first_call.py``'s child), as floor ms
-/ ms.
+``--fresh`` (each provider shape and N): the first request of a process. Each contender
+(floor, client, call) in a new interpreter, bytecode cached, timed from the spawn of the
+process through its imports and one stream of N chunks (``bench_first_call.py``'s child), as
+floor ms / ms.
 
 ``--concurrent K`` (Mistral shape, each N): K streams of N chunks at once on one async client
 (floor: ``httpx2.AsyncClient`` + ``aiter_lines`` + orjson; client: ``chat.stream_async``;
@@ -411,19 +411,20 @@ def cpu_per_event(provider: str, url: str, n: int, repeat: int) -> dict[str, flo
     return best
 
 
-def fresh_ms(n: int, repeat: int) -> dict[str, float]:
-    """Median ms from spawning a fresh interpreter through its imports and one Mistral-shaped
-    stream of N chunks (one HTTP chunk per event), per contender (``bench_first_call``)."""
+def fresh_ms(provider: str, n: int, repeat: int) -> dict[str, float]:
+    """Median ms from spawning a fresh interpreter through its imports and one stream of N
+    chunks of the ``provider`` shape (one HTTP chunk per event), per contender
+    (``bench_first_call``)."""
     from bench_first_call import CONTENDERS, sample
 
     runs: dict[str, list[float]] = {c: [] for c in CONTENDERS}
-    with replay_server([BODIES["mistral"](n)], per_event=True) as (url,):
+    with replay_server([BODIES[provider](n)], per_event=True) as (url,):
         for contender in CONTENDERS:  # writes the bytecode; not timed
-            sample(contender, url, warmed=False)
+            sample(contender, url, warmed=False, provider=provider)
         for _ in range(repeat):  # interleaved: the machine's noise hits all alike
             for contender in CONTENDERS:
-                out = sample(contender, url, warmed=False)
-                assert out["count"] == TEXT_DELTAS["mistral"](n), contender
+                out = sample(contender, url, warmed=False, provider=provider)
+                assert out["count"] == TEXT_DELTAS[provider](n), contender
                 runs[contender].append(out["process_ms"])
     return {c: statistics.median(ms) for c, ms in runs.items()}
 
@@ -684,9 +685,7 @@ def main() -> None:
     parser.add_argument(
         "--pace-us", type=float, default=200.0, help="paced: microseconds between events"
     )
-    parser.add_argument(
-        "--fresh", action="store_true", help="the first request of a fresh process (Mistral)"
-    )
+    parser.add_argument("--fresh", action="store_true", help="the first request of a fresh process")
     parser.add_argument(
         "--concurrent",
         type=int,
@@ -733,16 +732,16 @@ def main() -> None:
                 results[f"{provider} n={n} {framing}"] = entry
 
     if args.fresh:
-        for n in args.n:
-            ms = fresh_ms(n, args.repeat)
+        for provider, n in jobs:
+            ms = fresh_ms(provider, n, args.repeat)
             print(
-                f"\nmistral, fresh process, N = {n:,} chunks, one HTTP chunk per event "
+                f"\n{provider}, fresh process, N = {n:,} chunks, one HTTP chunk per event "
                 f"(median of {args.repeat}; ms from spawn through import and one stream, "
                 "floor ms / ms)"
             )
             for name, value in ms.items():
                 print(f"  {name:<14} {value:>10,.1f} ms   {ms['floor'] / value:6.2f}x")
-            results[f"mistral n={n} fresh"] = {
+            results[f"{provider} n={n} fresh"] = {
                 name: {"ms": v, "ratio": ms["floor"] / v} for name, v in ms.items()
             }
 
