@@ -756,7 +756,7 @@ def main() -> None:
             )
             for name, run in runs.items():
                 print(
-                    f"  {name:<14} {run['rate']:>12,.0f}/s   {run['rate'] / base['rate']:6.2f}x"
+                    f"  {name:<18} {run['rate']:>12,.0f}/s   {run['rate'] / base['rate']:6.2f}x"
                     f"   {run['rss_mib']:7.1f} MiB   {base['rss_mib'] / run['rss_mib']:6.2f}x"
                     f"   server CPU {run['server_cpu']:4.0%}"
                 )
