@@ -437,8 +437,9 @@ class Recovered:
 
 
 def _decorated(
-    provider: Provider, client: Any, asynchronous: bool, via_llm: bool
+    provider: Provider, client: Any, asynchronous: bool, via_llm: bool, replay: bool = True
 ) -> Callable[[], Any]:
+    stream: Any = True if replay else {"replay": False}
     if via_llm:
         from streamcall import llm
 
@@ -446,13 +447,13 @@ def _decorated(
         decorator = llm.call(
             provider=provider.llm_provider,
             model=provider.model,
-            stream=True,
+            stream=stream,
             tools=provider.tools,
             client=client,
         )
     else:
         decorator = provider.decorator(
-            provider.model, stream=True, tools=provider.tools, client=client
+            provider.model, stream=stream, tools=provider.tools, client=client
         )
     if asynchronous:
 
@@ -518,6 +519,24 @@ def _collect(recovered: Recovered, outer: Any, via_llm: bool) -> None:
     recovered.response_finish_reasons = response.finish_reasons
     recovered.response_cost = response.cost
     recovered.message_param = outer.message_param
+    if stream._lean:
+        _check_keeps_no_replay(stream)
+
+
+def _check_keeps_no_replay(stream: Any) -> None:
+    """A stream made with ``stream={"replay": False}``: no text delta stays, beyond the few a
+    provider reads its views from (Responses: an item's first delta), and it cannot be
+    iterated again (a clear error, not a silent empty loop)."""
+    plain = [
+        entry
+        for entry in stream._history
+        if entry.__class__ is not list
+        and (entry.facts.content or entry.facts.thinking)
+        and entry.facts.usage is None
+    ]
+    assert len(plain) <= 4, f"a stream without replay kept {len(plain)} text chunks"
+    with pytest.raises(RuntimeError, match="replay"):
+        list(stream._replay())
 
 
 def _run_sync(fn: Callable[[], Any], client: Any, recovered: Recovered, via_llm: bool) -> None:
@@ -590,6 +609,7 @@ def run_call(
     asynchronous: bool = False,
     content_type: str | None = None,
     via_llm: bool = False,
+    replay: bool = True,
 ) -> Recovered:
     """Serve ``body`` (re-chunked) and run it through ``provider``'s call decorator.
 
@@ -609,7 +629,7 @@ def run_call(
     http = _http_client(asynchronous)
     client = spec.make_client(url, **{"async_client" if asynchronous else "client": http})
     recovered = Recovered()
-    fn = _decorated(spec, client, asynchronous, via_llm)
+    fn = _decorated(spec, client, asynchronous, via_llm, replay)
     try:
         if asynchronous:
 
@@ -763,8 +783,10 @@ def run_and_check(
     *,
     asynchronous: bool = False,
     via_llm: bool = False,
+    replay: bool = True,
 ) -> Recovered:
-    """Write ``answer`` in ``variant``, run it, and check it (plus ``writer.check_extra``)."""
+    """Write ``answer`` in ``variant``, run it, and check it (plus ``writer.check_extra``);
+    ``replay=False`` streams with ``stream={"replay": False}``, which must recover the same."""
     body = writer.write(answer, variant)
     recovered = run_call(
         server,
@@ -774,6 +796,7 @@ def run_and_check(
         asynchronous=asynchronous,
         content_type=getattr(writer, "content_type", None),
         via_llm=via_llm,
+        replay=replay,
     )
     expected = writer.expected(answer, variant)
     check(recovered, expected)
@@ -805,12 +828,18 @@ def conformance_property(
         return answer, draw(_variant(writer, answer))
 
     @conformance_settings(max_examples)
-    @given(case=case(), chunking=chunkings(), asynchronous=modes)
+    @given(case=case(), chunking=chunkings(), asynchronous=modes, replay=st.booleans())
     def test(
-        server: ReplayServer, case: tuple[Answer, str], chunking: Chunking, asynchronous: bool
+        server: ReplayServer,
+        case: tuple[Answer, str],
+        chunking: Chunking,
+        asynchronous: bool,
+        replay: bool,
     ) -> None:
         answer, variant = case
-        run_and_check(server, writer, answer, variant, chunking, asynchronous=asynchronous)
+        run_and_check(
+            server, writer, answer, variant, chunking, asynchronous=asynchronous, replay=replay
+        )
 
     test.__name__ = f"test_{writer.provider.replace('-', '_')}_conformance"
     return test

@@ -114,7 +114,10 @@ def writer_for(entry: ProviderEntry) -> Writer:
 
 def _pinned(test: Callable[..., None], cases: list[tuple[Answer, str]]) -> Callable[..., None]:
     for answer, variant in cases:
-        test = example(case=(answer, variant), chunking=Chunking.whole(), asynchronous=False)(test)
+        for replay in (True, False):
+            test = example(
+                case=(answer, variant), chunking=Chunking.whole(), asynchronous=False, replay=replay
+            )(test)
     return test
 
 

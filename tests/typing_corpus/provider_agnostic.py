@@ -75,3 +75,11 @@ async def main() -> None:
 cost = llm.calculate_cost("mistral", "mistral-small", llm.CostMetadata(input_tokens=1))
 assert_type(cost, float | None)
 provider: llm.Provider = "mistral"
+
+
+@llm.call(provider="mistral", model="mistral-small-latest", stream={"replay": False})
+def recommend_lean(genre: str) -> str:
+    return f"Recommend a {genre} book."
+
+
+assert_type(recommend_lean("fantasy"), llm.Stream)

@@ -164,3 +164,19 @@ for lc, lt in lo("q"):
     assert_type(lc, local.LocalCallResponseChunk)
     assert_type(lt, local.LocalTool | None)
 assert_type(az("q").construct_call_response(), azure.AzureCallResponse)
+
+
+@mistral_call("mistral-small-latest", stream={"replay": False})
+def lean(genre: str) -> str:
+    return f"Recommend a {genre} book."
+
+
+assert_type(lean("fantasy"), MistralStream)
+
+
+@anthropic.call("claude-sonnet-4-5", stream={"replay": False}, response_model=None)
+def lean_claude(genre: str) -> str:
+    return f"Recommend a {genre} book."
+
+
+assert_type(lean_claude("fantasy"), anthropic.AnthropicStream)

@@ -24,7 +24,7 @@ from streamcall.core.base._accumulate import Usage
 from streamcall.core.base.call_response import BaseCallResponse
 from streamcall.core.base.cost import CostMetadata, calculate_cost
 from streamcall.core.base.stream import BaseStream, StreamWrapper
-from streamcall.core.base.types import LocalProvider, Metadata, Provider
+from streamcall.core.base.types import LocalProvider, Metadata, Provider, StreamConfig
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -355,7 +355,7 @@ def call(
     provider: Provider | str,
     model: str,
     *,
-    stream: Literal[True],
+    stream: Literal[True] | StreamConfig,
     tools: list[Any] | None = None,
     response_model: None = None,
     output_parser: None = None,
@@ -385,7 +385,7 @@ def call(
     provider: Provider | str,
     model: str,
     *,
-    stream: Literal[True],
+    stream: Literal[True] | StreamConfig,
     tools: list[Any] | None = None,
     response_model: type[_ModelT],
     output_parser: None = None,
@@ -415,7 +415,7 @@ def call(
     provider: Provider | str,
     model: str,
     *,
-    stream: bool,
+    stream: bool | StreamConfig,
     tools: list[Any] | None = None,
     response_model: None = None,
     output_parser: None = None,
@@ -429,7 +429,7 @@ def call(
     provider: Provider | str,
     model: str,
     *,
-    stream: bool = False,
+    stream: bool | StreamConfig = False,
     tools: list[Any] | None = None,
     response_model: Any = None,
     output_parser: Callable[[Any], Any] | None = None,

@@ -16,6 +16,7 @@ from streamcall.core.base._accumulate import (
     ToolCallPart,
     UsageReport,
     merge_usage,
+    TextPieces,
     parse_tool_arguments,
     tool_output_text,
 )
@@ -222,34 +223,22 @@ class AnthropicStream(
     _sequential_tool_calls: ClassVar[bool] = False  # content_block_stop ends each call
     call_response_type: ClassVar[type[BaseCallResponse[Any]]] = AnthropicCallResponse
 
+    _folded: _Blocks | None = None  # a stream that keeps no replay folds its events here
+
+    def _keep(self, chunk: Any) -> bool:
+        if self._folded is None:
+            self._folded = _Blocks()
+        self._folded.add(chunk.chunk)
+        return False
+
     def _blocks(self) -> list[ContentBlock]:
         """The message's content blocks, rebuilt in order from the events received."""
-        blocks: dict[int, dict[str, Any]] = {}
-        json_parts: dict[int, list[str]] = {}
-        event: MessageStreamEvent
+        if self._lean:
+            return (self._folded or _Blocks()).result()
+        folded = _Blocks()
         for event in self._raw_events():
-            index = event.index if event.index is not None else -1
-            if event.type == "content_block_start" and event.content_block is not None:
-                blocks[index] = event.content_block.model_dump()
-            elif event.type == "content_block_delta" and event.delta is not None:
-                block = blocks.setdefault(index, {"type": "text"})
-                delta = event.delta
-                if delta.type == "text_delta":
-                    block["text"] = block.get("text", "") + (delta.text or "")
-                elif delta.type == "thinking_delta":
-                    block["thinking"] = block.get("thinking", "") + (delta.thinking or "")
-                elif delta.type == "signature_delta":
-                    block["signature"] = block.get("signature", "") + (delta.signature or "")
-                elif delta.type == "input_json_delta":
-                    json_parts.setdefault(index, []).append(delta.partial_json or "")
-        for index, parts in json_parts.items():
-            try:
-                blocks[index]["input"] = parse_tool_arguments("".join(parts))
-            except StreamDecodeError:  # kept as a call (stream.tool_errors says why)
-                blocks[index]["input"] = {}
-        import msgspec
-
-        return [msgspec.convert(blocks[i], ContentBlock) for i in sorted(blocks)]
+            folded.add(event)
+        return folded.result()
 
     def _build_response(self) -> AnthropicCallResponse:
         acc = self._acc
@@ -270,6 +259,56 @@ class AnthropicStream(
             usage=usage,
         )
         return AnthropicCallResponse(message, self._context)
+
+
+_DELTA_FIELDS = {
+    "text_delta": "text",
+    "thinking_delta": "thinking",
+    "signature_delta": "signature",
+    "input_json_delta": "partial_json",
+}
+
+
+class _Blocks:
+    """The content blocks of a message, folded from its stream events in order (each delta's
+    text kept in pieces, joined when the blocks are asked for)."""
+
+    __slots__ = ("blocks", "texts")
+
+    def __init__(self) -> None:
+        self.blocks: dict[int, dict[str, Any]] = {}
+        self.texts: dict[tuple[int, str], TextPieces] = {}
+
+    def add(self, event: MessageStreamEvent) -> None:
+        """Fold one event."""
+        index = event.index if event.index is not None else -1
+        if event.type == "content_block_start" and event.content_block is not None:
+            self.blocks[index] = event.content_block.model_dump()
+        elif event.type == "content_block_delta" and event.delta is not None:
+            self.blocks.setdefault(index, {"type": "text"})
+            delta = event.delta
+            field = _DELTA_FIELDS.get(delta.type or "")
+            if field is not None:
+                pieces = self.texts.get((index, field))
+                if pieces is None:
+                    pieces = self.texts[index, field] = TextPieces()
+                pieces.add(getattr(delta, field) or "")
+
+    def result(self) -> list[ContentBlock]:
+        """The blocks so far, in index order."""
+        blocks = {i: dict(block) for i, block in self.blocks.items()}
+        for (index, field), pieces in self.texts.items():
+            block = blocks[index]
+            if field == "partial_json":
+                try:
+                    block["input"] = parse_tool_arguments(str(pieces))
+                except StreamDecodeError:  # kept as a call (stream.tool_errors says why)
+                    block["input"] = {}
+            else:
+                block[field] = block.get(field, "") + str(pieces)
+        import msgspec
+
+        return [msgspec.convert(blocks[i], ContentBlock) for i in sorted(blocks)]
 
 
 _TOOL_CHOICE = {"auto": "auto", "none": "none", "required": "any"}

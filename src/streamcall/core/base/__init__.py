@@ -16,6 +16,7 @@ from streamcall.core.base.types import (
     LocalProvider,
     Metadata,
     Provider,
+    StreamConfig,
 )
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "Messages",
     "Metadata",
     "Provider",
+    "StreamConfig",
     "StreamEvent",
     "StreamState",
     "Usage",

@@ -19,10 +19,12 @@ __all__ = [
     "AssembledToolCall",
     "PartialJSON",
     "StreamAccumulator",
+    "TextPieces",
     "ToolCallAssembler",
     "ToolCallPart",
     "Usage",
     "UsageReport",
+    "compact",
     "keep_unfinished",
     "merge_usage",
     "parse_partial_json",
@@ -606,6 +608,40 @@ def _from_json(text: str, partial: bool = False) -> Any:
     return from_json(text, allow_partial="trailing-strings" if partial else False)
 
 
+PIECE = 64
+"""How many small strings :func:`compact` joins into one piece."""
+
+
+def compact(parts: list[str], done: int) -> int:
+    """Join the strings of ``parts`` after its first ``done`` pieces into one piece, once there
+    are :data:`PIECE` of them; return the new count of pieces. A stream that keeps no chunks
+    holds its text in pieces of ~64 deltas, not a string object per delta (~50 bytes each);
+    each character is copied once, so the cost stays linear in the text."""
+    if len(parts) - done < PIECE:
+        return done
+    parts[done:] = ["".join(parts[done:])]
+    return done + 1
+
+
+class TextPieces:
+    """Text that arrives in many small deltas, kept as a few joined pieces (see
+    :func:`compact`)."""
+
+    __slots__ = ("done", "parts")
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.done = 0
+
+    def add(self, text: str) -> None:
+        """Append ``text``."""
+        self.parts.append(text)
+        self.done = compact(self.parts, self.done)
+
+    def __str__(self) -> str:
+        return "".join(self.parts)
+
+
 class StreamAccumulator:
     """The response so far: text, thinking, finished tool calls, usage, finish reasons, ids."""
 
@@ -613,7 +649,9 @@ class StreamAccumulator:
         "finish_reasons",
         "id",
         "model",
+        "text_done",
         "text_parts",
+        "thinking_done",
         "thinking_parts",
         "tool_calls",
         "tools",
@@ -623,6 +661,8 @@ class StreamAccumulator:
     def __init__(self, sequential_tool_calls: bool = True) -> None:
         self.text_parts: list[str] = []
         self.thinking_parts: list[str] = []
+        self.text_done = 0  # pieces at the start of text_parts already joined (compact_text)
+        self.thinking_done = 0
         self.tools = ToolCallAssembler(sequential_tool_calls)
         self.tool_calls: list[AssembledToolCall] = []
         self.usage: Usage | None = None
@@ -635,12 +675,19 @@ class StreamAccumulator:
         """All text so far."""
         if len(self.text_parts) > 1:
             self.text_parts = ["".join(self.text_parts)]
+            self.text_done = 1
         return self.text_parts[0] if self.text_parts else ""
 
     @property
     def thinking(self) -> str:
         """All thinking / reasoning text so far."""
         return "".join(self.thinking_parts)
+
+    def compact_text(self) -> None:
+        """Join the text and thinking deltas into pieces (:func:`compact`): for a stream that
+        keeps no chunks, whose deltas would otherwise each stay a string object."""
+        self.text_done = compact(self.text_parts, self.text_done)
+        self.thinking_done = compact(self.thinking_parts, self.thinking_done)
 
     def add_usage(self, report: UsageReport) -> None:
         """Merge a usage report."""

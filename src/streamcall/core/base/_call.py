@@ -288,7 +288,7 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
     def call(
         model: str,
         *,
-        stream: bool = False,
+        stream: bool | Mapping[str, Any] = False,
         tools: list[Any] | None = None,
         response_model: Any = None,
         output_parser: Callable[[Any], Any] | None = None,
@@ -298,6 +298,7 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         if not isinstance(model, str) or not model:
             raise ValueError(f"model must be a non-empty string, got {model!r}")
+        stream, replay = _stream_options(stream)
         if output_parser is not None and stream:
             raise ValueError("Cannot use `output_parser` with `stream=True`.")  # Mirascope's words
         if response_model is not None:
@@ -362,7 +363,7 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
                     context, the_client = setup(args, kwargs, await fn(*args, **kwargs))
                     if stream:
                         raw = await spec.stream_async(the_client, context.call_kwargs)
-                        return streamed(spec.stream_type(raw, context))
+                        return streamed(spec.stream_type(raw, context, replay=replay))
                     start = _now_ms()
                     raw_response = await spec.complete_async(the_client, context.call_kwargs)
                     return finish(
@@ -378,7 +379,7 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
                 context, the_client = setup(args, kwargs, fn(*args, **kwargs))
                 if stream:
                     raw = spec.stream(the_client, context.call_kwargs)
-                    return streamed(spec.stream_type(raw, context))
+                    return streamed(spec.stream_type(raw, context, replay=replay))
                 start = _now_ms()
                 raw_response = spec.complete(the_client, context.call_kwargs)
                 return finish(
@@ -393,7 +394,9 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
 
     Args:
         model: The model id.
-        stream: Return a stream (iterate ``for chunk, tool in stream``) instead of a response.
+        stream: Return a stream (iterate ``for chunk, tool in stream``) instead of a response;
+            a ``StreamConfig`` dict streams too: ``{{"replay": False}}`` keeps no chunks for
+            iterating the stream again (less memory per event).
         tools: Tools the model may call: tool classes, pydantic models or typed functions.
         response_model: A pydantic model to extract: the call returns an instance (its
             ``_response`` is the whole response), or with ``stream=True`` a
@@ -407,6 +410,29 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
         call_params: Provider parameters (temperature, max_tokens, ...).
     """
     return call
+
+
+def _stream_options(stream: object) -> tuple[bool, bool]:
+    """``stream=`` (a bool or a :class:`~streamcall.core.base.types.StreamConfig` dict, which
+    streams) as (stream, replay)."""
+    if isinstance(stream, bool):
+        return stream, True
+    if not isinstance(stream, Mapping):
+        raise TypeError(f"stream must be a bool or a StreamConfig dict, got {stream!r}")
+    unknown = sorted(set(stream) - {"replay", "partial_tools"})
+    if unknown:
+        raise TypeError(f"unknown StreamConfig keys {unknown}: it takes 'replay'")
+    if stream.get("partial_tools"):
+        from streamcall.errors import ConfigurationError
+
+        raise ConfigurationError(
+            "stream={'partial_tools': True}: streaming partial tools is not supported; each "
+            "tool is yielded once its call is complete"
+        )
+    replay = stream.get("replay", True)
+    if not isinstance(replay, bool):
+        raise TypeError(f"StreamConfig 'replay' must be a bool, got {replay!r}")
+    return True, replay
 
 
 def _now_ms() -> float:

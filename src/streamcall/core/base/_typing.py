@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from streamcall.core.base.structured import StructuredStream
+    from streamcall.core.base.types import StreamConfig
 
 __all__ = ["CallDecorator", "Decorator", "OptionalModelCallDecorator"]
 
@@ -70,7 +71,7 @@ class CallDecorator(Protocol[_StreamT_co, _ResponseT_co, _ParamsT_contra]):
         self,
         model: str,
         *,
-        stream: Literal[True],
+        stream: Literal[True] | StreamConfig,
         tools: list[Any] | None = None,
         response_model: None = None,
         output_parser: None = None,
@@ -98,7 +99,7 @@ class CallDecorator(Protocol[_StreamT_co, _ResponseT_co, _ParamsT_contra]):
         self,
         model: str,
         *,
-        stream: Literal[True],
+        stream: Literal[True] | StreamConfig,
         tools: list[Any] | None = None,
         response_model: type[_ModelT],
         output_parser: None = None,
@@ -126,7 +127,7 @@ class CallDecorator(Protocol[_StreamT_co, _ResponseT_co, _ParamsT_contra]):
         self,
         model: str,
         *,
-        stream: bool,
+        stream: bool | StreamConfig,
         tools: list[Any] | None = None,
         response_model: None = None,
         output_parser: None = None,
@@ -158,7 +159,7 @@ class OptionalModelCallDecorator(Protocol[_StreamT_co, _ResponseT_co, _ParamsT_c
         self,
         model: str | None = None,
         *,
-        stream: Literal[True],
+        stream: Literal[True] | StreamConfig,
         tools: list[Any] | None = None,
         response_model: None = None,
         output_parser: None = None,
@@ -186,7 +187,7 @@ class OptionalModelCallDecorator(Protocol[_StreamT_co, _ResponseT_co, _ParamsT_c
         self,
         model: str | None = None,
         *,
-        stream: Literal[True],
+        stream: Literal[True] | StreamConfig,
         tools: list[Any] | None = None,
         response_model: type[_ModelT],
         output_parser: None = None,
@@ -214,7 +215,7 @@ class OptionalModelCallDecorator(Protocol[_StreamT_co, _ResponseT_co, _ParamsT_c
         self,
         model: str | None = None,
         *,
-        stream: bool,
+        stream: bool | StreamConfig,
         tools: list[Any] | None = None,
         response_model: None = None,
         output_parser: None = None,

@@ -19,6 +19,11 @@ A sync stream is stopped with ``cancel()`` (or ``close()``), an async one with
 ``AsyncStream``. An async ``break`` is seen when the event loop finalizes the loop's
 generator; inside ``async with stream`` (or with ``await stream.aclose()``) at once.
 
+A consumed stream can be iterated again (a replay): it keeps each chunk, about 1 KB an event.
+A stream made with ``stream={"replay": False}`` keeps none (a few bytes an event: its text in
+pieces, and the few events a provider builds its response from, :meth:`BaseStream._keep`);
+everything but a second iteration works the same, and that one is a ``RuntimeError``.
+
 Fixed where Mirascope v1 is wrong: usage is merged (cumulative totals replace, never added
 twice); a usage-only final chunk does not erase ``finish_reasons``; iterating a consumed stream
 replays it; ``start_time``/``end_time`` are set for async too; ``construct_call_response()`` works
@@ -111,11 +116,13 @@ class BaseStream(
     _sequential_tool_calls: ClassVar[bool] = True
     call_response_type: ClassVar[type[BaseCallResponse[Any]]]
 
-    def __init__(self, raw: Any, context: CallContext) -> None:
+    def __init__(self, raw: Any, context: CallContext, *, replay: bool = True) -> None:
         self._raw = raw
         self._context = context
         self._acc = StreamAccumulator(self._sequential_tool_calls)
         self._history: list[Any] = []  # a chunk (yielded with no tool), or a list of pairs
+        self._lean = not replay  # keep only what the response needs: see _fold_lean
+        self._last: Any = None  # the last chunk, when lean
         self._state: StreamState = "new"
         self._live: weakref.ref[Any] | None = None  # the generator iterating the provider
         self._running: AsyncIterator[Pair] | None = None  # that generator, in `async with`
@@ -159,6 +166,11 @@ class BaseStream(
     def _recorded(self) -> list[Pair]:
         if self._state == "streaming":
             raise RuntimeError("this stream is already being iterated")
+        if self._lean:
+            raise RuntimeError(
+                "this stream keeps no chunks (stream={'replay': False}): it cannot be iterated"
+                " again; its text, tool calls, usage and construct_call_response() remain"
+            )
         pairs: list[Pair] = []
         for entry in self._history:
             if entry.__class__ is list:
@@ -257,14 +269,34 @@ class BaseStream(
         if facts.model:
             acc.model = facts.model
         if not facts.tool_parts:
-            self._history.append(chunk)
+            if self._lean:
+                self._fold_lean(chunk)
+            else:
+                self._history.append(chunk)
             return None
         done: list[AssembledToolCall] = []
         for part in facts.tool_parts:
             done.extend(acc.add_tool_part(part))
         pairs = self._pairs_for_tools(chunk, done) or [(chunk, None)]
+        if self._lean:
+            self._fold_lean(chunk)
         self._history.append(pairs)
         return pairs
+
+    def _fold_lean(self, chunk: Any) -> None:
+        """A stream made with ``replay=False`` keeps no chunk for a replay: its text is held
+        in pieces, and only the chunks :meth:`_keep` asks for stay (a tool chunk's pairs are
+        kept whatever it says)."""
+        self._last = chunk
+        self._acc.compact_text()
+        if self._keep(chunk) and not chunk.facts.tool_parts:
+            self._history.append(chunk)
+
+    def _keep(self, chunk: Any) -> bool:
+        """Whether a stream that keeps no replay must still keep ``chunk`` (sees every
+        chunk, in order): what the provider builds its response or its views from. Most
+        build from the accumulated state alone."""
+        return False
 
     def _end(self) -> list[Pair]:
         """The provider's stream has ended: the pairs of the tool calls still open (none when
@@ -275,7 +307,7 @@ class BaseStream(
         done = self._acc.finish_tools()
         if not done:
             return []
-        last = self._history[-1] if self._history else None
+        last = self._last if self._lean else self._history[-1] if self._history else None
         if last.__class__ is list:  # the pairs of a tool chunk
             last = last[-1][0]
         pairs = [

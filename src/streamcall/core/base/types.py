@@ -13,6 +13,7 @@ __all__ = [
     "LocalProvider",
     "Metadata",
     "Provider",
+    "StreamConfig",
 ]
 
 Provider: TypeAlias = Literal[
@@ -31,6 +32,20 @@ Provider: TypeAlias = Literal[
 
 LocalProvider: TypeAlias = Literal["local", "ollama"]
 """The providers that run on this machine (no API key)."""
+
+
+class StreamConfig(TypedDict, total=False):
+    """``stream=`` as a dict, Mirascope v1's ``StreamConfig`` (``stream={"replay": False}``).
+
+    Keys: ``replay`` (default ``True``): whether the stream keeps its chunks so that it can be
+    iterated again once consumed. ``False`` keeps none (about 1 KB less per event; the
+    accumulated text, tool calls, usage, ``message_param`` and ``construct_call_response()``
+    stay), for services streaming long answers. ``partial_tools`` (Mirascope v1's key):
+    streaming partial tools is not supported; ``True`` is a ``ConfigurationError``.
+    """
+
+    replay: bool
+    partial_tools: bool
 
 
 class BaseCallParams(TypedDict, total=False):

@@ -300,6 +300,9 @@ class CohereCallResponse(_Provider, BaseCallResponse[ChatResponse]):
         ]
 
 
+_KEPT = frozenset({"tool-plan-delta", "citation-start"})
+
+
 class CohereStream(
     _Provider, BaseStream[CohereCallResponseChunk, CohereCallResponse, "CohereTool"]
 ):
@@ -308,6 +311,11 @@ class CohereStream(
     _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]] = CohereCallResponseChunk
     _sequential_tool_calls: ClassVar[bool] = False  # tool-call-end marks each call's end
     call_response_type: ClassVar[type[BaseCallResponse[Any]]] = CohereCallResponse
+
+    def _keep(self, chunk: Any) -> bool:
+        """Without a replay: the events :attr:`tool_plan`, :attr:`citations` and the usage
+        are read from."""
+        return chunk.chunk.type in _KEPT or chunk.facts.usage is not None
 
     @property
     def tool_plan(self) -> str:

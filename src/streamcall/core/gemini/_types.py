@@ -14,6 +14,7 @@ from streamcall.clients.gemini.models import (
     UsageMetadata,
 )
 from streamcall.core.base._accumulate import (
+    TextPieces,
     ToolCallAssembler,
     ToolCallPart,
     UsageReport,
@@ -224,6 +225,49 @@ class GeminiCallResponse(_Provider, BaseCallResponse[GenerateContentResponse]):
         ]
 
 
+class _Parts:
+    """The parts of a streamed answer, folded from its responses in order: adjacent plain
+    texts of one kind (thought or not) joined, as a whole response has them; the last usage."""
+
+    __slots__ = ("items", "usage")
+
+    def __init__(self) -> None:
+        self.items: list[Part | tuple[bool, TextPieces]] = []
+        self.usage: UsageMetadata | None = None
+
+    def add(self, response: GenerateContentResponse) -> None:
+        """Fold one streamed response."""
+        if response.candidates and response.candidates[0].content is not None:
+            for part in response.candidates[0].content.parts:
+                if not _plain_text(part):
+                    self.items.append(part)
+                    continue
+                thought = bool(part.thought)
+                last = self.items[-1] if self.items else None
+                if not (isinstance(last, tuple) and last[0] == thought):
+                    last = (thought, TextPieces())
+                    self.items.append(last)
+                last[1].add(part.text or "")
+        self.usage = response.usage_metadata or self.usage
+
+    def parts(self) -> list[Part]:
+        """The parts so far."""
+        return [
+            Part(text=str(item[1]), thought=item[0] or None) if isinstance(item, tuple) else item
+            for item in self.items
+        ]
+
+
+def _plain_text(part: Part) -> bool:
+    return (
+        part.text is not None
+        and part.thought_signature is None
+        and part.function_call is None
+        and part.function_response is None
+        and part.inline_data is None
+    )
+
+
 class GeminiStream(
     _Provider, BaseStream[GeminiCallResponseChunk, GeminiCallResponse, "GeminiTool"]
 ):
@@ -233,14 +277,21 @@ class GeminiStream(
     _sequential_tool_calls: ClassVar[bool] = False
     call_response_type: ClassVar[type[BaseCallResponse[Any]]] = GeminiCallResponse
 
+    _folded: _Parts | None = None  # a stream that keeps no replay folds its responses here
+
+    def _keep(self, chunk: Any) -> bool:
+        if self._folded is None:
+            self._folded = _Parts()
+        self._folded.add(chunk.chunk)
+        return False
+
     def _build_response(self) -> GeminiCallResponse:
-        parts: list[Part] = []
-        last_usage: UsageMetadata | None = None
-        response: GenerateContentResponse
-        for response in self._raw_events():
-            if response.candidates and response.candidates[0].content is not None:
-                parts.extend(response.candidates[0].content.parts)
-            last_usage = response.usage_metadata or last_usage
+        folded = self._folded if self._lean else None
+        if folded is None:
+            folded = _Parts()
+            for response in self._raw_events():
+                folded.add(response)
+        parts, last_usage = folded.parts(), folded.usage
         acc = self._acc
         whole = GenerateContentResponse(
             candidates=[

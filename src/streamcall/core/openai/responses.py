@@ -235,6 +235,28 @@ class OpenAIResponsesStream(
             parts.append(ToolCallPart(index, call_id, item.name, item.arguments or "", True))
         return text, thinking, tuple(parts)
 
+    _delivered: set[tuple[str, str | None]] | None = None  # (kind, item id) of deltas kept
+
+    def _keep(self, chunk: Any) -> bool:
+        """Without a replay: what the response and :class:`_Delivered` read, the terminal
+        event, function-call item events and the first text or reasoning delta of each item
+        (not the others, nor the ``done`` events that repeat the whole text)."""
+        event = chunk.chunk
+        kind = event.type
+        if kind in TERMINAL:
+            return True
+        if kind in _ITEM_EVENTS:
+            return event.item is not None and event.item.type == "function_call"
+        if kind != "response.output_text.delta" and kind not in _THINKING:
+            return False
+        if self._delivered is None:
+            self._delivered = set()
+        key = (kind, event.item_id)
+        if key in self._delivered:
+            return False
+        self._delivered.add(key)
+        return True
+
     def _build_response(self) -> OpenAIResponsesCallResponse:
         # The terminal event carries the whole response; before it, rebuild what is known. A
         # terminal response whose output is empty although the stream delivered content

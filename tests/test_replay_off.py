@@ -1,0 +1,195 @@
+"""``stream={"replay": False}``: a consumed stream keeps no chunks, on every provider.
+
+The default stream keeps each chunk so that it can be iterated again (~1 KB an event); a
+service streaming long answers opts out. What must hold: the same text, thinking, tool calls,
+usage, cost, ``message_param`` and ``construct_call_response()`` as the default stream (the
+conformance properties run half their examples this way, ``tests/conformance/harness.py``),
+a memory cost per event of a few bytes of text, and a clear error, not a silent empty loop,
+when the stream is iterated again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import tracemalloc
+from typing import Any
+
+import pytest
+
+from streamcall import llm
+from streamcall.core.base.types import StreamConfig
+from streamcall.errors import ConfigurationError
+from streamcall.registry import PROVIDERS, call_decorator
+from tests.conformance.answer import Answer, ToolCall, Usage
+from tests.conformance.harness import NO_HTTP_WIRES, run_call
+from tests.conformance.test_conformance_all import WIRE_WRITERS, writer_for
+from tests.replay import ReplayServer
+
+NAMES = sorted(
+    name
+    for name, entry in PROVIDERS.items()
+    if entry.wire not in NO_HTTP_WIRES and entry.wire in WIRE_WRITERS
+)
+EVENTS = 20_000
+LONG = Answer(
+    text=tuple(f"w{i % 10} " for i in range(EVENTS)),
+    tool_calls=(ToolCall("call_1_abcdef", "get_weather", {"city": "Paris"}),),
+    usage=Usage(120, 3100),
+    finish="tool_calls",
+)
+
+
+def _held_per_event(server: ReplayServer, name: str, replay: bool) -> tuple[float, Any]:
+    """Bytes the consumed stream still holds per text event (nothing else kept), and what it
+    recovered, summed up without its long strings."""
+    writer = writer_for(PROVIDERS[name])
+    variant = "official" if "official" in writer.variants else writer.variants[0]
+    body = writer.write(LONG, variant)
+    content_type = getattr(writer, "content_type", None)
+    run_call(server, name, body, content_type=content_type, replay=replay)  # warm: caches
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        recovered = run_call(server, name, body, content_type=content_type, replay=replay)
+        assert recovered.error is None, recovered.error
+        assert recovered.content == recovered.response_content == LONG.full_text
+        summary = (
+            recovered.tool_calls,
+            hash(repr(recovered.message_param)),
+            recovered.cost,
+            recovered.input_tokens,
+            recovered.output_tokens,
+        )
+        stream = recovered.stream
+        del recovered
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert stream.state == "complete"
+    return (after - before) / EVENTS, summary
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_stream_without_replay_keeps_a_few_bytes_an_event(
+    server: ReplayServer, name: str
+) -> None:
+    lean, lean_summary = _held_per_event(server, name, replay=False)
+    full, full_summary = _held_per_event(server, name, replay=True)
+    assert lean_summary == full_summary
+    # The text is 3 bytes an event, held once or twice (the content; a provider's fold of its
+    # blocks or parts, and Responses' terminal event, repeat it); pieces of 64 deltas add ~1.
+    print(f"{name}: {lean:.1f} bytes per event without replay, {full:.0f} with")
+    assert lean < 16, f"{name}: {lean:.0f} bytes held per event without replay"
+    assert full > 10 * lean, f"{name}: {full:.0f} bytes per event with replay, {lean:.0f} without"
+
+
+def _mistral_url(server: ReplayServer) -> str:
+    from tests.replay import Reply, sse_body
+
+    payload = (
+        '{"id":"a","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,'
+        '"delta":{"content":"%s"},"finish_reason":%s}]}'
+    )
+    body = sse_body([payload % ("Hi", "null"), payload % (" there", '"stop"')])
+    return server.route(Reply(body=body))
+
+
+def _mistral(server: ReplayServer, stream: Any, asynchronous: bool = False) -> Any:
+    from streamcall.clients.mistral import Mistral
+
+    client = OPEN.append(Mistral(api_key="k", server_url=_mistral_url(server))) or OPEN[-1]
+    if asynchronous:
+
+        async def ask_async() -> str:
+            return "hi"
+
+        return call_decorator("mistral")("m", stream=stream, client=client)(ask_async)
+
+    def ask() -> str:
+        return "hi"
+
+    return call_decorator("mistral")("m", stream=stream, client=client)(ask)
+
+
+OPEN: list[Any] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Any:
+    yield
+    while OPEN:
+        OPEN.pop().close()
+
+
+def test_iterating_again_is_a_clear_error(server: ReplayServer) -> None:
+    stream = _mistral(server, {"replay": False})()
+    assert "".join(chunk.content for chunk, _ in stream) == "Hi there"
+    assert stream.state == "complete"
+    with pytest.raises(RuntimeError, match=r"replay.*cannot be iterated again"):
+        list(stream)
+    with pytest.raises(RuntimeError, match="replay"):
+        list(stream.events())
+    assert stream.content == "Hi there"
+    assert stream.construct_call_response().content == "Hi there"
+    default = _mistral(server, True)()
+    assert [c.content for c, _ in default] == ["Hi", " there"]
+    assert [c.content for c, _ in default] == ["Hi", " there"]  # replayed
+
+
+def test_async_and_llm_call(server: ReplayServer) -> None:
+    fn = _mistral(server, {"replay": False}, asynchronous=True)
+
+    async def run() -> Any:
+        stream = await fn()
+        async with stream:
+            text = "".join([chunk.content async for chunk, _ in stream])
+        with pytest.raises(RuntimeError, match="replay"):
+            _ = [pair async for pair in stream]
+        await OPEN[-1].aclose()  # the async connections, on this loop
+        return text, stream
+
+    text, stream = asyncio.run(run())
+    assert text == "Hi there"
+    assert stream._history == []
+
+    from streamcall.clients.mistral import Mistral
+
+    client = Mistral(api_key="k", server_url=_mistral_url(server))
+    OPEN.append(client)
+
+    @llm.call(provider="mistral", model="m", stream={"replay": False}, client=client)
+    def ask() -> str:
+        return "hi"
+
+    wrapped = ask()
+    assert "".join(chunk.content for chunk, _ in wrapped) == "Hi there"
+    assert wrapped.stream._lean
+    assert wrapped.content == "Hi there"
+
+
+@pytest.mark.parametrize(
+    ("config", "error", "match"),
+    [
+        ({"replay": "no"}, TypeError, "'replay' must be a bool"),
+        ({"replay": False, "buffer": 1}, TypeError, r"unknown StreamConfig keys \['buffer'\]"),
+        ({"partial_tools": True}, ConfigurationError, "partial tools is not supported"),
+        ("yes", TypeError, "stream must be a bool or a StreamConfig"),
+    ],
+)
+def test_bad_stream_config_is_a_typed_error(
+    config: Any, error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        call_decorator("mistral")("m", stream=config)
+
+
+def test_an_empty_config_streams_with_replay(server: ReplayServer) -> None:
+    config: StreamConfig = {}
+    stream = _mistral(server, config)()
+    assert [c.content for c, _ in stream] == ["Hi", " there"]
+    assert [c.content for c, _ in stream] == ["Hi", " there"]  # replayed
+    partial_off: StreamConfig = {"partial_tools": False, "replay": True}
+    assert [c.content for c, _ in _mistral(server, partial_off)()] == ["Hi", " there"]
