@@ -12,11 +12,11 @@ from streamcall.clients.anthropic.models import (
 )
 from streamcall.clients.anthropic.models import Usage as AnthropicUsage
 from streamcall.core.base._accumulate import (
+    TextPieces,
     ToolCallAssembler,
     ToolCallPart,
     UsageReport,
     merge_usage,
-    TextPieces,
     parse_tool_arguments,
     tool_output_text,
 )
