@@ -52,6 +52,7 @@ from typing import (
 
 from streamcall._lifecycle import AsyncCloseable, Closeable
 from streamcall.core.base._accumulate import (
+    PIECE,
     AssembledToolCall,
     StreamAccumulator,
     Usage,
@@ -288,9 +289,18 @@ class BaseStream(
         in pieces, and only the chunks :meth:`_keep` asks for stay (a tool chunk's pairs are
         kept whatever it says)."""
         self._last = chunk
-        self._acc.compact_text()
-        if self._keep(chunk) and not chunk.facts.tool_parts:
+        acc = self._acc
+        if len(acc.text_parts) - acc.text_done >= PIECE or acc.thinking_parts:
+            acc.compact_text()
+        if self._folds and self._keep(chunk) and not chunk.facts.tool_parts:
             self._history.append(chunk)
+
+    _folds: ClassVar[bool] = False
+    """Whether :meth:`_keep` is overridden (set for subclasses that do)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._folds = cls._keep is not BaseStream._keep
 
     def _keep(self, chunk: Any) -> bool:
         """Whether a stream that keeps no replay must still keep ``chunk`` (sees every
