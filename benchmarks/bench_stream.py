@@ -35,7 +35,8 @@ server runs in another) as floor CPU per event / ours (higher is better).
 ``--fresh`` (each provider shape and N): the first request of a process. Each contender
 (floor, client, call) in a new interpreter, bytecode cached, timed from the spawn of the
 process through its imports and one stream of N chunks (``bench_first_call.py``'s child), as
-floor ms / ms.
+floor ms / ms; and the CPU time of that process by the end of the stream (all of it, the
+interpreter's start included), as floor / ours: less moved by the load of a shared machine.
 
 ``--concurrent K`` (Mistral shape, each N): K streams of N chunks at once on one async client
 (floor: ``httpx2.AsyncClient`` + ``aiter_lines`` + orjson; client: ``chat.stream_async``;
@@ -411,13 +412,14 @@ def cpu_per_event(provider: str, url: str, n: int, repeat: int) -> dict[str, flo
     return best
 
 
-def fresh_ms(provider: str, n: int, repeat: int) -> dict[str, float]:
-    """Median ms from spawning a fresh interpreter through its imports and one stream of N
-    chunks of the ``provider`` shape (one HTTP chunk per event), per contender
-    (``bench_first_call``)."""
+def fresh_ms(provider: str, n: int, repeat: int) -> dict[str, dict[str, float]]:
+    """Per contender, the medians of: ms from spawning a fresh interpreter through its imports
+    and one stream of N chunks of the ``provider`` shape (one HTTP chunk per event), and the
+    CPU ms of that process by then (``bench_first_call``'s child)."""
     from bench_first_call import CONTENDERS, sample
 
     runs: dict[str, list[float]] = {c: [] for c in CONTENDERS}
+    cpu: dict[str, list[float]] = {c: [] for c in CONTENDERS}
     with replay_server([BODIES[provider](n)], per_event=True) as (url,):
         for contender in CONTENDERS:  # writes the bytecode; not timed
             sample(contender, url, warmed=False, provider=provider)
@@ -426,7 +428,11 @@ def fresh_ms(provider: str, n: int, repeat: int) -> dict[str, float]:
                 out = sample(contender, url, warmed=False, provider=provider)
                 assert out["count"] == TEXT_DELTAS[provider](n), contender
                 runs[contender].append(out["process_ms"])
-    return {c: statistics.median(ms) for c, ms in runs.items()}
+                cpu[contender].append(out["cpu_ms"])
+    return {
+        c: {"ms": statistics.median(runs[c]), "cpu_ms": statistics.median(cpu[c])}
+        for c in CONTENDERS
+    }
 
 
 # Run in a fresh interpreter: argv = contender, url, streams, expected deltas a stream.
@@ -734,15 +740,24 @@ def main() -> None:
     if args.fresh:
         for provider, n in jobs:
             ms = fresh_ms(provider, n, args.repeat)
+            base = ms["floor"]
             print(
                 f"\n{provider}, fresh process, N = {n:,} chunks, one HTTP chunk per event "
-                f"(median of {args.repeat}; ms from spawn through import and one stream, "
-                "floor ms / ms)"
+                f"(median of {args.repeat}; ms from spawn through import and one stream, and "
+                "the process's CPU ms by then; floor / ours)"
             )
-            for name, value in ms.items():
-                print(f"  {name:<14} {value:>10,.1f} ms   {ms['floor'] / value:6.2f}x")
+            for name, m in ms.items():
+                print(
+                    f"  {name:<14} {m['ms']:>10,.1f} ms   {base['ms'] / m['ms']:6.2f}x"
+                    f"   {m['cpu_ms']:>10,.1f} CPU ms   {base['cpu_ms'] / m['cpu_ms']:6.2f}x"
+                )
             results[f"{provider} n={n} fresh"] = {
-                name: {"ms": v, "ratio": ms["floor"] / v} for name, v in ms.items()
+                name: {
+                    **m,
+                    "ratio": base["ms"] / m["ms"],
+                    "cpu_ratio": base["cpu_ms"] / m["cpu_ms"],
+                }
+                for name, m in ms.items()
             }
 
     if args.concurrent:
