@@ -13,6 +13,7 @@ streamcall's is among it.
 from __future__ import annotations
 
 import gc
+import json
 import sys
 from collections.abc import Iterator
 
@@ -20,7 +21,7 @@ import anyio
 import pytest
 
 from tests.faults.cases import MESSAGES, ask_async, make_client
-from tests.faults.hostile import HostileServer
+from tests.faults.hostile import Fault, HostileServer, Kind
 from tests.faults.test_cancellation import closed_by_client, stall_after_prefix
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(20)]
@@ -112,3 +113,49 @@ async def test_a_dropped_open_async_stream_is_closed_on_either_loop(
             del stream
             gc.collect()
         assert await closed_by_client(hostile, url)
+
+
+@pytest.mark.parametrize("wrapper", ["llm", "response_model"])
+async def test_a_break_inside_async_with_a_wrapper_leaves_no_generator_of_ours(
+    hostile: HostileServer, wrapper: str, reported: list[str]
+) -> None:
+    """The same through the wrappers of a stream: ``llm.Stream`` and a response model's
+    ``StructuredStream`` close their own loop, then the provider stream's, on leaving."""
+    from pydantic import BaseModel
+
+    from streamcall import llm
+
+    class Weather(BaseModel):
+        city: str
+
+    if wrapper == "llm":
+        url = stall_after_prefix(hostile, "openai")
+    else:  # a partial Weather, then nothing
+        call = {"index": 0, "id": "call_1", "type": "function"}
+        call["function"] = {"name": "Weather", "arguments": '{"city": "Lis'}
+        delta = {"role": "assistant", "tool_calls": [call]}
+        chunk = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m"}
+        chunk["choices"] = [{"index": 0, "delta": delta, "finish_reason": None}]
+        body = b"data: " + json.dumps(chunk).encode() + b"\n\n"
+        url = hostile.route(Fault(Kind.STALL, body=body, content_type="text/event-stream"))
+    async with make_client("openai", url) as client:
+        if wrapper == "llm":
+            decorator = llm.call(provider="openai", model="m", stream=True, client=client)
+        else:
+            decorator = llm.call(
+                provider="openai", model="m", stream=True, client=client, response_model=Weather
+            )
+
+        @decorator
+        async def ask() -> str:
+            return "The weather in Lisbon?"
+
+        stream = await ask()
+        async with stream:
+            async for _ in stream:
+                break
+        gc.collect()
+        await anyio.sleep(0.05)
+        assert stream.state == "cancelled"
+    gc.collect()
+    assert ours(reported) == []

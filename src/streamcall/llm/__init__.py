@@ -280,7 +280,7 @@ class Stream(_Common, StreamWrapper):
             yield CallResponseChunk(chunk), tool
 
     def __aiter__(self) -> AsyncIterator[tuple[CallResponseChunk, Tool | None]]:
-        return _common_pairs(self._inner)
+        return self._hold(_common_pairs(self._inner))
 
     def events(self, *, raw: bool = False) -> Iterator[StreamEvent]:
         """The stream as neutral events (see :meth:`BaseStream.events`)."""

@@ -48,6 +48,7 @@ from typing import (
     Self,
     TypeAlias,
     TypeVar,
+    cast,
 )
 
 from streamcall._lifecycle import AsyncCloseable, Closeable
@@ -105,6 +106,13 @@ async def _aclose(target: Any) -> None:
     else:
         with contextlib.suppress(RuntimeError):  # an async generator another task is running
             await aclose()
+
+
+async def _aclose_in_turn(*targets: Any) -> None:
+    """:func:`_aclose` each target given, in order (a wrapper's loop, then its stream)."""
+    for target in targets:
+        if target is not None:
+            await _aclose(target)
 
 
 class BaseStream(
@@ -531,9 +539,21 @@ class StreamWrapper(Closeable, AsyncCloseable):
         """Stop the stream and release the connection (``cancel()`` is the same)."""
         self.stream.close()
 
-    async def aclose(self: _Wrapping) -> None:
+    async def aclose(self) -> None:
         """:meth:`close` for an async stream (``acancel()`` is the same)."""
-        await self.stream.aclose()
+        await _aclose_in_turn(self.__dict__.pop("_running", None), cast("_Wrapping", self).stream)
+
+    async def __aenter__(self) -> Self:
+        self.__dict__["_in_block"] = True
+        await cast("_Wrapping", self).stream.__aenter__()
+        return self
+
+    def _hold(self, run: AsyncIterator[T]) -> AsyncIterator[T]:
+        """``run``, the wrapper's loop: inside ``async with`` the wrapper holds it, so that
+        leaving the block after a ``break`` closes it, not the garbage collector (trio)."""
+        if self.__dict__.get("_in_block"):
+            self.__dict__["_running"] = run
+        return run
 
     cancel = close
     acancel = aclose

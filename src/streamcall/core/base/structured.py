@@ -383,7 +383,7 @@ class StructuredStream(StreamWrapper, Generic[ModelT]):
             raise first
 
     def __aiter__(self) -> AsyncIterator[ModelT]:
-        return self._aiter()
+        return self._hold(self._aiter())
 
     @property
     def constructed_response_model(self) -> ModelT:
