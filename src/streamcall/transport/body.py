@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
@@ -202,11 +202,13 @@ class NetworkBody:
     """The body of one HTTP/1.1 response, read from its connection (see the module).
 
     :attr:`read` is the connection's network stream's ``read`` (sync or async: streamcall's
-    deadline proxy), serving first the bytes h11 had read with the head; :meth:`feed` gives the
-    payload of each read and, once the body has ended, hands the connection back to h11.
+    deadline proxy), serving first the bytes h11 had read with the head; over a plain sync
+    socket stream it is the same read made directly (:func:`_socket_read`), and those bytes
+    wait in :attr:`leading` for :func:`read_body`. :meth:`feed` gives the payload of each read
+    and, once the body has ended, hands the connection back to h11.
     """
 
-    __slots__ = ("_connection", "_feed", "ended", "framing", "read", "timeout")
+    __slots__ = ("_connection", "_feed", "ended", "framing", "leading", "read", "timeout")
 
     def __init__(self, connection: Any, framing: ChunkedBody | LengthBody, timeout: object):
         self._connection = connection
@@ -217,9 +219,14 @@ class NetworkBody:
         buffer = connection._h11_state._receive_buffer
         leading = buffer.maybe_extract_at_most(len(buffer))
         self.ended = framing.ended  # an empty body
+        self.leading = b""
+        """Bytes h11 read with the head, for :func:`read_body` to serve before :attr:`read`."""
+        direct = None if self.ended else _socket_read(network)
         if self.ended:
             framing.leftover = bytes(leading or b"")
             self._hand_back()
+        elif direct is not None:
+            self.leading = bytes(leading or b"")
         elif leading:  # bytes h11 read with the head: served by the first read (as httpcore2)
             from httpcore2._async.http11 import AsyncHTTP11UpgradeStream
             from httpcore2._sync.http11 import HTTP11UpgradeStream
@@ -227,7 +234,7 @@ class NetworkBody:
             asynchronous = isinstance(connection, _async_connection())
             upgrade = AsyncHTTP11UpgradeStream if asynchronous else HTTP11UpgradeStream
             network = upgrade(network, bytes(leading))
-        self.read: Any = network.read
+        self.read: Any = network.read if direct is None else direct
 
     def feed(self, data: bytes) -> bytes:
         """The payload of one read (``b""``: the connection closed); at the end of the body,
@@ -257,6 +264,34 @@ class NetworkBody:
             return
         if type(event) is not h11.EndOfMessage:  # pragma: no cover  # h11 would be mid-body
             self._connection._expire_at = 0.0
+
+
+def _socket_read(network: Any) -> Callable[[int, float | None], bytes] | None:
+    """The deadline proxy's ``read`` over httpcore2's sync socket stream, made directly: what
+    ``_Stream.read`` and httpcore2's ``SyncStream.read`` do (the read's budget, the socket
+    timeout, ``recv``, a timeout raised as ``ReadTimeout`` and any other ``OSError`` as
+    ``ReadError``) without their two calls and the context manager that maps the errors, about
+    a microsecond of every read. ``None`` for any other stream (async, TLS in TLS, a test's)."""
+    from httpcore2._backends.sync import SyncStream
+
+    from streamcall.transport.timeouts import _budget, _Stream
+
+    if type(network) is not _Stream or type(network._inner) is not SyncStream:
+        return None
+    from httpcore2 import ReadError, ReadTimeout
+
+    sock = network._inner._sock
+    settimeout, recv = sock.settimeout, sock.recv
+
+    def read(max_bytes: int, timeout: float | None = None) -> bytes:
+        budget = _budget(timeout)
+        try:
+            settimeout(budget)
+            return recv(max_bytes)
+        except OSError as exc:  # as httpcore2 maps them: socket.timeout first, then OSError
+            raise (ReadTimeout if isinstance(exc, TimeoutError) else ReadError)(exc) from exc
+
+    return read
 
 
 def _async_connection() -> type:
@@ -354,6 +389,11 @@ def read_body(body: NetworkBody) -> Iterator[bytes]:
     """The payload of each network read of ``body``, until its end. Its errors are httpcore2's
     and :class:`FramingError` (see :func:`httpx_error`)."""
     feed, read, timeout = body.feed, body.read, body.timeout
+    leading, body.leading = body.leading, b""
+    while leading and not body.ended:  # as httpcore2's HTTP11UpgradeStream serves them
+        data, leading = leading[:READ_SIZE], leading[READ_SIZE:]
+        if payload := feed(data):
+            yield payload
     while not body.ended:
         if payload := feed(read(READ_SIZE, timeout)):
             yield payload
