@@ -30,6 +30,17 @@ def _error(event: ResponseStreamEvent, raw: str) -> StreamError:
     )
 
 
+def _failed(event: ResponseStreamEvent, raw: str) -> StreamError:
+    response = event.response
+    failure = response.error if response is not None else None
+    return StreamError(
+        f"The response failed: {(failure.message if failure else None) or 'no message'}",
+        type=failure.code if failure else None,
+        code=failure.code if failure else None,
+        body=raw,
+    )
+
+
 class ResponsesStreamCodec(JsonSSECodec[ResponseStreamEvent]):
     """SSE events of a streamed response -> :class:`ResponseStreamEvent`."""
 
@@ -46,15 +57,19 @@ class ResponsesStreamCodec(JsonSSECodec[ResponseStreamEvent]):
                 self.error = _error(event, raw)
             elif kind in TERMINAL:
                 self.done = True
-                response = event.response
                 if kind == "response.failed" and self.error is None:
-                    failure = response.error if response is not None else None
-                    self.error = StreamError(
-                        "The response failed: "
-                        f"{(failure.message if failure else None) or 'no message'}",
-                        type=failure.code if failure else None,
-                        code=failure.code if failure else None,
-                        body=raw,
-                    )
+                    self.error = _failed(event, raw)
                 return items[: position + 1]
         return items
+
+    def wrap_one(self, item: ResponseStreamEvent, raw: str) -> list[ResponseStreamEvent]:
+        item.raw = raw
+        kind = item.type
+        if kind == "error":
+            if self.error is None:
+                self.error = _error(item, raw)
+        elif kind in TERMINAL:
+            self.done = True
+            if kind == "response.failed" and self.error is None:
+                self.error = _failed(item, raw)
+        return [item]
