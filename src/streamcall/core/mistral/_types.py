@@ -168,6 +168,9 @@ class MistralCallResponseChunk(_Provider, BaseCallResponseChunk[CompletionChunk]
         return self.chunk.usage
 
 
+_extract = MistralCallResponseChunk.extract  # bound once: it runs for every chunk
+
+
 class MistralCallResponse(_Provider, BaseCallResponse[ChatCompletionResponse]):
     """A whole Mistral chat response (``response`` is the :class:`ChatCompletionResponse`)."""
 
@@ -220,7 +223,7 @@ class MistralStream(
     @classmethod
     def _wrap(cls, raw: CompletionEvent) -> MistralCallResponseChunk:
         chunk = raw.data
-        return MistralCallResponseChunk(chunk, MistralCallResponseChunk.extract(chunk))
+        return MistralCallResponseChunk(chunk, _extract(chunk))
 
     def _build_response(self) -> MistralCallResponse:
         acc = self._acc
