@@ -45,12 +45,17 @@ a consumed stream keeping no replay history, skipped with a note where the insta
 rejects or ignores it), each contender in a fresh process: chunks/s over all streams as ours /
 floor, the process's peak RSS (``ru_maxrss``) as floor / ours, and the replay server's CPU time
 as a share of the streams' wall time (near 100%: the server sets the pace, not the client).
+By default the server writes as fast as it can, so every read of every stream is full and peak
+RSS is mostly the bytes in flight; ``--concurrent-pace-us`` paces each stream's events as a model
+does (each read then holds about one event), which is what a service streaming from real models
+holds per stream.
 
 With ``--fresh`` or ``--concurrent``, the framings and import times run only when
 ``--framing`` is given.
 
     python benchmarks/bench_stream.py [--providers mistral openai anthropic] [--n 1000 20000]
         [--framing event whole paced] [--pace-us 200] [--fresh] [--concurrent 200]
+        [--concurrent-pace-us 2000]
         [--repeat 5] [--json FILE] [--src DIR]
 """
 
@@ -555,11 +560,14 @@ def server_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def concurrent_runs(streams: int, n: int, repeat: int) -> dict[str, dict[str, float]]:
+def concurrent_runs(
+    streams: int, n: int, repeat: int, pace: float = 0.0
+) -> dict[str, dict[str, float]]:
     """Per contender: best chunks/s over ``streams`` concurrent Mistral-shaped streams of N
     chunks (one HTTP chunk per event), the median peak RSS in MiB, a fresh process a run, and
     the replay server's CPU time as a share of the run's wall time (near 100%: the server, not
-    the client, sets the pace). A contender the child skips is left out, its reason printed."""
+    the client, sets the pace). A contender the child skips is left out, its reason printed.
+    ``pace``: seconds between the events of each stream (0: as fast as the server writes)."""
     from bench_first_call import child_env
 
     rates: dict[str, list[float]] = {c: [] for c in CONCURRENT_CONTENDERS}
@@ -567,7 +575,7 @@ def concurrent_runs(streams: int, n: int, repeat: int) -> dict[str, dict[str, fl
     server: dict[str, list[float]] = {c: [] for c in CONCURRENT_CONTENDERS}
     skipped: dict[str, str] = {}
     expected = TEXT_DELTAS["mistral"](n)
-    with replay_server([BODIES["mistral"](n)], per_event=True) as urls:
+    with replay_server([BODIES["mistral"](n)], per_event=True, pace=pace) as urls:
         for _ in range(repeat):
             for contender in CONCURRENT_CONTENDERS:
                 if contender in skipped:
@@ -699,6 +707,13 @@ def main() -> None:
         help="K concurrent async streams of each N (Mistral): chunks/s and peak RSS",
     )
     parser.add_argument(
+        "--concurrent-pace-us",
+        type=float,
+        default=0.0,
+        help="--concurrent: microseconds between the events of each stream, as a model paces "
+        "them (default 0: as fast as the server writes, so every read is full)",
+    )
+    parser.add_argument(
         "--src",
         type=Path,
         default=ROOT / "src",
@@ -762,12 +777,14 @@ def main() -> None:
 
     if args.concurrent:
         for n in args.n:
-            runs = concurrent_runs(args.concurrent, n, args.repeat)
+            pace = args.concurrent_pace_us / 1e6
+            runs = concurrent_runs(args.concurrent, n, args.repeat, pace)
             base = runs["floor"]
+            paced_by = f", {args.concurrent_pace_us:g} us between events" if pace else ""
             print(
                 f"\nmistral, {args.concurrent} concurrent streams of N = {n:,} chunks, one HTTP "
-                f"chunk per event, async (fresh process a run, {args.repeat} runs; best chunks/s "
-                "overall, ours / floor; median peak RSS, floor / ours)"
+                f"chunk per event{paced_by}, async (fresh process a run, {args.repeat} runs; "
+                "best chunks/s overall, ours / floor; median peak RSS, floor / ours)"
             )
             for name, run in runs.items():
                 print(
@@ -775,7 +792,8 @@ def main() -> None:
                     f"   {run['rss_mib']:7.1f} MiB   {base['rss_mib'] / run['rss_mib']:6.2f}x"
                     f"   server CPU {run['server_cpu']:4.0%}"
                 )
-            results[f"mistral n={n} concurrent={args.concurrent}"] = {
+            key = f"mistral n={n} concurrent={args.concurrent}"
+            results[key + (f" pace={args.concurrent_pace_us:g}us" if pace else "")] = {
                 name: {
                     **run,
                     "ratio": run["rate"] / base["rate"],
