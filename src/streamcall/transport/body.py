@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ BODY_READER = os.environ.get("STREAMCALL_BODY_READER", "streamcall")
 httpx2's body iterator."""
 
 READ_SIZE: Final = 64 * 1024  # as httpcore2's
+PIECE: Final = 4 * 1024  # the most of a read decoded at once (see pieces)
 MAX_LINE: Final = 64 * 1024  # a chunk-size line, or the whole trailer section
 INCOMPLETE: Final = "peer closed connection without sending complete message body"
 
@@ -386,23 +387,37 @@ def network_body(response: httpx2.Response) -> NetworkBody | None:
 
 
 def read_body(body: NetworkBody) -> Iterator[bytes]:
-    """The payload of each network read of ``body``, until its end. Its errors are httpcore2's
-    and :class:`FramingError` (see :func:`httpx_error`)."""
+    """The payload of each network read of ``body`` (in :func:`pieces`), until its end. Its
+    errors are httpcore2's and :class:`FramingError` (see :func:`httpx_error`)."""
     feed, read, timeout = body.feed, body.read, body.timeout
     leading, body.leading = body.leading, b""
     while leading and not body.ended:  # as httpcore2's HTTP11UpgradeStream serves them
         data, leading = leading[:READ_SIZE], leading[READ_SIZE:]
-        if payload := feed(data):
-            yield payload
+        yield from pieces(feed(data))
     while not body.ended:
-        if payload := feed(read(READ_SIZE, timeout)):
-            yield payload
+        if len(payload := feed(read(READ_SIZE, timeout))) <= PIECE:
+            if payload:
+                yield payload
+        else:
+            yield from pieces(payload)
 
 
 async def read_body_async(body: NetworkBody) -> AsyncIterator[bytes]:
     while not body.ended:
-        if payload := body.feed(await body.read(READ_SIZE, body.timeout)):
-            yield payload
+        for piece in pieces(body.feed(await body.read(READ_SIZE, body.timeout))):
+            yield piece
+
+
+def pieces(payload: bytes) -> Iterable[bytes]:
+    """``payload`` in pieces of at most :data:`PIECE` bytes, made as they are asked for
+    (none for ``b""``).
+
+    A read can hold hundreds of events (a backlog, a fast server, a whole body): decoded at
+    once they would all be alive together, ~500 bytes each, in every stream. In pieces, a
+    stream holds the read and the events of one piece, as h11 holds a read and one chunk."""
+    if len(payload) <= PIECE:
+        return (payload,) if payload else ()
+    return (payload[start : start + PIECE] for start in range(0, len(payload), PIECE))
 
 
 def iter_chunks(response: httpx2.Response) -> Iterator[bytes]:
