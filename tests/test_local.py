@@ -70,7 +70,7 @@ def test_stream_token_counts_match_llama_cpp_usage() -> None:
         chunks = list(stream)
     usage = chunks[-1].usage
     assert usage is not None
-    assert chunks[-1].choices == []
+    assert chunks[-1].choices == ()
     assert usage.prompt_tokens == whole.usage.prompt_tokens
     assert usage.completion_tokens == whole.usage.completion_tokens == 20  # max_tokens reached
     assert usage.total_tokens == usage.prompt_tokens + 20

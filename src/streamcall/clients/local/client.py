@@ -298,7 +298,7 @@ class Generation:
             self.usage = self._counted()
             self.close()
             return ChatCompletionChunk(
-                choices=[],
+                choices=(),
                 id=self._id,
                 object="chat.completion.chunk",
                 model=self._name,

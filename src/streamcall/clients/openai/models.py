@@ -131,7 +131,10 @@ class _Completion(WireModel, Generic[C]):
 
 
 class ChatCompletionChunk(_Completion[ChunkChoice]):
-    """One streamed chunk."""
+    """One streamed chunk; ``choices`` is a tuple (the SDK's is a list), for the reason
+    :class:`streamcall.clients.mistral.models.CompletionChunk` gives."""
+
+    choices: tuple[ChunkChoice, ...]  # type: ignore[assignment]
 
     raw: str | None = None
 
