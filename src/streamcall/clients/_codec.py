@@ -234,6 +234,18 @@ class _JsonFramesCodec(Generic[F, T]):
         stopping at the end marker or the error."""
         return self._decode(self._texts(frames))
 
+    def _decode_single(self, raw: str) -> list[T]:
+        """The events of a read of one payload (the common read): the typed decoder and
+        :meth:`wrap_one`; anything unusual takes the exact path of :meth:`_decode`."""
+        if raw != self.done_sentinel:
+            try:
+                item = self._one(raw)
+            except msgspec.MsgspecError:
+                pass
+            else:
+                return self.wrap_one(item, raw)
+        return self._decode([raw])
+
     def _decode(self, raws: list[str]) -> list[T]:
         payloads = self.payloads
         if len(raws) > 1:
@@ -281,14 +293,7 @@ class JsonSSECodec(_JsonFramesCodec[ServerSentEvent, T]):
 
     def decode_all(self, frames: list[ServerSentEvent]) -> list[T]:
         if len(frames) == 1:
-            raw = frames[0].data
-            if raw != self.done_sentinel:
-                try:
-                    item = self._one(raw)
-                except msgspec.MsgspecError:
-                    pass
-                else:
-                    return self.wrap_one(item, raw)
+            return self._decode_single(frames[0].data)
         return self._decode([frame.data for frame in frames])
 
     def _texts(self, frames: list[ServerSentEvent]) -> list[str]:
@@ -302,15 +307,7 @@ class JsonLinesCodec(_JsonFramesCodec[bytes, T]):
 
     def decode_all(self, frames: list[bytes]) -> list[T]:
         if len(frames) == 1:
-            raw = frames[0].decode("utf-8", "replace")
-            if raw != self.done_sentinel:
-                try:
-                    item = self._one(raw)
-                except msgspec.MsgspecError:
-                    pass
-                else:
-                    return self.wrap_one(item, raw)
-            return self._decode([raw])
+            return self._decode_single(frames[0].decode("utf-8", "replace"))
         return self._decode(self._texts(frames))
 
     def _texts(self, frames: list[bytes]) -> list[str]:

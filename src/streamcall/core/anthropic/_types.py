@@ -210,57 +210,6 @@ class AnthropicCallResponse(_Provider, BaseCallResponse[Message]):
         return [{"role": "user", "content": blocks}] if blocks else []
 
 
-class AnthropicStream(
-    _Provider, BaseStream[AnthropicCallResponseChunk, AnthropicCallResponse, "AnthropicTool"]
-):
-    """A streamed Anthropic call: ``for chunk, tool in stream``.
-
-    Thinking is kept apart from ``content``; its blocks and signatures stay in order in
-    ``message_param`` so that they can be sent back.
-    """
-
-    _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]] = AnthropicCallResponseChunk
-    _sequential_tool_calls: ClassVar[bool] = False  # content_block_stop ends each call
-    call_response_type: ClassVar[type[BaseCallResponse[Any]]] = AnthropicCallResponse
-
-    _folded: _Blocks | None = None  # a stream that keeps no replay folds its events here
-
-    def _keep(self, chunk: Any) -> bool:
-        if self._folded is None:
-            self._folded = _Blocks()
-        self._folded.add(chunk.chunk)
-        return False
-
-    def _blocks(self) -> list[ContentBlock]:
-        """The message's content blocks, rebuilt in order from the events received."""
-        if self._lean:
-            return (self._folded or _Blocks()).result()
-        folded = _Blocks()
-        for event in self._raw_events():
-            folded.add(event)
-        return folded.result()
-
-    def _build_response(self) -> AnthropicCallResponse:
-        acc = self._acc
-        usage = None
-        if acc.usage is not None:
-            counts = acc.usage
-            usage = AnthropicUsage(
-                input_tokens=counts.input_tokens,
-                output_tokens=counts.output_tokens,
-                cache_read_input_tokens=counts.cached_tokens,
-                cache_creation_input_tokens=counts.cache_write_tokens,
-            )
-        message = Message(
-            id=acc.id or "",
-            model=acc.model or self._context.model,
-            content=self._blocks(),
-            stop_reason=acc.finish_reasons[0] if acc.finish_reasons else None,
-            usage=usage,
-        )
-        return AnthropicCallResponse(message, self._context)
-
-
 _DELTA_FIELDS = {
     "text_delta": "text",
     "thinking_delta": "thinking",
@@ -309,6 +258,47 @@ class _Blocks:
         import msgspec
 
         return [msgspec.convert(blocks[i], ContentBlock) for i in sorted(blocks)]
+
+
+class AnthropicStream(
+    _Provider, BaseStream[AnthropicCallResponseChunk, AnthropicCallResponse, "AnthropicTool"]
+):
+    """A streamed Anthropic call: ``for chunk, tool in stream``.
+
+    Thinking is kept apart from ``content``; its blocks and signatures stay in order in
+    ``message_param`` so that they can be sent back.
+    """
+
+    _chunk_type: ClassVar[type[BaseCallResponseChunk[Any]]] = AnthropicCallResponseChunk
+    _sequential_tool_calls: ClassVar[bool] = False  # content_block_stop ends each call
+    call_response_type: ClassVar[type[BaseCallResponse[Any]]] = AnthropicCallResponse
+
+    _fold = _Blocks
+
+    def _blocks(self) -> list[ContentBlock]:
+        """The message's content blocks, rebuilt in order from the events received."""
+        blocks: list[ContentBlock] = self._events_folded().result()
+        return blocks
+
+    def _build_response(self) -> AnthropicCallResponse:
+        acc = self._acc
+        usage = None
+        if acc.usage is not None:
+            counts = acc.usage
+            usage = AnthropicUsage(
+                input_tokens=counts.input_tokens,
+                output_tokens=counts.output_tokens,
+                cache_read_input_tokens=counts.cached_tokens,
+                cache_creation_input_tokens=counts.cache_write_tokens,
+            )
+        message = Message(
+            id=acc.id or "",
+            model=acc.model or self._context.model,
+            content=self._blocks(),
+            stop_reason=acc.finish_reasons[0] if acc.finish_reasons else None,
+            usage=usage,
+        )
+        return AnthropicCallResponse(message, self._context)
 
 
 _TOOL_CHOICE = {"auto": "auto", "none": "none", "required": "any"}

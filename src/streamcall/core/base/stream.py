@@ -303,18 +303,40 @@ class BaseStream(
         if self._folds and self._keep(chunk) and not chunk.facts.tool_parts:
             self._history.append(chunk)
 
+    _fold: ClassVar[type[Any] | None] = None
+    """For a provider that builds its response by folding its events (an object with
+    ``add(event)``): a stream without replay folds each event as it arrives (:meth:`_keep`),
+    one with a replay folds its history when asked (:meth:`_events_folded`)."""
+    _folded: Any = None  # that fold, as the events arrive, when the stream keeps no replay
+
     _folds: ClassVar[bool] = False
-    """Whether :meth:`_keep` is overridden (set for subclasses that do)."""
+    """Whether :meth:`_keep` has work to do (set for subclasses with a fold or their own)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._folds = cls._keep is not BaseStream._keep
+        cls._folds = cls._keep is not BaseStream._keep or cls._fold is not None
 
     def _keep(self, chunk: Any) -> bool:
         """Whether a stream that keeps no replay must still keep ``chunk`` (sees every
         chunk, in order): what the provider builds its response or its views from. Most
-        build from the accumulated state alone."""
+        build from the accumulated state alone; a provider with a :attr:`_fold` folds the
+        event and keeps nothing."""
+        if self._fold is not None:
+            if self._folded is None:
+                self._folded = self._fold()
+            self._folded.add(chunk.chunk)
         return False
+
+    def _events_folded(self) -> Any:
+        """The provider's :attr:`_fold` of every event received so far."""
+        if self._lean and self._folded is not None:
+            return self._folded
+        fold = self._fold
+        assert fold is not None, "only for a stream with a fold"
+        folded = fold()
+        for event in self._raw_events():
+            folded.add(event)
+        return folded
 
     def _end(self) -> list[Pair]:
         """The provider's stream has ended: the pairs of the tool calls still open (none when

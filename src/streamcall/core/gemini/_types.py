@@ -277,20 +277,10 @@ class GeminiStream(
     _sequential_tool_calls: ClassVar[bool] = False
     call_response_type: ClassVar[type[BaseCallResponse[Any]]] = GeminiCallResponse
 
-    _folded: _Parts | None = None  # a stream that keeps no replay folds its responses here
-
-    def _keep(self, chunk: Any) -> bool:
-        if self._folded is None:
-            self._folded = _Parts()
-        self._folded.add(chunk.chunk)
-        return False
+    _fold = _Parts
 
     def _build_response(self) -> GeminiCallResponse:
-        folded = self._folded if self._lean else None
-        if folded is None:
-            folded = _Parts()
-            for response in self._raw_events():
-                folded.add(response)
+        folded: _Parts = self._events_folded()
         parts, last_usage = folded.parts(), folded.usage
         acc = self._acc
         whole = GenerateContentResponse(
