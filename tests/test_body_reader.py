@@ -10,7 +10,7 @@ import gzip
 import itertools
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import httpx2
 import pytest
@@ -23,7 +23,7 @@ from streamcall.errors import StreamInterruptedError, StreamTimeoutError
 from streamcall.transport import Timeouts, body
 from streamcall.transport.body import MAX_LINE, ChunkedBody, FramingError, LengthBody
 from tests.faults.hostile import Fault, HostileServer, Kind
-from tests.replay import Chunking, ReplayServer, Reply
+from tests.replay import Chunking, ReplayServer, Reply, sse_body
 from tests.wire_fixtures import fixtures
 
 TEXT = next(f for f in fixtures("mistral.") if f.name == "mistral.text.sse")
@@ -413,3 +413,44 @@ def test_the_switch_forces_the_fallback(
     with Mistral(api_key="k", server_url=url) as client:
         assert text_of(client) == EXPECTED
     assert used == [False]
+
+
+# -- a long read is decoded in pieces ----------------------------------------------------------
+
+
+def long_body(events: int) -> tuple[bytes, str]:
+    payload = (
+        '{"id":"a","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,'
+        '"delta":{"content":"%s"},"finish_reason":%s}]}'
+    )
+    words = [f"w{i} " for i in range(events)]
+    finish = ["null"] * (events - 1) + ['"stop"']
+    return sse_body([payload % pair for pair in zip(words, finish, strict=True)]), "".join(words)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+@pytest.mark.parametrize("asynchronous", [False, True])
+async def test_a_read_of_many_events_goes_on_in_pieces(
+    server: ReplayServer, monkeypatch: pytest.MonkeyPatch, asynchronous: bool
+) -> None:
+    """A body of ~60 KiB sent in one write reaches the decoder in pieces of at most 4 KiB, so
+    a stream never holds a whole read's events at once; nothing is lost at the cuts."""
+    monkeypatch.setattr(body, "BODY_READER", "streamcall")
+    wire, expected = long_body(500)
+    url = server.route(Reply(body=wire, chunking=Chunking.whole()))
+    sizes: list[int] = []
+    pieces = body.pieces
+
+    def noting(payload: bytes) -> Iterable[bytes]:
+        out = list(pieces(payload))
+        sizes.extend(len(p) for p in out)
+        return out
+
+    monkeypatch.setattr(body, "pieces", noting)
+    async with Mistral(api_key="k", server_url=url) as client:
+        text = await atext_of(client) if asynchronous else text_of(client)
+    assert text == expected
+    assert len(wire) > 12 * body.PIECE
+    assert max(sizes) <= body.PIECE
+    assert len(sizes) >= len(wire) // body.PIECE

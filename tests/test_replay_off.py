@@ -193,3 +193,23 @@ def test_an_empty_config_streams_with_replay(server: ReplayServer) -> None:
     assert [c.content for c, _ in stream] == ["Hi", " there"]  # replayed
     partial_off: StreamConfig = {"partial_tools": False, "replay": True}
     assert [c.content for c, _ in _mistral(server, partial_off)()] == ["Hi", " there"]
+
+
+@pytest.mark.parametrize(
+    "name", [n for n in NAMES if PROVIDERS[n].wire in ("mistral", "openai-chat")]
+)
+def test_chunks_kept_for_a_replay_hold_nothing_the_garbage_collector_tracks(
+    server: ReplayServer, name: str
+) -> None:
+    """A replay keeps every chunk; an object the collector tracks in each (the SDK's list of
+    choices was one) reaches its oldest generation, and a long answer then sets off full
+    collections of the whole heap. After a young collection, no kept chunk holds one."""
+    writer = writer_for(PROVIDERS[name])
+    body = writer.write(Answer(text=tuple(f"w{i} " for i in range(200))), "official")
+    recovered = run_call(server, name, body, replay=True)
+    kept = [entry for entry in recovered.stream._history if entry.__class__ is not list]
+    assert len(kept) > 200
+    gc.collect(0)
+    tracked = [chunk for chunk in kept if any(map(gc.is_tracked, gc.get_referents(chunk.chunk)))]
+    tracked += [c for c in kept if gc.is_tracked(getattr(c.chunk, "data", c.chunk).choices)]
+    assert tracked == []
