@@ -8,7 +8,7 @@ from streamcall.core.base.call_response import BaseCallResponse
 from streamcall.core.base.call_response_chunk import BaseCallResponseChunk
 from streamcall.core.base.cost import CostMetadata
 from streamcall.core.base.messages import BaseMessageParam, Messages, prompt_template
-from streamcall.core.base.stream import BaseStream, StreamState
+from streamcall.core.base.stream import BaseStream, ReplayWarning, StreamState
 from streamcall.core.base.types import (
     BaseCallParams,
     BaseDynamicConfig,
@@ -34,6 +34,7 @@ __all__ = [
     "Messages",
     "Metadata",
     "Provider",
+    "ReplayWarning",
     "StreamConfig",
     "StreamEvent",
     "StreamState",

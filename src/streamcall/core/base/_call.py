@@ -395,8 +395,8 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
     Args:
         model: The model id.
         stream: Return a stream (iterate ``for chunk, tool in stream``) instead of a response;
-            a ``StreamConfig`` dict streams too: ``{{"replay": False}}`` keeps no chunks for
-            iterating the stream again (less memory per event).
+            a ``StreamConfig`` dict streams too: ``{{"replay": True}}`` keeps the chunks so
+            that a consumed stream can be iterated again (about 1 KB an event).
         tools: Tools the model may call: tool classes, pydantic models or typed functions.
         response_model: A pydantic model to extract: the call returns an instance (its
             ``_response`` is the whole response), or with ``stream=True`` a
@@ -416,7 +416,7 @@ def _stream_options(stream: object) -> tuple[bool, bool]:
     """``stream=`` (a bool or a :class:`~streamcall.core.base.types.StreamConfig` dict, which
     streams) as (stream, replay)."""
     if isinstance(stream, bool):
-        return stream, True
+        return stream, False
     if not isinstance(stream, Mapping):
         raise TypeError(f"stream must be a bool or a StreamConfig dict, got {stream!r}")
     unknown = sorted(set(stream) - {"replay", "partial_tools"})
@@ -429,7 +429,7 @@ def _stream_options(stream: object) -> tuple[bool, bool]:
             "stream={'partial_tools': True}: streaming partial tools is not supported; each "
             "tool is yielded once its call is complete"
         )
-    replay = stream.get("replay", True)
+    replay = stream.get("replay", False)
     if not isinstance(replay, bool):
         raise TypeError(f"StreamConfig 'replay' must be a bool, got {replay!r}")
     return True, replay

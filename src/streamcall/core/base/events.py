@@ -154,6 +154,7 @@ class EventTranslator:
         self._done = 0
         self._last: Any = None
         self._usage: Usage | None = None
+        self._spent = stream._lean and stream.state != "new"  # a second iteration: no events
 
     def __call__(self, chunk: Any) -> list[StreamEvent]:
         """The events of the provider event behind ``chunk`` (none when already translated)."""
@@ -194,6 +195,8 @@ class EventTranslator:
 
         stream = self._stream
         events: list[StreamEvent] = []
+        if self._spent:  # nothing was yielded again: no ends, no Finish
+            return [ErrorEvent(error)] if error is not None else []
         if stream.state == "complete" or isinstance(error, ToolCallError):  # the wire ended
             events.extend(self._ends(self._tools.finish()))
             events.append(Finish(stream.common_finish_reasons, stream.finish_reasons))

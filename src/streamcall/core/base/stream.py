@@ -19,14 +19,15 @@ A sync stream is stopped with ``cancel()`` (or ``close()``), an async one with
 ``AsyncStream``. An async ``break`` is seen when the event loop finalizes the loop's
 generator; inside ``async with stream`` (or with ``await stream.aclose()``) at once.
 
-A consumed stream can be iterated again (a replay): it keeps each chunk, about 1 KB an event.
-A stream made with ``stream={"replay": False}`` keeps none (a few bytes an event: its text in
-pieces, and the few events a provider builds its response from, :meth:`BaseStream._keep`);
-everything but a second iteration works the same, and that one is a ``RuntimeError``.
+A stream keeps no chunks once they are yielded (a few bytes an event: its text in pieces, and
+the few events a provider builds its response from, :meth:`BaseStream._keep`): iterating a
+consumed stream again yields nothing and warns (``ReplayWarning``), as a consumed SDK stream and
+Mirascope v1's yield nothing. A stream made with ``stream={"replay": True}`` keeps each chunk
+(about 1 KB an event) and replays them when iterated again.
 
 Fixed where Mirascope v1 is wrong: usage is merged (cumulative totals replace, never added
 twice); a usage-only final chunk does not erase ``finish_reasons``; iterating a consumed stream
-replays it; ``start_time``/``end_time`` are set for async too; ``construct_call_response()`` works
+replays it (with ``{"replay": True}``); ``start_time``/``end_time`` are set for async too; ``construct_call_response()`` works
 after tools; ``close()`` / ``aclose()`` / ``with`` release the connection; an error mid-stream
 keeps everything received before it.
 """
@@ -36,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import time
+import warnings
 import weakref
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator
 from typing import (
@@ -115,6 +117,19 @@ async def _aclose_in_turn(*targets: Any) -> None:
             await _aclose(target)
 
 
+class ReplayWarning(UserWarning):
+    """A consumed stream made without ``stream={"replay": True}`` was iterated again: it kept
+    no chunks, so the iteration yields nothing (its text, tool calls, usage and
+    ``construct_call_response()`` remain)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this stream was already consumed and keeps no chunks: iterating it again yields "
+            "nothing; its content, tool calls, usage and construct_call_response() remain "
+            "(stream={'replay': True} keeps the chunks for a replay)"
+        )
+
+
 class BaseStream(
     Closeable, AsyncCloseable, CostViews, ContextViews, Generic[ChunkT, ResponseT, ToolT]
 ):
@@ -125,7 +140,7 @@ class BaseStream(
     _sequential_tool_calls: ClassVar[bool] = True
     call_response_type: ClassVar[type[BaseCallResponse[Any]]]
 
-    def __init__(self, raw: Any, context: CallContext, *, replay: bool = True) -> None:
+    def __init__(self, raw: Any, context: CallContext, *, replay: bool = False) -> None:
         self._raw = raw
         self._context = context
         self._acc = StreamAccumulator(self._sequential_tool_calls)
@@ -176,10 +191,8 @@ class BaseStream(
         if self._state == "streaming":
             raise RuntimeError("this stream is already being iterated")
         if self._lean:
-            raise RuntimeError(
-                "this stream keeps no chunks (stream={'replay': False}): it cannot be iterated"
-                " again; its text, tool calls, usage and construct_call_response() remain"
-            )
+            warnings.warn(ReplayWarning(), stacklevel=4)
+            return []
         pairs: list[Pair] = []
         for entry in self._history:
             if entry.__class__ is list:
@@ -189,7 +202,8 @@ class BaseStream(
         return pairs
 
     def _replay(self) -> Iterator[Pair]:
-        """What the stream delivered, again; a stream that failed fails again at the end."""
+        """What the stream delivered, again (nothing without a replay); a stream that failed
+        fails again at the end."""
         yield from self._recorded()
         if self.error is not None:
             raise self.error
@@ -293,7 +307,7 @@ class BaseStream(
         return pairs
 
     def _fold_lean(self, chunk: Any) -> None:
-        """A stream made with ``replay=False`` keeps no chunk for a replay: its text is held
+        """A stream without ``replay`` keeps no chunk for a replay: its text is held
         in pieces, and only the chunks :meth:`_keep` asks for stay (a tool chunk's pairs are
         kept whatever it says)."""
         self._last = chunk

@@ -35,12 +35,12 @@ LocalProvider: TypeAlias = Literal["local", "ollama"]
 
 
 class StreamConfig(TypedDict, total=False):
-    """``stream=`` as a dict, Mirascope v1's ``StreamConfig`` (``stream={"replay": False}``).
+    """``stream=`` as a dict, Mirascope v1's ``StreamConfig`` (``stream={"replay": True}``).
 
-    Keys: ``replay`` (default ``True``): whether the stream keeps its chunks so that it can be
-    iterated again once consumed. ``False`` keeps none (about 1 KB less per event; the
-    accumulated text, tool calls, usage, ``message_param`` and ``construct_call_response()``
-    stay), for services streaming long answers. ``partial_tools`` (Mirascope v1's key):
+    Keys: ``replay`` (default ``False``): whether the stream keeps its chunks so that it can be
+    iterated again once consumed (about 1 KB an event). Without it a second iteration yields
+    nothing (a ``ReplayWarning``); the accumulated text, tool calls, usage, ``message_param``
+    and ``construct_call_response()`` stay either way. ``partial_tools`` (Mirascope v1's key):
     streaming partial tools is not supported; ``True`` is a ``ConfigurationError``.
     """
 
