@@ -142,7 +142,7 @@ class EventTranslator:
     :meth:`end` once the iteration has stopped.
     """
 
-    __slots__ = ("_calls", "_done", "_last", "_raw", "_stream", "_tools", "_usage")
+    __slots__ = ("_calls", "_done", "_last", "_raw", "_spent", "_stream", "_tools", "_usage")
 
     def __init__(self, stream: BaseStream[Any, Any, Any], raw: bool = False) -> None:
         if stream.state == "streaming":
