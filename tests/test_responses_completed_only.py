@@ -5,6 +5,10 @@ function calls only inside ``response.completed``'s ``output``: no ``output_item
 ``function_call_arguments.*``, no ``output_item.done``. The stream must deliver those calls (and
 text or reasoning that never streamed) at the terminal event, exactly once, as it does for calls
 that arrive through item events.
+
+Each stream test runs in both modes: the default (``stream=True``: a consumed stream keeps no
+chunks, so iterating it again yields nothing and warns) and ``stream={"replay": True}`` (a
+consumed stream replays what it delivered).
 """
 
 from __future__ import annotations
@@ -12,12 +16,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
 from streamcall import llm
 from streamcall.clients.openai import OpenAI
+from streamcall.core.base import ReplayWarning, StreamConfig
 from streamcall.core.openai import OpenAIResponsesStream, openai_responses_call
 from tests.replay import Chunking, ReplayServer, Reply
 
@@ -288,6 +293,16 @@ CASES = [
 ]
 
 
+@pytest.fixture(params=[True, False], ids=["replay", "default"])
+def replay(request: pytest.FixtureRequest) -> bool:
+    """Whether the stream is made with ``stream={"replay": True}`` (else ``stream=True``)."""
+    return bool(request.param)
+
+
+def stream_option(replay: bool) -> Literal[True] | StreamConfig:
+    return {"replay": True} if replay else True
+
+
 # -- checks -------------------------------------------------------------------------------------
 
 
@@ -295,9 +310,9 @@ def route(server: ReplayServer, case: Case, chunking: Chunking, event_lines: boo
     return server.route(Reply(body=body(case.events, event_lines), chunking=chunking))
 
 
-def decorated(client: OpenAI, is_async: bool = False) -> Any:
+def decorated(client: OpenAI, replay: bool, is_async: bool = False) -> Any:
     decorator = openai_responses_call(
-        "gpt-5-mini", stream=True, tools=[get_weather, format_book], client=client
+        "gpt-5-mini", stream=stream_option(replay), tools=[get_weather, format_book], client=client
     )
     if is_async:
 
@@ -312,7 +327,19 @@ def decorated(client: OpenAI, is_async: bool = False) -> Any:
     return decorator(ask)
 
 
-def check(stream: Any, case: Case, pairs: list[tuple[Any, Any]]) -> None:
+def check_second_pass(stream: Any, pairs: list[tuple[Any, Any]], replay: bool) -> None:
+    """A consumed stream iterated again: with ``replay`` it replays what it delivered, the late
+    tools included; by default it yields nothing and warns."""
+    if replay:
+        assert [(t.tool_call_id if t else None) for _, t in stream] == [
+            (t.tool_call_id if t else None) for _, t in pairs
+        ]
+    else:
+        with pytest.warns(ReplayWarning):
+            assert list(stream) == []
+
+
+def check(stream: Any, case: Case, pairs: list[tuple[Any, Any]], replay: bool) -> None:
     tools = [tool for _, tool in pairs if tool is not None]
     expected = [(c.call_id, c.name, c.arguments) for c in case.calls]
     assert [(t.tool_call_id, t._name(), t.args) for t in tools] == expected
@@ -342,46 +369,46 @@ def check(stream: Any, case: Case, pairs: list[tuple[Any, Any]]) -> None:
             for c in case.calls
         ]
     )
-    # A consumed stream replays what it delivered, the late tools included.
-    assert [(t.tool_call_id if t else None) for _, t in stream] == [
-        (t.tool_call_id if t else None) for _, t in pairs
-    ]
+    check_second_pass(stream, pairs, replay)
+    # What the stream accumulated stays after the second iteration, in either mode.
+    assert [(c.id, c.name, c.arguments) for c in stream.tool_calls] == expected
+    assert stream.content == case.text
 
 
 @pytest.mark.parametrize("chunking", CHUNKINGS, ids=str)
 @pytest.mark.parametrize("case", CASES, ids=str)
-def test_sync(server: ReplayServer, case: Case, chunking: Chunking) -> None:
+def test_sync(server: ReplayServer, case: Case, chunking: Chunking, replay: bool) -> None:
     with OpenAI(api_key="k", base_url=route(server, case, chunking)) as client:
-        stream = decorated(client)()
+        stream = decorated(client, replay)()
         assert isinstance(stream, OpenAIResponsesStream)
         pairs = list(stream)
-    check(stream, case, pairs)
+    check(stream, case, pairs, replay)
 
 
 @pytest.mark.parametrize("chunking", CHUNKINGS, ids=str)
 @pytest.mark.parametrize("case", CASES, ids=str)
-async def test_async(server: ReplayServer, case: Case, chunking: Chunking) -> None:
+async def test_async(server: ReplayServer, case: Case, chunking: Chunking, replay: bool) -> None:
     async with OpenAI(api_key="k", base_url=route(server, case, chunking)) as client:
-        stream = await decorated(client, is_async=True)()
+        stream = await decorated(client, replay, is_async=True)()
         assert isinstance(stream, OpenAIResponsesStream)
         pairs = [pair async for pair in stream]
-    check(stream, case, pairs)
+    check(stream, case, pairs, replay)
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
-def test_data_only_framing(server: ReplayServer, case: Case) -> None:
+def test_data_only_framing(server: ReplayServer, case: Case, replay: bool) -> None:
     """Bridges often omit the ``event:`` lines; the ``type`` in the data is what counts."""
     url = route(server, case, Chunking.random(3), event_lines=False)
     with OpenAI(api_key="k", base_url=url) as client:
-        stream = decorated(client)()
+        stream = decorated(client, replay)()
         pairs = list(stream)
-    check(stream, case, pairs)
+    check(stream, case, pairs, replay)
 
 
-def test_late_tools_come_with_the_terminal_chunk_once(server: ReplayServer) -> None:
+def test_late_tools_come_with_the_terminal_chunk_once(server: ReplayServer, replay: bool) -> None:
     case = next(c for c in CASES if c.name == "text-then-two-calls")
     with OpenAI(api_key="k", base_url=route(server, case, Chunking.whole())) as client:
-        pairs = list(decorated(client)())
+        pairs = list(decorated(client, replay)())
     tool_pairs = [(chunk, tool) for chunk, tool in pairs if tool is not None]
     assert [chunk.chunk.type for chunk, _ in tool_pairs] == ["response.completed"] * 2
     first, second = (chunk for chunk, _ in tool_pairs)
@@ -391,7 +418,7 @@ def test_late_tools_come_with_the_terminal_chunk_once(server: ReplayServer) -> N
     assert first.content == second.content == ""  # the text already streamed
 
 
-def test_two_turn_round_trip(server: ReplayServer) -> None:
+def test_two_turn_round_trip(server: ReplayServer, replay: bool) -> None:
     """The calls delivered late are answered in the next turn with their ``call_id``s."""
     case = next(c for c in CASES if c.name == "two-calls")
     text = Case("answer", [*created(), completed(message("msg_9", "Done."))], [], text="Done.")
@@ -399,7 +426,7 @@ def test_two_turn_round_trip(server: ReplayServer) -> None:
 
     @openai_responses_call(
         "gpt-5-mini",
-        stream=True,
+        stream=stream_option(replay),
         tools=[get_weather, format_book],
         client=OpenAI(api_key="k", base_url=url),
     )
@@ -427,14 +454,14 @@ def test_two_turn_round_trip(server: ReplayServer) -> None:
 
 
 @pytest.mark.parametrize("chunking", CHUNKINGS, ids=str)
-def test_through_llm_call(server: ReplayServer, chunking: Chunking) -> None:
+def test_through_llm_call(server: ReplayServer, chunking: Chunking, replay: bool) -> None:
     case = next(c for c in CASES if c.name == "text-then-two-calls")
     url = route(server, case, chunking)
 
     @llm.call(
         "openai-responses",
         "gpt-5-mini",
-        stream=True,
+        stream=stream_option(replay),
         tools=[get_weather, format_book],
         client=OpenAI(api_key="k", base_url=url),
     )
@@ -459,11 +486,17 @@ def test_through_llm_call(server: ReplayServer, chunking: Chunking) -> None:
     assert [t.tool_call_id for t in whole.tools] == ["call_1", "call_2"]
 
 
-async def test_through_llm_call_async(server: ReplayServer) -> None:
+async def test_through_llm_call_async(server: ReplayServer, replay: bool) -> None:
     case = next(c for c in CASES if c.name == "one-call")
     client = OpenAI(api_key="k", base_url=route(server, case, Chunking.random(5)))
 
-    @llm.call("openai-responses", "gpt-5-mini", stream=True, tools=[get_weather], client=client)
+    @llm.call(
+        "openai-responses",
+        "gpt-5-mini",
+        stream=stream_option(replay),
+        tools=[get_weather],
+        client=client,
+    )
     async def ask() -> str:
         return "Weather in Paris?"
 

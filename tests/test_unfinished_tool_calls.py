@@ -7,19 +7,25 @@ raises its typed error after the events before it, as before, and keeps the call
 ``tool_calls`` (``finished=False``, the argument text received so far, ``error`` saying it is
 unfinished), in ``message_param``, in the rebuilt response (which never makes a tool of it) and
 as a ``ToolCallEnd`` before the ``ErrorEvent``: the same shared mechanism for every provider.
+
+The stream tests run in both modes: the default (``stream=True``: a consumed stream keeps no
+chunks, so iterating it again yields nothing, warns and raises its error again) and
+``stream={"replay": True}`` (a consumed stream replays its pairs and events, then raises again).
 """
 
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from streamcall import llm
+from streamcall.core.base import ReplayWarning, StreamConfig
 from streamcall.core.base._accumulate import (
     UNFINISHED,
     AssembledToolCall,
@@ -76,8 +82,24 @@ def _close_clients() -> Any:
             client.close()
 
 
+@pytest.fixture(params=[True, False], ids=["replay", "default"])
+def replay(request: pytest.FixtureRequest) -> bool:
+    """Whether the streams are made with ``stream={"replay": True}`` (else ``stream=True``)."""
+    return bool(request.param)
+
+
+def stream_option(replay: bool) -> Literal[True] | StreamConfig:
+    return {"replay": True} if replay else True
+
+
 def open_stream(
-    server: ReplayServer, provider: str, body: bytes, *, layer: str = "provider", **reply: Any
+    server: ReplayServer,
+    provider: str,
+    body: bytes,
+    *,
+    replay: bool,
+    layer: str = "provider",
+    **reply: Any,
 ) -> Any:
     url = server.route(Reply(body=body, **reply))
     client = PROVIDERS[provider].make_client(api_key="k", base_url=url)
@@ -85,11 +107,11 @@ def open_stream(
     tools = [get_weather, format_book]
     if layer == "llm":
         decorator: Any = llm.call(
-            provider, MODELS[provider], stream=True, client=client, tools=tools
+            provider, MODELS[provider], stream=stream_option(replay), client=client, tools=tools
         )
     else:
         decorator = call_decorator(provider)(
-            MODELS[provider], stream=True, client=client, tools=tools
+            MODELS[provider], stream=stream_option(replay), client=client, tools=tools
         )
 
     @decorator
@@ -109,6 +131,27 @@ def consume(stream: Any) -> tuple[list[Any], BaseException | None]:
     except StreamcallError as exc:
         return tools, exc
     return tools, None
+
+
+def iterate_again(stream: Any, replay: bool, *, events: bool = False) -> list[Any]:
+    """Iterate a consumed, failed stream a second time (its pairs, or ``events()``): it raises
+    the same error object again. With ``replay`` it returns what it replayed; by default it
+    yields nothing (``events()``: only the ``ErrorEvent``) and warns (``ReplayWarning``)."""
+    error = stream.error
+    assert error is not None
+    got: list[Any] = []
+    warns: AbstractContextManager[Any] = nullcontext() if replay else pytest.warns(ReplayWarning)
+    with warns, pytest.raises(StreamcallError) as raised:
+        got.extend(stream.events() if events else stream)
+    assert raised.value is error
+    if not replay:
+        if events:
+            assert len(got) == 1
+            assert isinstance(got[0], ErrorEvent)
+            assert got[0].error is error
+        else:
+            assert got == []
+    return got
 
 
 def sent_calls(provider: str, param: Any) -> list[tuple[Any, str, Any]]:
@@ -184,9 +227,11 @@ CUTS = [
 ]
 
 
-def reference_calls(server: ReplayServer, provider: str, body: bytes) -> list[AssembledToolCall]:
+def reference_calls(
+    server: ReplayServer, provider: str, body: bytes, replay: bool
+) -> list[AssembledToolCall]:
     """The calls of the whole, uncut stream."""
-    stream = open_stream(server, provider, body)
+    stream = open_stream(server, provider, body, replay=replay)
     tools, error = consume(stream)
     assert error is None
     calls: list[AssembledToolCall] = stream.tool_calls
@@ -227,11 +272,12 @@ def check_kept(cut: Cut, stream: Any, reference: list[AssembledToolCall]) -> Ass
 
 @pytest.mark.parametrize("cut", CUTS, ids=lambda c: c.id)
 def test_a_connection_cut_mid_arguments_keeps_the_call_marked_unfinished(
-    server: ReplayServer, cut: Cut
+    server: ReplayServer, cut: Cut, replay: bool
 ) -> None:
     body = fixture(cut.fixture).body
-    reference = reference_calls(server, cut.provider, body)
-    stream = open_stream(server, cut.provider, body, cut_after=cut_after_event(body, cut.marker))
+    reference = reference_calls(server, cut.provider, body, replay)
+    at = cut_after_event(body, cut.marker)
+    stream = open_stream(server, cut.provider, body, replay=replay, cut_after=at)
     tools, error = consume(stream)
     assert isinstance(error, StreamInterruptedError)  # the typed error, as before
     assert stream.state == "failed"
@@ -239,41 +285,60 @@ def test_a_connection_cut_mid_arguments_keeps_the_call_marked_unfinished(
     assert [t._name() for t in tools] == list(cut.finished)  # never a tool of the unfinished
     last = check_kept(cut, stream, reference)
 
-    # A replay raises again and changes nothing.
-    assert consume(stream)[1] is error
+    # Iterated again, the stream raises the same error again (a replay first yields the same
+    # tools, never one of the unfinished call) and changes nothing.
+    pairs = iterate_again(stream, replay)
+    if replay:
+        assert [t.tool_call_id for _, t in pairs if t is not None] == [
+            t.tool_call_id for t in tools
+        ]
     assert stream.tool_calls[-1] is last
     assert len(stream.tool_calls) == len(cut.finished) + 1
 
-    # The events end the unfinished call (the stream's own object) before the error.
-    events = list(_events_until_error(stream))
+    # Its events, again: a replay ends the unfinished call before the error.
+    events = iterate_again(stream, replay, events=True)
+    if replay:
+        check_events(stream, events, last)
+    assert stream.tool_calls[-1] is last
+
+    # The live events (the first iteration, through events()) do the same in either mode.
+    live = open_stream(server, cut.provider, body, replay=replay, cut_after=at)
+    events = _events_until_error(live)
+    check_events(live, events, check_kept(cut, live, reference))
+
+
+def check_events(stream: Any, events: list[Any], last: AssembledToolCall) -> None:
+    """The events end every call (the stream's own objects), the unfinished one last, just
+    before the ``ErrorEvent`` of the stream's error, and never finish."""
     ends = [e.call for e in events if isinstance(e, ToolCallEnd)]
     assert len(ends) == len(stream.tool_calls)
     assert all(a is b for a, b in zip(ends, stream.tool_calls, strict=True))
     assert isinstance(events[-2], ToolCallEnd)
     assert events[-2].call is last
     assert isinstance(events[-1], ErrorEvent)
-    assert events[-1].error is error
+    assert events[-1].error is stream.error
     assert not any(isinstance(e, Finish) for e in events)
 
 
 def _events_until_error(stream: Any) -> list[Any]:
     events: list[Any] = []
-    with pytest.raises(StreamcallError):
+    with pytest.raises(StreamcallError) as raised:
         events.extend(stream.events())
+    assert raised.value is stream.error
     return events
 
 
 @pytest.mark.parametrize("cut", CUTS[:2], ids=lambda c: c.id)
-def test_live_events_and_the_llm_layer_say_the_same(server: ReplayServer, cut: Cut) -> None:
+def test_live_events_and_the_llm_layer_say_the_same(
+    server: ReplayServer, cut: Cut, replay: bool
+) -> None:
     body = fixture(cut.fixture).body
-    reference = reference_calls(server, cut.provider, body)
+    reference = reference_calls(server, cut.provider, body, replay)
     at = cut_after_event(body, cut.marker)
-    stream = open_stream(server, cut.provider, body, cut_after=at)
+    stream = open_stream(server, cut.provider, body, replay=replay, cut_after=at)
     events = _events_until_error(stream)  # the first iteration, through events()
-    last = check_kept(cut, stream, reference)
-    assert isinstance(events[-2], ToolCallEnd)
-    assert events[-2].call is last
-    wrapped = open_stream(server, cut.provider, body, layer="llm", cut_after=at)
+    check_events(stream, events, check_kept(cut, stream, reference))
+    wrapped = open_stream(server, cut.provider, body, replay=replay, layer="llm", cut_after=at)
     assert isinstance(consume(wrapped)[1], StreamInterruptedError)
     assert isinstance(wrapped, llm.Stream)
     assert wrapped.tool_calls[-1].finished is False
@@ -282,14 +347,17 @@ def test_live_events_and_the_llm_layer_say_the_same(server: ReplayServer, cut: C
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("cut", CUTS[::3], ids=lambda c: c.id)
-async def test_async_streams_keep_it_too(server: ReplayServer, cut: Cut) -> None:
+async def test_async_streams_keep_it_too(server: ReplayServer, cut: Cut, replay: bool) -> None:
     body = fixture(cut.fixture).body
-    reference = reference_calls(server, cut.provider, body)
+    reference = reference_calls(server, cut.provider, body, replay)
     url = server.route(Reply(body=body, cut_after=cut_after_event(body, cut.marker)))
     client = PROVIDERS[cut.provider].make_client(api_key="k", base_url=url)
 
     @call_decorator(cut.provider)(
-        MODELS[cut.provider], stream=True, client=client, tools=[get_weather, format_book]
+        MODELS[cut.provider],
+        stream=stream_option(replay),
+        client=client,
+        tools=[get_weather, format_book],
     )
     async def ask() -> str:
         return "Weather in Lisbon, and format my book"
@@ -304,12 +372,14 @@ async def test_async_streams_keep_it_too(server: ReplayServer, cut: Cut) -> None
         await client.aclose()
 
 
-def test_a_cancelled_stream_keeps_the_call_it_stopped_in(server: ReplayServer) -> None:
+def test_a_cancelled_stream_keeps_the_call_it_stopped_in(
+    server: ReplayServer, replay: bool
+) -> None:
     cut = CUTS[1]
     body = fixture(cut.fixture).body
-    reference = reference_calls(server, cut.provider, body)
+    reference = reference_calls(server, cut.provider, body, replay)
     events_before = body[: cut_after_event(body, cut.marker)].count(b"\n\n")
-    stream = open_stream(server, cut.provider, body)
+    stream = open_stream(server, cut.provider, body, replay=replay)
     for seen, _ in enumerate(stream, 1):
         if seen == events_before:
             break
@@ -318,15 +388,15 @@ def test_a_cancelled_stream_keeps_the_call_it_stopped_in(server: ReplayServer) -
 
 
 def test_a_stream_cancelled_from_another_thread_as_it_ends_keeps_the_open_call(
-    server: ReplayServer,
+    server: ReplayServer, replay: bool
 ) -> None:
     """``close()`` from another thread cannot stop a running generator: the loop may still
     reach the provider's end, with the stream already cancelled (no tools are yielded then)."""
     cut = CUTS[1]
     body = fixture(cut.fixture).body
-    reference = reference_calls(server, cut.provider, body)
+    reference = reference_calls(server, cut.provider, body, replay)
     events_before = body[: cut_after_event(body, cut.marker)].count(b"\n\n")
-    stream = open_stream(server, cut.provider, body)
+    stream = open_stream(server, cut.provider, body, replay=replay)
     iterator = iter(stream)
     for _ in range(events_before):
         next(iterator)
@@ -337,17 +407,19 @@ def test_a_stream_cancelled_from_another_thread_as_it_ends_keeps_the_open_call(
 
 
 def test_a_cut_before_a_call_started_or_after_all_ended_changes_nothing(
-    server: ReplayServer,
+    server: ReplayServer, replay: bool
 ) -> None:
     body = fixture("openai_chat.tools_parallel.sse").body
-    reference = reference_calls(server, "openai", body)
-    before = open_stream(server, "openai", body, cut_after=cut_after_event(body, b'"role"'))
+    reference = reference_calls(server, "openai", body, replay)
+    at = cut_after_event(body, b'"role"')
+    before = open_stream(server, "openai", body, replay=replay, cut_after=at)
     assert isinstance(consume(before)[1], StreamInterruptedError)
     assert before.tool_calls == []
     assert before.message_param.get("tool_calls") is None
     # After the finish reason no call can go on: a body cut there (before the usage chunk and
     # [DONE]) keeps every call finished, as the OpenAI SDK ends its calls on finish_reason.
-    after = open_stream(server, "openai", body, cut_after=cut_after_event(body, b'"tool_calls"}'))
+    at = cut_after_event(body, b'"tool_calls"}')
+    after = open_stream(server, "openai", body, replay=replay, cut_after=at)
     assert isinstance(consume(after)[1], StreamInterruptedError)
     assert after.tool_calls == reference
     assert [t.tool_call_id for t in after.construct_call_response().tools] == [
@@ -396,11 +468,14 @@ MISTRAL_BODY = (
 )
 
 
-def test_mistral_calls_arrive_whole_so_a_cut_keeps_them_finished(server: ReplayServer) -> None:
+def test_mistral_calls_arrive_whole_so_a_cut_keeps_them_finished(
+    server: ReplayServer, replay: bool
+) -> None:
     body = MISTRAL_BODY
-    reference = reference_calls(server, "mistral", body)
+    reference = reference_calls(server, "mistral", body, replay)
     # Cut after the first call's event: it is whole, finished, yielded and sent back.
-    stream = open_stream(server, "mistral", body, cut_after=cut_after_event(body, b"Lisbon"))
+    at = cut_after_event(body, b"Lisbon")
+    stream = open_stream(server, "mistral", body, replay=replay, cut_after=at)
     tools, error = consume(stream)
     assert isinstance(error, StreamInterruptedError)
     assert [t._name() for t in tools] == ["get_weather"]
@@ -408,7 +483,7 @@ def test_mistral_calls_arrive_whole_so_a_cut_keeps_them_finished(server: ReplayS
     assert [s[0] for s in sent_calls("mistral", stream.message_param)] == ["call0"]
     # Cut inside the second call's event: that event never arrived, so there is no such call.
     inside = body.index(b"Cem Anos")
-    stream = open_stream(server, "mistral", body, cut_after=inside)
+    stream = open_stream(server, "mistral", body, replay=replay, cut_after=inside)
     assert isinstance(consume(stream)[1], StreamInterruptedError)
     assert stream.tool_calls == reference[:1]
     assert all(c.finished for c in stream.tool_calls)
@@ -426,10 +501,10 @@ PROPERTY_BODIES = [
 
 @pytest.mark.parametrize(("provider", "name"), PROPERTY_BODIES)
 def test_any_cut_keeps_every_call_begun_and_marks_only_the_unfinished(
-    server: ReplayServer, provider: str, name: str
+    server: ReplayServer, provider: str, name: str, replay: bool
 ) -> None:
     body = fixture(name).body
-    reference = reference_calls(server, provider, body)
+    reference = reference_calls(server, provider, body, replay)
     first = body.index(b"get_weather")
 
     @settings(
@@ -439,7 +514,7 @@ def test_any_cut_keeps_every_call_begun_and_marks_only_the_unfinished(
     )
     @given(at=st.integers(first, len(body) - 1))
     def check(at: int) -> None:
-        stream = open_stream(server, provider, body, cut_after=at)
+        stream = open_stream(server, provider, body, replay=replay, cut_after=at)
         tools, error = consume(stream)
         calls: list[AssembledToolCall] = stream.tool_calls
         assert [c.id for c in calls] == [c.id for c in reference[: len(calls)]]
