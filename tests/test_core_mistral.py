@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import textwrap
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -12,6 +15,7 @@ from pydantic import BaseModel
 from streamcall.clients.mistral import Mistral
 from streamcall.clients.mistral.models import AssistantMessage, ThinkChunk, ToolMessage
 from streamcall.core import BaseMessageParam, BaseTool, prompt_template
+from streamcall.core.base import ReplayWarning
 from streamcall.core.mistral import (
     MistralCallResponse,
     MistralStream,
@@ -153,12 +157,42 @@ def mistral_chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any
     )
 
 
+@pytest.fixture(params=[True, False], ids=["replay", "default"])
+def replay(request: pytest.FixtureRequest) -> bool:
+    """Whether the test's stream keeps its chunks for a replay: ``stream={"replay": True}``,
+    or the default ``stream=True``."""
+    keep: bool = request.param
+    return keep
+
+
+def stream_option(replay: bool) -> Any:
+    return {"replay": True} if replay else True
+
+
+@contextmanager
+def iterated_again(first: list[Any], replay: bool) -> Iterator[list[Any]]:
+    """Around a second iteration of a consumed stream, which fills the list given: a stream
+    with a replay yields ``first`` again, with no warning; one without yields nothing, with a
+    ``ReplayWarning`` (a failed stream raises its error again in both modes)."""
+    again: list[Any] = []
+    if replay:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ReplayWarning)
+            yield again
+        assert again == first
+    else:
+        with pytest.warns(ReplayWarning):
+            yield again
+        assert again == []
+
+
 def stream_of(
-    server: ReplayServer, payloads: list[str], done: bool = True, **kw: Any
+    server: ReplayServer, payloads: list[str], done: bool = True, replay: bool = False, **kw: Any
 ) -> MistralStream:
     url = server.route(Reply(body=sse_body(payloads, done=done), chunking=Chunking.random(2, 7)))
+    stream_kw = stream_option(replay)
 
-    @mistral_call("magistral-small-latest", stream=True, client=client_for(url), **kw)
+    @mistral_call("magistral-small-latest", stream=stream_kw, client=client_for(url), **kw)
     def ask() -> str:
         return "hi"
 
@@ -225,7 +259,9 @@ def test_chunk_finish_reasons_and_cost_as_mirascope_gives_them(server: ReplaySer
     assert calculate_cost("mistral", "mistral-small-latest", metadata) == 1.81e-05
 
 
-def test_consumed_stream_replays_and_usage_only_chunk_keeps_finish(server: ReplayServer) -> None:
+def test_consumed_stream_again_and_usage_only_chunk_keeps_finish(
+    server: ReplayServer, replay: bool
+) -> None:
     stream = stream_of(
         server,
         [
@@ -240,17 +276,19 @@ def test_consumed_stream_replays_and_usage_only_chunk_keeps_finish(server: Repla
                 }
             ),
         ],
+        replay=replay,
     )
     first = [chunk.content for chunk, _ in stream]
-    again = [chunk.content for chunk, _ in stream]
-    assert first == again == ["Hello", "!", ""]
+    assert first == ["Hello", "!", ""]
+    with iterated_again(first, replay) as again:  # replayed, or nothing
+        again.extend(chunk.content for chunk, _ in stream)
     assert stream.content == "Hello!"
     assert stream.finish_reasons == ["stop"]
     assert stream.common_finish_reasons == ["stop"]
     assert (stream.input_tokens, stream.output_tokens) == (3, 2)
 
 
-def test_error_mid_stream_keeps_what_arrived(server: ReplayServer) -> None:
+def test_error_mid_stream_keeps_what_arrived(server: ReplayServer, replay: bool) -> None:
     stream = stream_of(
         server,
         [
@@ -258,6 +296,7 @@ def test_error_mid_stream_keeps_what_arrived(server: ReplayServer) -> None:
             '{"object":"error","message":"boom","type":"internal"}',
         ],
         done=False,
+        replay=replay,
     )
     with pytest.raises(StreamError, match="boom"):
         for _ in stream:
@@ -265,11 +304,11 @@ def test_error_mid_stream_keeps_what_arrived(server: ReplayServer) -> None:
     assert stream.content == "partial "
     assert isinstance(stream.error, StreamError)
     assert stream.construct_call_response().content == "partial "
-    replayed = []
-    with pytest.raises(StreamError, match="boom"):  # a replay ends the way the stream did
+    # Iterated again (replayed, or nothing), it ends the way the stream did: the same error.
+    with iterated_again(["partial "], replay) as again, pytest.raises(StreamError) as raised:
         for chunk, _ in stream:
-            replayed.append(chunk.content)
-    assert replayed == ["partial "]
+            again.append(chunk.content)
+    assert raised.value is stream.error
 
 
 def test_break_releases_the_connection(server: ReplayServer) -> None:
@@ -392,12 +431,15 @@ def test_non_streamed_call_and_output_parser(server: ReplayServer) -> None:
 
 
 @pytest.mark.anyio
-async def test_async_stream(server: ReplayServer) -> None:
+async def test_async_stream(server: ReplayServer, replay: bool) -> None:
     url = server.route(Reply(body=TOOLS.body, chunking=Chunking.random(5)))
     client = client_for(url)
 
     @mistral_call(
-        "mistral-small-latest", stream=True, tools=[get_weather, format_book], client=client
+        "mistral-small-latest",
+        stream=stream_option(replay),
+        tools=[get_weather, format_book],
+        client=client,
     )
     async def ask() -> str:
         return "go"
@@ -408,8 +450,8 @@ async def test_async_stream(server: ReplayServer) -> None:
     assert stream.start_time > 0
     assert stream.end_time >= stream.start_time
     assert stream.finish_reasons == ["tool_calls"]
-    replay = [tool async for _, tool in stream if tool is not None]
-    assert [t._name() for t in replay] == ["get_weather", "format_book"]
+    with iterated_again(tools, replay) as again:  # replayed, or nothing
+        again.extend([tool async for _, tool in stream if tool is not None])
     await client.aclose()
 
 

@@ -1,15 +1,19 @@
 """Neutral stream events on every provider fixture: ``stream.events()`` / ``aevents()`` say
-exactly what the stream says (text, thinking, tool calls, usage, finish reasons), live and
-replayed."""
+exactly what the stream says (text, thinking, tool calls, usage, finish reasons), live, and
+once consumed: replayed by a stream made with ``stream={"replay": True}``, nothing (with a
+``ReplayWarning``) by one made with the default ``stream=True``. Each test runs in both modes."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
 from streamcall import llm
+from streamcall.core.base import ReplayWarning
 from streamcall.core.base.events import (
     ErrorEvent,
     Finish,
@@ -64,6 +68,18 @@ def format_book(title: str, author: str, year: int) -> str:
 OPEN_CLIENTS: list[Any] = []
 
 
+@pytest.fixture(params=[True, False], ids=["replay", "default"])
+def replay(request: pytest.FixtureRequest) -> bool:
+    """Whether the test's streams keep their chunks for a replay: ``stream={"replay": True}``,
+    or the default ``stream=True``."""
+    keep: bool = request.param
+    return keep
+
+
+def stream_option(replay: bool) -> Any:
+    return {"replay": True} if replay else True
+
+
 @pytest.fixture
 async def async_clients() -> AsyncIterator[None]:
     """Closes the clients an async test made."""
@@ -73,7 +89,11 @@ async def async_clients() -> AsyncIterator[None]:
 
 
 def make(
-    server: ReplayServer, fixture: WireFixture, layer: str = "provider", tools: Any = None
+    server: ReplayServer,
+    fixture: WireFixture,
+    layer: str = "provider",
+    tools: Any = None,
+    replay: bool = False,
 ) -> Callable[..., Any]:
     provider = provider_of(fixture)
     content_type = "application/x-ndjson" if fixture.is_ndjson else "text/event-stream"
@@ -82,9 +102,10 @@ def make(
     OPEN_CLIENTS.append(client)
     tools = [get_weather, format_book] if tools is None else tools
     if layer == "llm":
-        return llm.call(provider, MODELS[provider], stream=True, client=client, tools=tools)
+        stream = stream_option(replay)
+        return llm.call(provider, MODELS[provider], stream=stream, client=client, tools=tools)
     made: Callable[..., Any] = call_decorator(provider)(
-        MODELS[provider], stream=True, client=client, tools=tools
+        MODELS[provider], stream=stream_option(replay), client=client, tools=tools
     )
     return made
 
@@ -99,6 +120,24 @@ def open_stream(server: ReplayServer, fixture: WireFixture, **options: Any) -> A
 
 def of(events: list[StreamEvent], kind: type[Any]) -> list[Any]:
     return [e for e in events if isinstance(e, kind)]
+
+
+@contextmanager
+def iterated_again(first: list[StreamEvent], replay: bool) -> Iterator[list[StreamEvent]]:
+    """Around a second iteration of a consumed stream, which fills the list given: a stream
+    with a replay yields ``first`` again, with no warning; one without yields nothing (but the
+    ``ErrorEvent`` of a failed stream, before its error is raised again), with a
+    ``ReplayWarning``."""
+    again: list[StreamEvent] = []
+    if replay:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ReplayWarning)
+            yield again
+        assert again == first
+    else:
+        with pytest.warns(ReplayWarning):
+            yield again
+        assert again == [e for e in first[-1:] if isinstance(e, ErrorEvent)]
 
 
 def check_events(stream: Any, events: list[StreamEvent]) -> None:
@@ -125,8 +164,10 @@ def check_events(stream: Any, events: list[StreamEvent]) -> None:
 
 
 @pytest.mark.parametrize("fixture", ANSWERS, ids=lambda f: f.name)
-def test_events_say_what_the_stream_says(server: ReplayServer, fixture: WireFixture) -> None:
-    stream = open_stream(server, fixture)
+def test_events_say_what_the_stream_says(
+    server: ReplayServer, fixture: WireFixture, replay: bool
+) -> None:
+    stream = open_stream(server, fixture, replay=replay)
     events = list(stream.events())
     assert stream.state == "complete"
     assert stream.content == fixture.expected["text"]
@@ -134,17 +175,25 @@ def test_events_say_what_the_stream_says(server: ReplayServer, fixture: WireFixt
         c["name"] for c in fixture.expected["tool_calls"] or []
     ]
     check_events(stream, events)
-    assert list(stream.events()) == events  # a consumed stream replays the same events
-    raw = list(stream.events(raw=True))
-    assert [e.raw for e in of(raw, RawEvent)] == stream._raw_events()
+    with iterated_again(events, replay) as again:  # replayed, or nothing
+        again.extend(stream.events())
+    # raw=True adds each provider event (equal to those a stream with a replay keeps) before the
+    # events made from it, live and replayed.
+    recorded = open_stream(server, fixture, replay=True)
+    list(recorded)
+    raw_stream = open_stream(server, fixture, replay=replay)
+    raw = list(raw_stream.events(raw=True))
+    assert [e.raw for e in of(raw, RawEvent)] == recorded._raw_events()
     assert [e for e in raw if not isinstance(e, RawEvent)] == events
+    with iterated_again(raw, replay) as again:
+        again.extend(raw_stream.events(raw=True))
 
 
 @pytest.mark.parametrize("fixture", ANSWERS, ids=lambda f: f.name)
 def test_tool_call_ends_are_the_streams_own_calls(
-    server: ReplayServer, fixture: WireFixture
+    server: ReplayServer, fixture: WireFixture, replay: bool
 ) -> None:
-    stream = open_stream(server, fixture)
+    stream = open_stream(server, fixture, replay=replay)
     ends = [e.call for e in stream.events() if isinstance(e, ToolCallEnd)]
     assert len(ends) == len(stream.tool_calls)
     assert all(a is b for a, b in zip(ends, stream.tool_calls, strict=True))
@@ -152,9 +201,9 @@ def test_tool_call_ends_are_the_streams_own_calls(
 
 @pytest.mark.parametrize("fixture", ANSWERS, ids=lambda f: f.name)
 def test_events_while_the_stream_runs_through_llm(
-    server: ReplayServer, fixture: WireFixture
+    server: ReplayServer, fixture: WireFixture, replay: bool
 ) -> None:
-    stream = open_stream(server, fixture, layer="llm")
+    stream = open_stream(server, fixture, layer="llm", replay=replay)
     assert isinstance(stream, llm.Stream)
     states = set()
     events = []
@@ -171,8 +220,10 @@ def test_events_while_the_stream_runs_through_llm(
 @pytest.mark.anyio
 @pytest.mark.usefixtures("async_clients")
 @pytest.mark.parametrize("fixture", ANSWERS, ids=lambda f: f.name)
-async def test_aevents_match_events(server: ReplayServer, fixture: WireFixture) -> None:
-    @make(server, fixture)
+async def test_aevents_match_events(
+    server: ReplayServer, fixture: WireFixture, replay: bool
+) -> None:
+    @make(server, fixture, replay=replay)
     async def ask() -> str:
         return "Recommend a book"
 
@@ -180,15 +231,17 @@ async def test_aevents_match_events(server: ReplayServer, fixture: WireFixture) 
     events = [event async for event in stream.aevents()]
     assert stream.state == "complete"
     check_events(stream, events)
-    assert [event async for event in stream.aevents()] == events
-    assert list(stream.events()) == events
-    sync = open_stream(server, fixture)
+    with iterated_again(events, replay) as again:
+        again.extend([event async for event in stream.aevents()])
+    with iterated_again(events, replay) as again:
+        again.extend(stream.events())
+    sync = open_stream(server, fixture, replay=replay)
     assert list(sync.events()) == events
 
 
-def test_thinking_signature_and_usage_order(server: ReplayServer) -> None:
+def test_thinking_signature_and_usage_order(server: ReplayServer, replay: bool) -> None:
     fixture = next(f for f in ANSWERS if f.name == "anthropic.thinking.sse")
-    stream = open_stream(server, fixture)
+    stream = open_stream(server, fixture, replay=replay)
     events = list(stream.events())
     signatures = of(events, ThinkingSignature)
     assert signatures
@@ -202,8 +255,10 @@ def test_thinking_signature_and_usage_order(server: ReplayServer) -> None:
 
 
 @pytest.mark.parametrize("fixture", FAILURES, ids=lambda f: f.name)
-def test_an_error_is_an_event_then_raised(server: ReplayServer, fixture: WireFixture) -> None:
-    stream = open_stream(server, fixture)
+def test_an_error_is_an_event_then_raised(
+    server: ReplayServer, fixture: WireFixture, replay: bool
+) -> None:
+    stream = open_stream(server, fixture, replay=replay)
     events: list[StreamEvent] = []
     with pytest.raises(StreamcallError) as raised:
         events.extend(stream.events())
@@ -213,15 +268,14 @@ def test_an_error_is_an_event_then_raised(server: ReplayServer, fixture: WireFix
     assert last.error is raised.value is stream.error
     assert not of(events, Finish)
     assert "".join(e.text for e in of(events, TextDelta)) == stream.content
-    again: list[StreamEvent] = []
-    with pytest.raises(StreamcallError):
+    with iterated_again(events, replay) as again, pytest.raises(StreamcallError) as reraised:
         again.extend(stream.events())
-    assert again == events
+    assert reraised.value is stream.error  # the same error again
 
 
-def test_a_tool_error_comes_after_finish(server: ReplayServer) -> None:
+def test_a_tool_error_comes_after_finish(server: ReplayServer, replay: bool) -> None:
     fixture = next(f for f in ANSWERS if f.name == "openai_chat.tools_parallel.sse")
-    stream = open_stream(server, fixture, tools=[get_weather])
+    stream = open_stream(server, fixture, tools=[get_weather], replay=replay)
     events: list[StreamEvent] = []
     with pytest.raises(UnknownToolError):
         events.extend(stream.events())
@@ -230,12 +284,12 @@ def test_a_tool_error_comes_after_finish(server: ReplayServer) -> None:
     assert [e.call for e in of(events, ToolCallEnd)] == stream.tool_calls  # both calls
 
 
-def test_cancelled_stream_events_stop_where_it_stopped(server: ReplayServer) -> None:
+def test_cancelled_stream_events_stop_where_it_stopped(server: ReplayServer, replay: bool) -> None:
     fixture = next(f for f in ANSWERS if f.name == "mistral.text.sse")
     url = server.route(Reply(body=fixture.body, stall_after=len(fixture.body) // 2))
     client = PROVIDERS["mistral"].make_client(api_key="k", base_url=url)
 
-    @call_decorator("mistral")("mistral-small-latest", stream=True, client=client)
+    @call_decorator("mistral")("mistral-small-latest", stream=stream_option(replay), client=client)
     def ask() -> str:
         return "Recommend a book"
 
@@ -248,5 +302,6 @@ def test_cancelled_stream_events_stop_where_it_stopped(server: ReplayServer) -> 
     assert stream.state == "cancelled"
     assert [e.text for e in of(events, TextDelta)] == [stream.content]
     assert not of(events, Finish)
-    assert list(stream.events()) == events
+    with iterated_again(events, replay) as again:
+        again.extend(stream.events())
     assert server.route_of(url).client_closed_early.wait(2)

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from streamcall import llm
 from streamcall.clients.openai import OpenAI
+from streamcall.core.base import ReplayWarning
 from streamcall.core.base._accumulate import ToolCallAssembler, ToolCallPart
 from streamcall.core.openai import openai_call
 from streamcall.errors import (
@@ -249,9 +250,13 @@ def test_unknown_tool_is_a_typed_error_after_everything_else(
     assert stream.tool_errors == [err]
     # The next turn can answer every call id, the unknown one included.
     assert [c["id"] for c in stream.message_param["tool_calls"]] == ["call_x", "call_w"]
-    # A replay ends with the same error; the whole response says so too.
-    with pytest.raises(UnknownToolError):
-        list(stream)
+    # Iterated again, the consumed stream (made without a replay) yields nothing, warns, and
+    # raises the same error; the whole response says so too.
+    again: list[Any] = []
+    with pytest.warns(ReplayWarning), pytest.raises(UnknownToolError) as reraised:
+        again.extend(stream)
+    assert again == []
+    assert reraised.value is err
     with pytest.raises(UnknownToolError):
         _ = stream.construct_call_response().tools
 
