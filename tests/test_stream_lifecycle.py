@@ -1,17 +1,25 @@
 """One stream lifecycle on every provider: ``state`` new -> streaming -> complete, cancelled
 (``break``, ``close()``, ``cancel()``) or failed (``error``), sync and async, through the
-provider stream, ``llm.Stream`` and a ``response_model`` stream."""
+provider stream, ``llm.Stream`` and a ``response_model`` stream.
+
+Each test runs in both modes (the ``replay`` fixture): ``stream={"replay": True}``, where a
+consumed stream iterated again replays its chunks, and the default ``stream=True``, where it
+keeps none and a second iteration yields nothing with a ``ReplayWarning`` (a failed stream
+raises its error again either way)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import AsyncIterator, Callable
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
 from streamcall import llm
+from streamcall.core.base import ReplayWarning
 from streamcall.core.base.stream import BaseStream
 from streamcall.errors import StreamcallError
 from streamcall.registry import PROVIDERS, call_decorator
@@ -54,6 +62,63 @@ def route(server: ReplayServer, provider: str, body: bytes | None = None, **repl
     return server.route(Reply(body=body, content_type=content_type(provider), **reply))
 
 
+@pytest.fixture(params=[True, False], ids=["replay", "default"])
+def replay(request: pytest.FixtureRequest) -> bool:
+    """The stream mode: ``stream={"replay": True}`` (True) or the default ``stream=True``."""
+    mode: bool = request.param
+    return mode
+
+
+def stream_option(replay: bool) -> Any:
+    return {"replay": True} if replay else True
+
+
+@contextlib.contextmanager
+def second_iteration(stream: Any, replay: bool) -> Iterator[list[Any]]:
+    """Checks a second iteration of a consumed (complete, cancelled or failed) stream, which
+    the body runs, appending what it yields to the list given: with ``replay`` the stream
+    replays its chunks and warns nothing; by default it yields nothing, with a
+    ``ReplayWarning``. A failed stream raises its own error (the same object) again at the end,
+    in both modes."""
+    error = stream.error
+    items: list[Any] = []
+    with contextlib.ExitStack() as checks:
+        if replay:
+            checks.enter_context(warnings.catch_warnings())
+            warnings.simplefilter("error", ReplayWarning)
+        else:
+            checks.enter_context(pytest.warns(ReplayWarning))
+        if error is None:
+            yield items
+        else:
+            with pytest.raises(type(error)) as raised:
+                yield items
+            assert raised.value is error
+    if not replay:
+        assert items == []
+
+
+def iterate_again(stream: Any, replay: bool) -> list[Any]:
+    """What a second ``for`` over a consumed stream yields (see :func:`second_iteration`)."""
+    with second_iteration(stream, replay) as items:
+        for item in stream:
+            items.append(item)
+    return items
+
+
+async def aiterate_again(stream: Any, replay: bool) -> list[Any]:
+    """What a second ``async for`` over a consumed stream yields (see
+    :func:`second_iteration`)."""
+    with second_iteration(stream, replay) as items:
+        async for item in stream:
+            items.append(item)
+    return items
+
+
+def text_of(pairs: list[Any]) -> str:
+    return "".join(chunk.content for chunk, _ in pairs)
+
+
 OPEN_CLIENTS: list[Any] = []
 
 
@@ -66,27 +131,30 @@ async def async_clients() -> AsyncIterator[None]:
         await OPEN_CLIENTS.pop().aclose()
 
 
-def decorator(provider: str, url: str, layer: str, **options: Any) -> Callable[..., Any]:
+def decorator(
+    provider: str, url: str, layer: str, replay: bool, **options: Any
+) -> Callable[..., Any]:
     client = PROVIDERS[provider].make_client(api_key="k", base_url=url)
     OPEN_CLIENTS.append(client)
+    stream = stream_option(replay)
     if layer == "llm":
-        return llm.call(provider, MODELS[provider], stream=True, client=client, **options)
+        return llm.call(provider, MODELS[provider], stream=stream, client=client, **options)
     made: Callable[..., Any] = call_decorator(provider)(
-        MODELS[provider], stream=True, client=client, **options
+        MODELS[provider], stream=stream, client=client, **options
     )
     return made
 
 
-def open_stream(provider: str, url: str, layer: str = "provider") -> Any:
-    @decorator(provider, url, layer)
+def open_stream(provider: str, url: str, replay: bool, layer: str = "provider") -> Any:
+    @decorator(provider, url, layer, replay)
     def ask() -> str:
         return "Recommend a book"
 
     return ask()
 
 
-async def open_stream_async(provider: str, url: str, layer: str = "provider") -> Any:
-    @decorator(provider, url, layer)
+async def open_stream_async(provider: str, url: str, replay: bool, layer: str = "provider") -> Any:
+    @decorator(provider, url, layer, replay)
     async def ask() -> str:
         return "Recommend a book"
 
@@ -102,9 +170,11 @@ def closed_early(server: ReplayServer, url: str) -> bool:
 
 @pytest.mark.parametrize("layer", ["provider", "llm"])
 @pytest.mark.parametrize("provider", PROVIDER_NAMES)
-def test_new_streaming_complete(server: ReplayServer, provider: str, layer: str) -> None:
+def test_new_streaming_complete(
+    server: ReplayServer, provider: str, layer: str, replay: bool
+) -> None:
     expected = wire(BODIES[provider]).expected
-    stream = open_stream(provider, route(server, provider), layer)
+    stream = open_stream(provider, route(server, provider), replay, layer)
     assert isinstance(stream, llm.Stream if layer == "llm" else BaseStream)
     assert stream.state == "new"
     states = {stream.state for _ in stream}
@@ -115,8 +185,10 @@ def test_new_streaming_complete(server: ReplayServer, provider: str, layer: str)
     assert stream.finish_reasons
     stream.close()  # after the end: nothing changes
     assert stream.state == "complete"
-    assert "".join(chunk.content for chunk, _ in stream) == expected["text"]  # a replay
+    again = text_of(iterate_again(stream, replay))  # a replay, or nothing by default
+    assert again == (expected["text"] if replay else "")
     assert stream.state == "complete"
+    assert stream.content == expected["text"]  # kept in both modes
 
 
 @pytest.mark.anyio
@@ -124,10 +196,10 @@ def test_new_streaming_complete(server: ReplayServer, provider: str, layer: str)
 @pytest.mark.parametrize("layer", ["provider", "llm"])
 @pytest.mark.parametrize("provider", PROVIDER_NAMES)
 async def test_new_streaming_complete_async(
-    server: ReplayServer, provider: str, layer: str
+    server: ReplayServer, provider: str, layer: str, replay: bool
 ) -> None:
     expected = wire(BODIES[provider]).expected
-    stream = await open_stream_async(provider, route(server, provider), layer)
+    stream = await open_stream_async(provider, route(server, provider), replay, layer)
     assert stream.state == "new"
     states = {stream.state async for _ in stream}
     assert states == {"streaming"}
@@ -135,7 +207,10 @@ async def test_new_streaming_complete_async(
     assert stream.content == expected["text"]
     await stream.aclose()
     assert stream.state == "complete"
-    assert "".join([chunk.content async for chunk, _ in stream]) == expected["text"]
+    again = text_of(await aiterate_again(stream, replay))  # a replay, or nothing by default
+    assert again == (expected["text"] if replay else "")
+    assert stream.state == "complete"
+    assert stream.content == expected["text"]
 
 
 # -- cancelled ------------------------------------------------------------------------------
@@ -147,7 +222,7 @@ def stalled(server: ReplayServer, provider: str) -> str:
     return route(server, provider, stall_after=len(body) // 2)
 
 
-def assert_interrupted(stream: Any, provider: str, seen: str) -> None:
+def assert_interrupted(stream: Any, provider: str, seen: str, replay: bool) -> None:
     assert stream.state == "cancelled"
     assert stream.error is None
     assert seen
@@ -158,33 +233,35 @@ def assert_interrupted(stream: Any, provider: str, seen: str) -> None:
     assert stream.finish_reasons is None  # the provider sent none before the cut
     if provider == "anthropic":  # usage so far: message_start carries the input tokens
         assert response.input_tokens == wire(BODIES[provider]).expected["usage"]["input_tokens"]
-    # A cancelled stream replays what arrived.
-    assert "".join(chunk.content for chunk, _ in stream) == seen
+    # Iterated again, a cancelled stream replays what arrived, or by default yields nothing.
+    assert text_of(iterate_again(stream, replay)) == (seen if replay else "")
+    assert stream.state == "cancelled"
+    assert stream.content == seen
 
 
 @pytest.mark.parametrize("layer", ["provider", "llm"])
 @pytest.mark.parametrize("provider", PROVIDER_NAMES)
 def test_break_cancels_and_closes_the_connection(
-    server: ReplayServer, provider: str, layer: str
+    server: ReplayServer, provider: str, layer: str, replay: bool
 ) -> None:
     url = stalled(server, provider)
-    stream = open_stream(provider, url, layer)
+    stream = open_stream(provider, url, replay, layer)
     seen = ""
     for chunk, _ in stream:
         seen += chunk.content
         if seen:
             break
     assert closed_early(server, url)
-    assert_interrupted(stream, provider, seen)
+    assert_interrupted(stream, provider, seen, replay)
 
 
 @pytest.mark.parametrize("layer", ["provider", "llm"])
 @pytest.mark.parametrize("provider", PROVIDER_NAMES)
 def test_cancel_mid_stream_keeps_the_interrupted_response(
-    server: ReplayServer, provider: str, layer: str
+    server: ReplayServer, provider: str, layer: str, replay: bool
 ) -> None:
     url = stalled(server, provider)
-    stream = open_stream(provider, url, layer)
+    stream = open_stream(provider, url, replay, layer)
     seen = ""
     after_cancel = 0
     for chunk, _ in stream:
@@ -195,7 +272,7 @@ def test_cancel_mid_stream_keeps_the_interrupted_response(
             stream.cancel()
     assert after_cancel == 0  # the loop ends at once
     assert closed_early(server, url)
-    assert_interrupted(stream, provider, seen)
+    assert_interrupted(stream, provider, seen, replay)
 
 
 @pytest.mark.anyio
@@ -203,10 +280,10 @@ def test_cancel_mid_stream_keeps_the_interrupted_response(
 @pytest.mark.parametrize("layer", ["provider", "llm"])
 @pytest.mark.parametrize("provider", PROVIDER_NAMES)
 async def test_acancel_mid_stream_keeps_the_interrupted_response(
-    server: ReplayServer, provider: str, layer: str
+    server: ReplayServer, provider: str, layer: str, replay: bool
 ) -> None:
     url = stalled(server, provider)
-    stream = await open_stream_async(provider, url, layer)
+    stream = await open_stream_async(provider, url, replay, layer)
     seen = ""
     async for chunk, _ in stream:
         assert stream.state == "streaming"
@@ -214,15 +291,17 @@ async def test_acancel_mid_stream_keeps_the_interrupted_response(
         if seen:
             await stream.acancel()
     assert closed_early(server, url)
-    assert_interrupted(stream, provider, seen)
+    assert_interrupted(stream, provider, seen, replay)
 
 
 @pytest.mark.anyio
 @pytest.mark.usefixtures("async_clients")
 @pytest.mark.parametrize("provider", PROVIDER_NAMES)
-async def test_async_break_inside_async_with_cancels(server: ReplayServer, provider: str) -> None:
+async def test_async_break_inside_async_with_cancels(
+    server: ReplayServer, provider: str, replay: bool
+) -> None:
     url = stalled(server, provider)
-    stream = await open_stream_async(provider, url)
+    stream = await open_stream_async(provider, url, replay)
     seen = ""
     async with stream:
         async for chunk, _ in stream:
@@ -230,26 +309,26 @@ async def test_async_break_inside_async_with_cancels(server: ReplayServer, provi
             if seen:
                 break
     assert closed_early(server, url)
-    assert_interrupted(stream, provider, seen)
+    assert_interrupted(stream, provider, seen, replay)
 
 
 @pytest.mark.parametrize("provider", ["mistral", "anthropic"])
-def test_close_before_iterating_cancels(server: ReplayServer, provider: str) -> None:
+def test_close_before_iterating_cancels(server: ReplayServer, provider: str, replay: bool) -> None:
     url = stalled(server, provider)
-    with open_stream(provider, url) as stream:
+    with open_stream(provider, url, replay) as stream:
         assert stream.state == "new"
     assert stream.state == "cancelled"
     assert closed_early(server, url)
-    assert list(stream) == []
+    assert iterate_again(stream, replay) == []  # nothing arrived: nothing to replay
     assert stream.construct_call_response().content == ""
     assert stream.finish_reasons is None
 
 
-def test_sync_close_of_an_async_stream_says_what_to_do(server: ReplayServer) -> None:
+def test_sync_close_of_an_async_stream_says_what_to_do(server: ReplayServer, replay: bool) -> None:
     import anyio
 
     async def main() -> None:
-        stream = await open_stream_async("mistral", route(server, "mistral"))
+        stream = await open_stream_async("mistral", route(server, "mistral"), replay)
         with pytest.raises(TypeError, match="aclose"):
             stream.close()
         await stream.aclose()
@@ -265,10 +344,11 @@ def test_sync_close_of_an_async_stream_says_what_to_do(server: ReplayServer) -> 
 @pytest.mark.parametrize("layer", ["provider", "llm"])
 @pytest.mark.parametrize("provider", PROVIDER_NAMES)
 def test_connection_cut_mid_stream_fails_with_the_error(
-    server: ReplayServer, provider: str, layer: str
+    server: ReplayServer, provider: str, layer: str, replay: bool
 ) -> None:
     body = wire(BODIES[provider]).body
-    stream = open_stream(provider, route(server, provider, cut_after=len(body) // 2), layer)
+    url = route(server, provider, cut_after=len(body) // 2)
+    stream = open_stream(provider, url, replay, layer)
     seen = ""
     with pytest.raises(StreamcallError) as raised:
         for chunk, _ in stream:
@@ -277,18 +357,22 @@ def test_connection_cut_mid_stream_fails_with_the_error(
     assert stream.error is raised.value
     assert stream.content == seen
     assert stream.construct_call_response().content == seen
-    with pytest.raises(StreamcallError) as again:  # the replay fails again at the end
-        for _ in stream:
-            pass
-    assert again.value is raised.value
+    # Iterated again, it replays what arrived (or by default yields nothing), then raises the
+    # same error again.
+    assert text_of(iterate_again(stream, replay)) == (seen if replay else "")
+    assert stream.state == "failed"
+    assert stream.error is raised.value
 
 
 @pytest.mark.anyio
 @pytest.mark.usefixtures("async_clients")
 @pytest.mark.parametrize("provider", PROVIDER_NAMES)
-async def test_connection_cut_mid_stream_fails_async(server: ReplayServer, provider: str) -> None:
+async def test_connection_cut_mid_stream_fails_async(
+    server: ReplayServer, provider: str, replay: bool
+) -> None:
     body = wire(BODIES[provider]).body
-    stream = await open_stream_async(provider, route(server, provider, cut_after=len(body) // 2))
+    url = route(server, provider, cut_after=len(body) // 2)
+    stream = await open_stream_async(provider, url, replay)
     with pytest.raises(StreamcallError) as raised:
         async for _ in stream:
             pass
@@ -298,10 +382,10 @@ async def test_connection_cut_mid_stream_fails_async(server: ReplayServer, provi
 
 @pytest.mark.parametrize("provider", sorted(IN_STREAM_ERRORS))
 def test_an_error_the_provider_reports_in_the_stream_fails_it(
-    server: ReplayServer, provider: str
+    server: ReplayServer, provider: str, replay: bool
 ) -> None:
     fixture = wire(IN_STREAM_ERRORS[provider])
-    stream = open_stream(provider, route(server, provider, fixture.body))
+    stream = open_stream(provider, route(server, provider, fixture.body), replay)
     with pytest.raises(StreamcallError) as raised:
         for _ in stream:
             pass
@@ -339,10 +423,12 @@ def json_body(parts: list[str]) -> bytes:
 BOOK_PARTS = ['{"title": "Du', 'ne", "au', 'thor": "Frank ', 'Herbert"}']
 
 
-def book_stream(server: ReplayServer, stall: bool, asynchronous: bool) -> tuple[str, Any]:
+def book_stream(
+    server: ReplayServer, stall: bool, asynchronous: bool, replay: bool
+) -> tuple[str, Any]:
     body = json_body(BOOK_PARTS)
     url = server.route(Reply(body=body, stall_after=body.index(b"Frank") if stall else None))
-    make = decorator("openai", url, "provider", response_model=Book, json_mode=True)
+    make = decorator("openai", url, "provider", replay, response_model=Book, json_mode=True)
     if asynchronous:
 
         async def ask_async() -> str:
@@ -356,14 +442,14 @@ def book_stream(server: ReplayServer, stall: bool, asynchronous: bool) -> tuple[
     return url, make(ask)()
 
 
-def test_response_model_stream_complete_and_cancelled(server: ReplayServer) -> None:
-    _, stream = book_stream(server, stall=False, asynchronous=False)
+def test_response_model_stream_complete_and_cancelled(server: ReplayServer, replay: bool) -> None:
+    _, stream = book_stream(server, stall=False, asynchronous=False, replay=replay)
     assert stream.state == "new"
     items = list(stream)
     assert stream.state == "complete"
     assert items[-1] == Book(title="Dune", author="Frank Herbert")
 
-    url, stream = book_stream(server, stall=True, asynchronous=False)
+    url, stream = book_stream(server, stall=True, asynchronous=False, replay=replay)
     partials = []
     for partial in stream:
         partials.append(partial)
@@ -376,8 +462,8 @@ def test_response_model_stream_complete_and_cancelled(server: ReplayServer) -> N
 
 @pytest.mark.anyio
 @pytest.mark.usefixtures("async_clients")
-async def test_response_model_stream_acancel(server: ReplayServer) -> None:
-    url, pending = book_stream(server, stall=True, asynchronous=True)
+async def test_response_model_stream_acancel(server: ReplayServer, replay: bool) -> None:
+    url, pending = book_stream(server, stall=True, asynchronous=True, replay=replay)
     stream = await pending
     partials = []
     async for partial in stream:
@@ -391,13 +477,16 @@ async def test_response_model_stream_acancel(server: ReplayServer) -> None:
 # -- the local model --------------------------------------------------------------------------
 
 
-def local_stream(asynchronous: bool) -> Any:
+def local_stream(asynchronous: bool, replay: bool) -> Any:
     from tests.local_model import require_local_extra
 
     require_local_extra()
     from streamcall.core.local import local_call
 
-    make = local_call(stream=True, call_params={"temperature": 0.0, "seed": 7, "max_tokens": 40})
+    make = local_call(
+        stream=stream_option(replay),
+        call_params={"temperature": 0.0, "seed": 7, "max_tokens": 40},
+    )
     if asynchronous:
 
         async def ask_async() -> str:
@@ -411,8 +500,8 @@ def local_stream(asynchronous: bool) -> Any:
     return make(ask)()
 
 
-def test_cancelling_a_local_stream_releases_the_model() -> None:
-    stream = local_stream(asynchronous=False)
+def test_cancelling_a_local_stream_releases_the_model(replay: bool) -> None:
+    stream = local_stream(asynchronous=False, replay=replay)
     seen = ""
     for chunk, _ in stream:
         seen += chunk.content
@@ -422,15 +511,15 @@ def test_cancelling_a_local_stream_releases_the_model() -> None:
     response = stream.construct_call_response()
     assert response.content == seen
     assert response.output_tokens is not None  # counted up to the cancel
-    again = local_stream(asynchronous=False)  # same thread: the model is free again
+    again = local_stream(asynchronous=False, replay=replay)  # same thread: the model is free again
     assert "".join(chunk.content for chunk, _ in again)
     assert again.state == "complete"
 
 
 @pytest.mark.anyio
 @pytest.mark.usefixtures("async_clients")
-async def test_acancelling_a_local_stream_releases_the_model() -> None:
-    stream = await local_stream(asynchronous=True)
+async def test_acancelling_a_local_stream_releases_the_model(replay: bool) -> None:
+    stream = await local_stream(asynchronous=True, replay=replay)
     seen = ""
     async for chunk, _ in stream:
         seen += chunk.content
@@ -438,6 +527,6 @@ async def test_acancelling_a_local_stream_releases_the_model() -> None:
             await stream.acancel()
     assert stream.state == "cancelled"
     assert stream.construct_call_response().content == seen
-    again = await local_stream(asynchronous=True)
+    again = await local_stream(asynchronous=True, replay=replay)
     assert "".join([chunk.content async for chunk, _ in again])
     assert again.state == "complete"
