@@ -39,12 +39,13 @@ floor ms / ms; and the CPU time of that process by the end of the stream (all of
 interpreter's start included), as floor / ours: less moved by the load of a shared machine.
 
 ``--concurrent K`` (Mistral shape, each N): K streams of N chunks at once on one async client
-(floor: ``httpx2.AsyncClient`` + ``aiter_lines`` + orjson; client: ``chat.stream_async``;
-call: an async ``@mistral_call``; call (replay off): the same with ``stream={"replay": False}``,
-a consumed stream keeping no replay history, skipped with a note where the installed library
-rejects or ignores it), each contender in a fresh process: chunks/s over all streams as ours /
-floor, the process's peak RSS (``ru_maxrss``) as floor / ours, and the replay server's CPU time
-as a share of the streams' wall time (near 100%: the server sets the pace, not the client).
+(floor: ``httpx2.AsyncClient`` + ``aiter_lines`` + orjson; client: ``chat.stream_async``; call: an
+async ``@mistral_call``; call (replay off): the same with ``stream={"replay": False}``, a consumed
+stream keeping no replay history (today's default too), skipped with a note where the installed
+library rejects or ignores it; call (replay on): with ``stream={"replay": True}``, keeping every
+chunk for a replay), each contender in a fresh process: chunks/s over all streams as ours / floor,
+the process's peak RSS (``ru_maxrss``) as floor / ours, and the replay server's CPU time as a share
+of the streams' wall time (near 100%: the server sets the pace, not the client).
 By default the server writes as fast as it can, so every read of every stream is full and peak
 RSS is mostly the bytes in flight; ``--concurrent-pace-us`` paces each stream's events as a model
 does (each read then holds about one event), which is what a service streaming from real models
@@ -446,11 +447,12 @@ CONCURRENT_CHILD = r"""
 import asyncio, json, resource, sys, time
 contender, url, streams, expected = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 MESSAGES = [{"role": "user", "content": "Recommend a book"}]
+CONFIG = {"call-replay-off": {"replay": False}, "call-replay-on": {"replay": True}}.get(contender)
 REPLAY_OFF = contender == "call-replay-off"
 
 
 def skip(why):
-    print(json.dumps({"skipped": f"stream={{'replay': False}} {why}"}))
+    print(json.dumps({"skipped": f"stream={CONFIG!r} {why}"}))
     sys.exit(0)
 
 
@@ -488,21 +490,22 @@ elif contender == "client":
                     count += 1
         return count
 else:
-    # "call": stream=True; "call-replay-off": a StreamConfig that keeps no replay history,
-    # skipped (one JSON line saying why) where the installed library does not take it.
+    # "call": stream=True; "call-replay-off" / "call-replay-on": a StreamConfig that keeps no
+    # replay history / keeps it, skipped (one JSON line saying why) where the installed
+    # library does not take it.
     from streamcall.clients.mistral import Mistral
     from streamcall.core.mistral import mistral_call
 
     try:
         @mistral_call(
             "mistral-small-latest",
-            stream={"replay": False} if REPLAY_OFF else True,
+            stream=CONFIG if CONFIG is not None else True,
             client=Mistral(api_key="b", server_url=url, max_connections=streams),
         )
         async def ask() -> str:
             return "Recommend a book"
     except Exception as e:
-        if not REPLAY_OFF:
+        if CONFIG is None:
             raise
         skip(f"rejected: {type(e).__name__}: {e}")
 
@@ -516,7 +519,10 @@ else:
         assert stream.cost is not None
         if check and REPLAY_OFF:  # an option taken but ignored: the stream still replays
             try:
-                replayed = [pair async for pair in stream]
+                import warnings
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # the warning of an empty second loop
+                    replayed = [pair async for pair in stream]
             except Exception:
                 replayed = []
             if replayed:
@@ -528,7 +534,7 @@ async def main():
     try:  # warm up: imports, caches, one connection
         first = await one(check=True)
     except Exception as e:
-        if not REPLAY_OFF:
+        if CONFIG is None:
             raise
         skip(f"failed: {type(e).__name__}: {e}")
     assert first == expected, first
@@ -548,6 +554,7 @@ CONCURRENT_CONTENDERS = {
     "client": "client",
     "call": "call",
     "call-replay-off": "call (replay off)",
+    "call-replay-on": "call (replay on)",
 }
 
 

@@ -82,9 +82,9 @@ DELIBERATE_DIFFERENCES: dict[str, tuple[str, dict[str, str] | str]] = {
     ),
     "stream_reiterate": (
         "Mirascope v1's stream is a one-shot generator: iterating it again yields nothing and "
-        "resets the content it collected; streamcall replays what it received",
+        "resets the content it collected; streamcall's second pass yields nothing too (with a "
+        "ReplayWarning; stream={'replay': True} replays) and keeps the content",
         {
-            "second pass: 0 characters": "second pass: 154 characters",
             "stream content: 0 characters": "stream content: 154 characters",
         },
     ),

@@ -25,11 +25,11 @@ consumed stream again yields nothing and warns (``ReplayWarning``), as a consume
 Mirascope v1's yield nothing. A stream made with ``stream={"replay": True}`` keeps each chunk
 (about 1 KB an event) and replays them when iterated again.
 
-Fixed where Mirascope v1 is wrong: usage is merged (cumulative totals replace, never added
-twice); a usage-only final chunk does not erase ``finish_reasons``; iterating a consumed stream
-replays it (with ``{"replay": True}``); ``start_time``/``end_time`` are set for async too; ``construct_call_response()`` works
-after tools; ``close()`` / ``aclose()`` / ``with`` release the connection; an error mid-stream
-keeps everything received before it.
+Fixed where Mirascope v1 is wrong: usage is merged (cumulative totals replace, never added twice); a
+usage-only final chunk does not erase ``finish_reasons``; iterating a consumed stream does not empty
+its content (and replays it with ``{"replay": True}``); ``start_time`` / ``end_time`` are set for
+async too; ``construct_call_response()`` works after tools; ``close()`` / ``aclose()`` / ``with``
+release the connection; an error mid-stream keeps everything received before it.
 """
 
 from __future__ import annotations
@@ -118,15 +118,15 @@ async def _aclose_in_turn(*targets: Any) -> None:
 
 
 class ReplayWarning(UserWarning):
-    """A consumed stream made without ``stream={"replay": True}`` was iterated again: it kept
-    no chunks, so the iteration yields nothing (its text, tool calls, usage and
-    ``construct_call_response()`` remain)."""
+    """A stream made without ``stream={"replay": True}`` was iterated after it had run
+    (consumed, cancelled or failed): it kept no chunks, so the iteration yields nothing (its
+    text, tool calls, usage and ``construct_call_response()`` remain)."""
 
     def __init__(self) -> None:
         super().__init__(
-            "this stream was already consumed and keeps no chunks: iterating it again yields "
-            "nothing; its content, tool calls, usage and construct_call_response() remain "
-            "(stream={'replay': True} keeps the chunks for a replay)"
+            "this stream has already run (consumed, cancelled or failed) and keeps no chunks: "
+            "iterating it again yields nothing; its content, tool calls, usage and "
+            "construct_call_response() remain (stream={'replay': True} keeps the chunks)"
         )
 
 

@@ -1,11 +1,12 @@
-"""``stream={"replay": False}``: a consumed stream keeps no chunks, on every provider.
+"""The replay history: by default a consumed stream keeps no chunks, on every provider.
 
-The default stream keeps each chunk so that it can be iterated again (~1 KB an event); a
-service streaming long answers opts out. What must hold: the same text, thinking, tool calls,
-usage, cost, ``message_param`` and ``construct_call_response()`` as the default stream (the
-conformance properties run half their examples this way, ``tests/conformance/harness.py``),
-a memory cost per event of a few bytes of text, and a clear error, not a silent empty loop,
-when the stream is iterated again.
+``stream={"replay": True}`` keeps each chunk so that a consumed stream can be iterated again
+(~1 KB an event); the default keeps a few bytes of text an event. What must hold: the same
+text, thinking, tool calls, usage, cost, ``message_param`` and ``construct_call_response()``
+either way (the conformance properties run half their examples each way,
+``tests/conformance/harness.py``), and a second iteration of a stream without replay yields
+nothing with a ``ReplayWarning`` (as a consumed SDK stream and Mirascope v1's yield nothing),
+where one with replay yields its chunks again.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ from __future__ import annotations
 import asyncio
 import gc
 import tracemalloc
+import warnings
 from typing import Any
 
 import pytest
 
 from streamcall import llm
+from streamcall.core.base import ReplayWarning
 from streamcall.core.base.types import StreamConfig
-from streamcall.errors import ConfigurationError
+from streamcall.errors import ConfigurationError, StreamcallError
 from streamcall.registry import PROVIDERS, call_decorator
 from tests.conformance.answer import Answer, ToolCall, Usage
 from tests.conformance.harness import NO_HTTP_WIRES, run_call
@@ -124,30 +127,66 @@ def _close_clients() -> Any:
         OPEN.pop().close()
 
 
-def test_iterating_again_is_a_clear_error(server: ReplayServer) -> None:
-    stream = _mistral(server, {"replay": False})()
+@pytest.mark.parametrize("config", [True, {"replay": False}, {}], ids=["True", "off", "empty"])
+def test_iterating_again_yields_nothing_and_warns(server: ReplayServer, config: Any) -> None:
+    stream = _mistral(server, config)()
     assert "".join(chunk.content for chunk, _ in stream) == "Hi there"
     assert stream.state == "complete"
-    with pytest.raises(RuntimeError, match=r"replay.*cannot be iterated again"):
-        list(stream)
-    with pytest.raises(RuntimeError, match="replay"):
-        list(stream.events())
+    assert stream._history == []
+    with pytest.warns(ReplayWarning, match=r"replay.: True"):
+        assert list(stream) == []
+    with pytest.warns(ReplayWarning):
+        assert list(stream.events()) == []  # no Finish either: nothing was streamed again
+    assert stream.state == "complete"
     assert stream.content == "Hi there"
     assert stream.construct_call_response().content == "Hi there"
-    default = _mistral(server, True)()
-    assert [c.content for c, _ in default] == ["Hi", " there"]
-    assert [c.content for c, _ in default] == ["Hi", " there"]  # replayed
+
+
+def test_replay_on_iterates_a_consumed_stream_again(server: ReplayServer) -> None:
+    stream = _mistral(server, {"replay": True})()
+    assert [c.content for c, _ in stream] == ["Hi", " there"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ReplayWarning)
+        assert [c.content for c, _ in stream] == ["Hi", " there"]  # replayed
+        assert [type(e).__name__ for e in stream.events()][-1] == "Finish"
+    partial_off: StreamConfig = {"partial_tools": False, "replay": True}
+    again = _mistral(server, partial_off)()
+    assert [c.content for c, _ in again] == [c.content for c, _ in again] == ["Hi", " there"]
+
+
+def test_a_failed_stream_raises_its_error_again(server: ReplayServer) -> None:
+    from streamcall.clients.mistral import Mistral
+    from tests.replay import Reply
+
+    body = b'data: {"id":"a","model":"m","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n'
+    client = Mistral(api_key="k", server_url=server.route(Reply(body=body + b"data: {oops\n\n")))
+    OPEN.append(client)
+    stream = call_decorator("mistral")("m", stream=True, client=client)(lambda: "hi")()
+    with pytest.raises(StreamcallError) as first:
+        list(stream)
+    assert stream.state == "failed"
+    assert stream.content == "Hi"
+    with pytest.warns(ReplayWarning), pytest.raises(StreamcallError) as again:
+        list(stream)
+    assert again.value is first.value is stream.error
+    with pytest.warns(ReplayWarning), pytest.raises(StreamcallError):
+        events = []
+        for event in stream.events():
+            events.append(event)
+    assert [type(e).__name__ for e in events] == ["ErrorEvent"]
 
 
 def test_async_and_llm_call(server: ReplayServer) -> None:
-    fn = _mistral(server, {"replay": False}, asynchronous=True)
+    fn = _mistral(server, True, asynchronous=True)
 
     async def run() -> Any:
         stream = await fn()
         async with stream:
             text = "".join([chunk.content async for chunk, _ in stream])
-        with pytest.raises(RuntimeError, match="replay"):
-            _ = [pair async for pair in stream]
+        with pytest.warns(ReplayWarning):
+            assert [pair async for pair in stream] == []
+        with pytest.warns(ReplayWarning):
+            assert [event async for event in stream.aevents()] == []
         await OPEN[-1].aclose()  # the async connections, on this loop
         return text, stream
 
@@ -160,7 +199,7 @@ def test_async_and_llm_call(server: ReplayServer) -> None:
     client = Mistral(api_key="k", server_url=_mistral_url(server))
     OPEN.append(client)
 
-    @llm.call(provider="mistral", model="m", stream={"replay": False}, client=client)
+    @llm.call(provider="mistral", model="m", stream=True, client=client)
     def ask() -> str:
         return "hi"
 
@@ -168,6 +207,8 @@ def test_async_and_llm_call(server: ReplayServer) -> None:
     assert "".join(chunk.content for chunk, _ in wrapped) == "Hi there"
     assert wrapped.stream._lean
     assert wrapped.content == "Hi there"
+    with pytest.warns(ReplayWarning):
+        assert list(wrapped) == []
 
 
 @pytest.mark.parametrize(
@@ -184,15 +225,6 @@ def test_bad_stream_config_is_a_typed_error(
 ) -> None:
     with pytest.raises(error, match=match):
         call_decorator("mistral")("m", stream=config)
-
-
-def test_an_empty_config_streams_with_replay(server: ReplayServer) -> None:
-    config: StreamConfig = {}
-    stream = _mistral(server, config)()
-    assert [c.content for c, _ in stream] == ["Hi", " there"]
-    assert [c.content for c, _ in stream] == ["Hi", " there"]  # replayed
-    partial_off: StreamConfig = {"partial_tools": False, "replay": True}
-    assert [c.content for c, _ in _mistral(server, partial_off)()] == ["Hi", " there"]
 
 
 @pytest.mark.parametrize(
