@@ -1,0 +1,168 @@
+"""What every encoder shares: the encoder's interface, usage in OpenAI's sense, and the two
+edges that drive an encoder from a stream's neutral events (sync and async)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
+from typing import Any, ClassVar, Protocol
+
+import msgspec
+
+from streamcall.core.base._accumulate import Usage
+from streamcall.core.base.events import ErrorEvent, StreamEvent
+
+__all__ = ["EncodableStream", "Encoder", "aencode", "encode", "new_id", "openai_counts"]
+
+_json = msgspec.json.Encoder()
+
+
+class EncodableStream(Protocol):
+    """What an encoder's edges read of a stream: a call-layer ``BaseStream``, an
+    ``llm.Stream``, the local model's stream."""
+
+    @property
+    def id(self) -> str | None:
+        """The response id, once the provider sent one."""
+
+    @property
+    def model(self) -> str:
+        """The model."""
+
+    def events(self) -> Iterator[StreamEvent]:
+        """The neutral events (sync streams)."""
+
+    def aevents(self) -> AsyncIterator[StreamEvent]:
+        """The neutral events (async streams)."""
+
+    def cancel(self) -> None:
+        """Stop a sync stream and close its connection."""
+
+    async def acancel(self) -> None:
+        """Stop an async stream and close its connection."""
+
+
+def json_bytes(value: Any) -> bytes:
+    """Compact JSON (UTF-8, non-ASCII kept)."""
+    return _json.encode(value)
+
+
+def new_id(prefix: str) -> str:
+    """A fresh id for what the stream named none (``prefix`` + 24 hex digits)."""
+    return prefix + uuid.uuid4().hex[:24]
+
+
+def first(reasons: list[str] | None) -> str | None:
+    """The first finish reason (``None``: none given)."""
+    return reasons[0] if reasons else None
+
+
+def error_text(error: BaseException) -> str:
+    """The message an error is forwarded with (streamcall's errors are already redacted)."""
+    return str(error) or type(error).__name__
+
+
+def openai_counts(usage: Usage) -> dict[str, int]:
+    """Usage counted as OpenAI counts it: prompt tokens include cached ones (and, from
+    Anthropic, cache writes), completion tokens include reasoning ones."""
+    cached = usage.cached_tokens or 0
+    prompt = usage.input_tokens or 0
+    if not usage.input_includes_cached:
+        prompt += cached + (usage.cache_write_tokens or 0)
+    reasoning = usage.reasoning_tokens or 0
+    completion = usage.output_tokens or 0
+    if not usage.output_includes_reasoning:
+        completion += reasoning
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+        "cached_tokens": cached,
+        "reasoning_tokens": reasoning,
+    }
+
+
+class Encoder:
+    """Neutral events in, bytes of one wire format out (pure: no I/O).
+
+    Feed it a stream's events in order with :meth:`feed`; it holds what the format needs
+    (ids, indices, open blocks). ``id`` and ``model`` name the message; the edges set them
+    from the stream before the first event, when the stream has them.
+    """
+
+    media_type: ClassVar[str] = "text/event-stream"
+    headers: ClassVar[dict[str, str]] = {}
+    id_prefix: ClassVar[str] = ""
+
+    def __init__(self, *, id: str | None = None, model: str | None = None) -> None:
+        self.id = id
+        self.model = model
+        self.started = False
+        self.error: BaseException | None = None
+
+    def name(self, id: str | None, model: str | None) -> None:
+        """Take the stream's id and model where none was given (before the first event)."""
+        self.id = self.id or id
+        self.model = self.model or model
+
+    def feed(self, event: StreamEvent) -> bytes:
+        """The bytes this event adds to the output (often none)."""
+        out: list[bytes] = []
+        if not self.started:
+            self.started = True
+            self.id = self.id or new_id(self.id_prefix)
+            self.model = self.model or "unknown"
+            self._start(out)
+        if isinstance(event, ErrorEvent):
+            self.error = event.error
+        self._event(event, out)
+        return b"".join(out)
+
+    def _start(self, out: list[bytes]) -> None:
+        """What opens the output."""
+
+    def _event(self, event: StreamEvent, out: list[bytes]) -> None:
+        raise NotImplementedError
+
+
+def _forwarded(encoder: Encoder, exc: BaseException) -> bool:
+    """Whether the error ending the events was forwarded (an ``ErrorEvent``): the output says
+    it, so the edge stops there rather than raising into the server."""
+    return exc is encoder.error
+
+
+def encode(stream: EncodableStream, encoder: Encoder) -> Generator[bytes, None, None]:
+    """Drive ``encoder`` from a sync stream's events. Closing the iterator early (a client
+    gone) cancels the stream, which closes the provider's connection at once."""
+    events = stream.events()
+    try:
+        for event in events:
+            if not encoder.started:
+                encoder.name(stream.id, stream.model)
+            if out := encoder.feed(event):
+                yield out
+    except Exception as exc:
+        if not _forwarded(encoder, exc):
+            raise
+    finally:
+        if (close := getattr(events, "close", None)) is not None:
+            close()
+        stream.cancel()
+
+
+async def aencode(stream: EncodableStream, encoder: Encoder) -> AsyncGenerator[bytes, None]:
+    """:func:`encode` for an async stream."""
+    events = stream.aevents()
+    try:
+        async for event in events:
+            if not encoder.started:
+                encoder.name(stream.id, stream.model)
+            if out := encoder.feed(event):
+                yield out
+    except Exception as exc:
+        if not _forwarded(encoder, exc):
+            raise
+    finally:
+        if (aclose := getattr(events, "aclose", None)) is not None:
+            await aclose()
+        await stream.acancel()
