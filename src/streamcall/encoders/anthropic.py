@@ -209,12 +209,12 @@ class AnthropicEncoder(Encoder):
 def stop_reason(event: Finish, tool_calls: bool) -> str:
     """Anthropic's stop reason: the provider's own where Anthropic has it, else mapped from
     the common one (``tool_use`` when the answer ended in tool calls)."""
-    own = first(event.provider_reasons)
-    if own in STOP_REASONS:
-        return own
     common = first(event.reasons)
     if tool_calls and common in (None, "stop", "tool_calls"):
         return "tool_use"
+    own = first(event.provider_reasons)
+    if own in STOP_REASONS:
+        return own
     return COMMON_TO_STOP.get(common or "stop", "end_turn")
 
 

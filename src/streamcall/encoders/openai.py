@@ -167,12 +167,12 @@ class OpenAIChatEncoder(Encoder):
 def finish_reason(event: Finish, tool_calls: bool) -> str:
     """OpenAI's finish reason: the provider's own where OpenAI has it, else the common one
     (``tool_calls`` when the answer ended in tool calls)."""
+    common = first(event.reasons)
+    if tool_calls and common in (None, "stop", "tool_calls"):
+        return "tool_calls"
     own = first(event.provider_reasons)
     if own in FINISH_REASONS:
         return own
-    common = first(event.reasons)
-    if common == "stop" and tool_calls:
-        return "tool_calls"
     return common if common in FINISH_REASONS else "stop"
 
 
