@@ -13,11 +13,12 @@ cancels the upstream stream.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -242,7 +243,8 @@ def vercel_parts(encoded: bytes) -> list[Any]:
     assert text.endswith("\n\n")
     parts: list[Any] = []
     for event in text[:-2].split("\n\n"):
-        assert event.startswith("data: ") and "\n" not in event
+        assert event.startswith("data: ")
+        assert "\n" not in event
         payload = event[len("data: ") :]
         parts.append(payload if payload == "[DONE]" else json.loads(payload))
     return parts
@@ -262,7 +264,8 @@ def check_vercel(parts: list[Any], expected: Seen) -> None:
     for part in parts[2:-3]:
         kind = part["type"]
         if kind in ("text-start", "reasoning-start"):
-            assert part["id"] not in open_ids and not open_ids  # one at a time, ids unique
+            assert part["id"] not in open_ids
+            assert not open_ids
             open_ids[part["id"]] = kind.split("-")[0]
         elif kind in ("text-delta", "reasoning-delta"):
             assert open_ids.get(part["id"]) == kind.split("-")[0]
@@ -280,7 +283,8 @@ def check_vercel(parts: list[Any], expected: Seen) -> None:
             tools[part["toolCallId"]]["text"] += part["inputTextDelta"]
         elif kind == "tool-input-available":
             tool = tools[part["toolCallId"]]
-            assert part["toolName"] == tool["name"] and not tool["done"]
+            assert part["toolName"] == tool["name"]
+            assert not tool["done"]
             assert part["input"] == json.loads(tool["text"] or "{}")
             tool["done"] = True
             inputs[part["toolCallId"]] = (part["toolName"], part["input"])
@@ -361,7 +365,8 @@ def _unstable_fields(encoded: bytes, fmt: str) -> list[Any]:
 @pytest.mark.parametrize(("key", "fixture"), ERROR_CASES, ids=[f for _, f in ERROR_CASES])
 def test_an_error_mid_stream_reaches_the_sdks(server: ReplayServer, key: str, fixture: str) -> None:
     encoded, expected = run_encoded(server, key, body_of(fixture), "openai")
-    assert expected.state == "failed" and expected.error is not None
+    assert expected.state == "failed"
+    assert expected.error is not None
     message = str(expected.error)
     last = encoded.rstrip(b"\n").rsplit(b"\n\n", 1)[-1]
     error = json.loads(last.removeprefix(b"data: "))["error"]
@@ -463,7 +468,8 @@ def test_without_include_usage_no_usage_chunk(server: ReplayServer) -> None:
 
     encoded = b"".join(encode_openai(ask(), include_usage=False))
     client.close()
-    assert b'"usage"' not in encoded and encoded.endswith(b"data: [DONE]\n\n")
+    assert b'"usage"' not in encoded
+    assert encoded.endswith(b"data: [DONE]\n\n")
     assert read_openai(server, encoded).usage is None
 
 
@@ -496,3 +502,109 @@ def test_any_answer_round_trips_to_the_sdks(server: ReplayServer, data: st.DataO
         check_anthropic(read_anthropic(server, encoded), expected)
     else:
         check_vercel(vercel_parts(encoded), expected)
+
+
+# -- a Starlette app: a client that leaves cancels the upstream stream -------------------------
+
+STALLED = "anthropic.text.sse"
+
+
+@contextlib.contextmanager
+def uvicorn_server(app: Any) -> Iterator[tuple[str, int]]:
+    """``app`` served by uvicorn on 127.0.0.1, on a thread."""
+    import uvicorn
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield "127.0.0.1", port
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def proxy_app(upstream: Callable[[], str], opened: list[Any]) -> Any:
+    """A Starlette app answering ``GET /{format}/{mode}`` with an Anthropic stream read from
+    ``upstream()``, re-encoded (``mode``: ``async`` or ``sync`` call layer)."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.routing import Route
+
+    from streamcall.encoders import streaming_response
+
+    provider = PROVIDERS["anthropic"]
+
+    async def endpoint(request: Request) -> Any:
+        client = provider.make_client(upstream())
+        decorator = provider.decorator(provider.model, stream=True, client=client)
+        if request.path_params["mode"] == "async":
+
+            async def ask_async() -> str:
+                return "hi"
+
+            stream = await decorator(ask_async)()
+        else:
+
+            def ask() -> str:
+                return "hi"
+
+            stream = decorator(ask)()
+        response = streaming_response(stream, request.path_params["format"])
+        # Held, with its body, so that only the response's own close, not the garbage
+        # collector finalizing a dropped body, can cancel the stream.
+        opened.append((stream, client, response))
+        return response
+
+    return Starlette(routes=[Route("/{format}/{mode}", endpoint)])
+
+
+def read_then_leave(host: str, port: int, path: str) -> tuple[bytes, bytes]:
+    """GET ``path``, read the head and the first body bytes, then close the connection."""
+    with socket.create_connection((host, port), timeout=5) as conn:
+        conn.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        received = b""
+        while b"\r\n\r\n" not in received or received.endswith(b"\r\n\r\n"):
+            data = conn.recv(65536)
+            assert data, "the server closed the connection"
+            received += data
+        head, _, body = received.partition(b"\r\n\r\n")
+        return head, body
+
+
+@pytest.mark.parametrize("mode", ["async", "sync"])
+@pytest.mark.parametrize("fmt", ["openai", "anthropic", "vercel"])
+def test_a_client_leaving_cancels_the_upstream_stream(
+    server: ReplayServer, fmt: str, mode: str
+) -> None:
+    body = body_of(STALLED)
+    routes: list[str] = []
+
+    def upstream() -> str:  # sends half the answer, then holds the connection open
+        routes.append(server.route(Reply(body=body, stall_after=len(body) // 2)))
+        return routes[-1]
+
+    opened: list[Any] = []
+    with uvicorn_server(proxy_app(upstream, opened)) as (host, port):
+        head, first = read_then_leave(host, port, f"/{fmt}/{mode}")
+        assert head.startswith(b"HTTP/1.1 200")
+        assert b"content-type: text/event-stream" in head.lower()
+        if fmt == "vercel":
+            assert b"x-vercel-ai-ui-message-stream: v1" in head.lower()
+        assert first  # the stream had begun
+        started = time.monotonic()
+        assert server.route_of(routes[0]).client_closed_early.wait(2)
+        assert time.monotonic() - started < 2
+        stream, client, _ = opened[0]
+        deadline = time.monotonic() + 2
+        while stream.state == "streaming" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert stream.state == "cancelled"
+        assert stream.content  # what arrived before the client left is kept
+    client.close()

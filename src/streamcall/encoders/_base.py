@@ -163,6 +163,9 @@ async def aencode(stream: EncodableStream, encoder: Encoder) -> AsyncGenerator[b
         if not _forwarded(encoder, exc):
             raise
     finally:
-        if (aclose := getattr(events, "aclose", None)) is not None:
-            await aclose()
-        await stream.acancel()
+        import anyio
+
+        with anyio.CancelScope(shield=True):  # a cancelled task (client gone) still closes it
+            if (aclose := getattr(events, "aclose", None)) is not None:
+                await aclose()
+            await stream.acancel()

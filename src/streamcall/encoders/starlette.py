@@ -3,19 +3,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
+
+import anyio
+from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from streamcall.encoders._base import EncodableStream, Encoder, aencode, encode
 from streamcall.encoders.anthropic import AnthropicEncoder
 from streamcall.encoders.openai import OpenAIChatEncoder
 from streamcall.encoders.vercel import VercelEncoder
 
-if TYPE_CHECKING:
-    from starlette.responses import StreamingResponse
-
-__all__ = ["ENCODERS", "Format", "streaming_response"]
+__all__ = ["ENCODERS", "EncodedStreamingResponse", "Format", "streaming_response"]
 
 Format = Literal["openai", "anthropic", "vercel"]
 
@@ -44,7 +46,7 @@ async def _in_threads(stream: EncodableStream, encoder: Encoder) -> AsyncIterato
     import anyio.to_thread
 
     chunks = encode(stream, encoder)
-    end = b""
+    end: Any = object()
     try:
         while True:
             out = await anyio.to_thread.run_sync(next, chunks, end, abandon_on_cancel=True)
@@ -58,6 +60,38 @@ async def _in_threads(stream: EncodableStream, encoder: Encoder) -> AsyncIterato
             stream.cancel()
 
 
+class EncodedStreamingResponse(StreamingResponse):
+    """A ``StreamingResponse`` that notices a client leaving whatever the server's ASGI
+    version (Starlette watches for it only below ASGI 2.4, and otherwise learns it at the next
+    write, which a stalled upstream never makes) and then closes its body, which cancels the
+    stream: the provider's connection closes at once."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send the response; stop at once when the client disconnects."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            async with anyio.create_task_group() as group:
+
+                async def respond() -> None:
+                    # OSError: the client is gone (ASGI 2.4 servers say so this way)
+                    with contextlib.suppress(OSError):
+                        await self.stream_response(send)
+                    group.cancel_scope.cancel()
+
+                group.start_soon(respond)
+                await self.listen_for_disconnect(receive)
+                group.cancel_scope.cancel()
+        finally:
+            with anyio.CancelScope(shield=True):
+                aclose = getattr(self.body_iterator, "aclose", None)
+                if aclose is not None:
+                    await aclose()
+        if self.background is not None:
+            await self.background()
+
+
 def streaming_response(
     stream: EncodableStream,
     format: Format = "openai",
@@ -65,7 +99,7 @@ def streaming_response(
     encoder: Encoder | None = None,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
-) -> StreamingResponse:
+) -> EncodedStreamingResponse:
     """A Starlette ``StreamingResponse`` of ``stream`` in ``format``: ``"openai"`` (Chat
     Completions chunks), ``"anthropic"`` (Messages events) or ``"vercel"`` (the AI SDK's UI
     message stream, with its ``x-vercel-ai-ui-message-stream: v1`` header).
@@ -81,14 +115,12 @@ def streaming_response(
         status_code: The response status.
         headers: Headers to add to the format's own.
     """
-    from starlette.responses import StreamingResponse
-
     if encoder is None:
         if format not in ENCODERS:
             raise ValueError(f"unknown format {format!r}: one of {sorted(ENCODERS)}")
         encoder = ENCODERS[format]()
     body = aencode(stream, encoder) if _is_async(stream) else _in_threads(stream, encoder)
-    return StreamingResponse(
+    return EncodedStreamingResponse(
         body,
         status_code=status_code,
         headers={**encoder.headers, **(headers or {})},
