@@ -44,6 +44,7 @@ from streamcall.encoders import (
 )
 from streamcall.encoders._base import openai_counts
 from streamcall.encoders.anthropic import anthropic_counts
+from streamcall.errors import StreamcallError
 from tests.conformance.answer import Answer
 from tests.conformance.harness import PROVIDERS
 from tests.conformance.writers.anthropic import AnthropicWriter
@@ -123,12 +124,18 @@ def run_encoded(
         async def ask_async() -> str:
             return "Use the tools."
 
-        async def run() -> bytes:
+        async def run() -> tuple[bytes, Any]:
             stream = await decorator(ask_async)()
+            out, raised = b"", None
             try:
-                return b"".join([out async for out in AENCODE[fmt](stream)]), stream
+                async for piece in AENCODE[fmt](stream):
+                    out += piece
+            except StreamcallError as exc:  # raised after its bytes, as events() raises it
+                raised = exc
             finally:
                 await client.aclose()
+            assert raised is stream.error
+            return out, stream
 
         out, stream = asyncio.run(run())
     else:
@@ -137,7 +144,13 @@ def run_encoded(
             return "Use the tools."
 
         stream = decorator(ask)()
-        out = b"".join(ENCODE[fmt](stream))
+        out, raised = b"", None
+        try:
+            for piece in ENCODE[fmt](stream):
+                out += piece
+        except StreamcallError as exc:
+            raised = exc
+        assert raised is stream.error
     client.close()
     return out, seen(stream)
 

@@ -4,7 +4,7 @@ edges that drive an encoder from a stream's neutral events (sync and async)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from typing import Any, ClassVar, Protocol
 
 import msgspec
@@ -38,7 +38,7 @@ class EncodableStream(Protocol):
     def cancel(self) -> None:
         """Stop a sync stream and close its connection."""
 
-    async def acancel(self) -> None:
+    def acancel(self) -> Awaitable[None]:
         """Stop an async stream and close its connection."""
 
 
@@ -105,6 +105,16 @@ class Encoder:
         self.id = self.id or id
         self.model = self.model or model
 
+    def take(self, event: StreamEvent, stream: EncodableStream) -> bytes:
+        """:meth:`feed`, naming the message after ``stream`` first (what the edges call)."""
+        if not self.started:
+            self.name(stream.id, stream.model)
+        return self.feed(event)
+
+    def forwarded(self, error: BaseException) -> bool:
+        """Whether ``error`` was forwarded (an ``ErrorEvent`` fed): the output says it."""
+        return error is self.error
+
     def feed(self, event: StreamEvent) -> bytes:
         """The bytes this event adds to the output (often none)."""
         out: list[bytes] = []
@@ -125,47 +135,17 @@ class Encoder:
         raise NotImplementedError
 
 
-def _forwarded(encoder: Encoder, exc: BaseException) -> bool:
-    """Whether the error ending the events was forwarded (an ``ErrorEvent``): the output says
-    it, so the edge stops there rather than raising into the server."""
-    return exc is encoder.error
+def encode(stream: EncodableStream, encoder: Encoder) -> Iterator[bytes]:
+    """Drive ``encoder`` from a sync stream's events: the bytes of each event, in order.
+
+    As ``stream.events()``: on an error the error's bytes come last and the error is raised
+    after them. Closing the iterator early (a client gone) closes the stream's events, which
+    cancels the stream and closes the provider's connection at once.
+    """
+    return (out for event in stream.events() if (out := encoder.take(event, stream)))
 
 
-def encode(stream: EncodableStream, encoder: Encoder) -> Generator[bytes, None, None]:
-    """Drive ``encoder`` from a sync stream's events. Closing the iterator early (a client
-    gone) cancels the stream, which closes the provider's connection at once."""
-    events = stream.events()
-    try:
-        for event in events:
-            if not encoder.started:
-                encoder.name(stream.id, stream.model)
-            if out := encoder.feed(event):
-                yield out
-    except Exception as exc:
-        if not _forwarded(encoder, exc):
-            raise
-    finally:
-        if (close := getattr(events, "close", None)) is not None:
-            close()
-        stream.cancel()
-
-
-async def aencode(stream: EncodableStream, encoder: Encoder) -> AsyncGenerator[bytes, None]:
-    """:func:`encode` for an async stream."""
-    events = stream.aevents()
-    try:
-        async for event in events:
-            if not encoder.started:
-                encoder.name(stream.id, stream.model)
-            if out := encoder.feed(event):
-                yield out
-    except Exception as exc:
-        if not _forwarded(encoder, exc):
-            raise
-    finally:
-        import anyio
-
-        with anyio.CancelScope(shield=True):  # a cancelled task (client gone) still closes it
-            if (aclose := getattr(events, "aclose", None)) is not None:
-                await aclose()
-            await stream.acancel()
+def aencode(stream: EncodableStream, encoder: Encoder) -> AsyncIterator[bytes]:
+    """:func:`encode` for an async stream (closed early, the stream's events are closed by
+    the event loop's finalizer; ``await stream.acancel()`` closes the connection at once)."""
+    return (out async for event in stream.aevents() if (out := encoder.take(event, stream)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, Literal
 
 import anyio
@@ -39,25 +39,35 @@ def _is_async(stream: Any) -> bool:
     return hasattr(raw, "__aiter__") or inspect.iscoroutinefunction(close)
 
 
-async def _in_threads(stream: EncodableStream, encoder: Encoder) -> AsyncIterator[bytes]:
-    """A sync stream encoded on worker threads. When the response stops early (the client
-    gone) the stream is cancelled from here, which closes its connection even while a worker
-    still waits on a stalled read (that read then ends, quietly)."""
+async def _in_threads(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """A sync iterator read on worker threads (a worker left waiting on a stalled read when
+    the response is cancelled is released by the stream's cancel, which ends that read)."""
     import anyio.to_thread
 
-    chunks = encode(stream, encoder)
     end: Any = object()
+    while (
+        out := await anyio.to_thread.run_sync(next, chunks, end, abandon_on_cancel=True)
+    ) is not end:
+        yield out
+
+
+async def _body(stream: EncodableStream, encoder: Encoder) -> AsyncIterator[bytes]:
+    """The response body: the encoded stream, which stops after an error it forwarded, and
+    which cancels the stream when it stops (the client gone, the response cancelled)."""
+    asynchronous = _is_async(stream)
+    chunks = aencode(stream, encoder) if asynchronous else _in_threads(encode(stream, encoder))
     try:
-        while True:
-            out = await anyio.to_thread.run_sync(next, chunks, end, abandon_on_cancel=True)
-            if out is end:
-                return
+        async for out in chunks:
             yield out
+    except Exception as exc:
+        if not encoder.forwarded(exc):
+            raise
     finally:
-        try:
-            chunks.close()
-        except ValueError:  # still running on the abandoned worker: close the stream itself
-            stream.cancel()
+        with anyio.CancelScope(shield=True):  # cancelled (client gone), it still closes
+            if asynchronous:
+                await stream.acancel()
+            else:
+                stream.cancel()  # also from here while a worker still reads: that read ends
 
 
 class EncodedStreamingResponse(StreamingResponse):
@@ -119,9 +129,8 @@ def streaming_response(
         if format not in ENCODERS:
             raise ValueError(f"unknown format {format!r}: one of {sorted(ENCODERS)}")
         encoder = ENCODERS[format]()
-    body = aencode(stream, encoder) if _is_async(stream) else _in_threads(stream, encoder)
     return EncodedStreamingResponse(
-        body,
+        _body(stream, encoder),
         status_code=status_code,
         headers={**encoder.headers, **(headers or {})},
         media_type=encoder.media_type,
