@@ -545,7 +545,8 @@ def uvicorn_server(app: Any) -> Iterator[tuple[str, int]]:
 
 def proxy_app(upstream: Callable[[], str], opened: list[Any]) -> Any:
     """A Starlette app answering ``GET /{format}/{mode}`` with an Anthropic stream read from
-    ``upstream()``, re-encoded (``mode``: ``async`` or ``sync`` call layer)."""
+    ``upstream()``, re-encoded (``mode``: ``async`` or ``sync``, of the provider's call layer,
+    or of ``llm.call`` with ``llm-``)."""
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.routing import Route
@@ -555,9 +556,15 @@ def proxy_app(upstream: Callable[[], str], opened: list[Any]) -> Any:
     provider = PROVIDERS["anthropic"]
 
     async def endpoint(request: Request) -> Any:
+        from streamcall import llm
+
         client = provider.make_client(upstream())
-        decorator = provider.decorator(provider.model, stream=True, client=client)
-        if request.path_params["mode"] == "async":
+        mode = request.path_params["mode"]
+        if mode.startswith("llm-"):
+            decorator = llm.call("anthropic", provider.model, stream=True, client=client)
+        else:
+            decorator = provider.decorator(provider.model, stream=True, client=client)
+        if mode.endswith("async"):
 
             async def ask_async() -> str:
                 return "hi"
@@ -578,12 +585,16 @@ def proxy_app(upstream: Callable[[], str], opened: list[Any]) -> Any:
     return Starlette(routes=[Route("/{format}/{mode}", endpoint)])
 
 
-def read_then_leave(host: str, port: int, path: str) -> tuple[bytes, bytes]:
-    """GET ``path``, read the head and the first body bytes, then close the connection."""
+TEXT_MARKERS = {"openai": b'{"content":', "anthropic": b'"text_delta"', "vercel": b'"text-delta"'}
+
+
+def read_then_leave(host: str, port: int, path: str, marker: bytes) -> tuple[bytes, bytes]:
+    """GET ``path``, read the head and the body up to its first text (``marker``), then close
+    the connection."""
     with socket.create_connection((host, port), timeout=5) as conn:
         conn.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
         received = b""
-        while b"\r\n\r\n" not in received or received.endswith(b"\r\n\r\n"):
+        while b"\r\n\r\n" not in received or marker not in received.partition(b"\r\n\r\n")[2]:
             data = conn.recv(65536)
             assert data, "the server closed the connection"
             received += data
@@ -591,8 +602,14 @@ def read_then_leave(host: str, port: int, path: str) -> tuple[bytes, bytes]:
         return head, body
 
 
-@pytest.mark.parametrize("mode", ["async", "sync"])
-@pytest.mark.parametrize("fmt", ["openai", "anthropic", "vercel"])
+LEAVING = [
+    *((fmt, mode) for fmt in ("openai", "anthropic", "vercel") for mode in ("async", "sync")),
+    ("openai", "llm-async"),
+    ("openai", "llm-sync"),
+]
+
+
+@pytest.mark.parametrize(("fmt", "mode"), LEAVING)
 def test_a_client_leaving_cancels_the_upstream_stream(
     server: ReplayServer, fmt: str, mode: str
 ) -> None:
@@ -605,12 +622,12 @@ def test_a_client_leaving_cancels_the_upstream_stream(
 
     opened: list[Any] = []
     with uvicorn_server(proxy_app(upstream, opened)) as (host, port):
-        head, first = read_then_leave(host, port, f"/{fmt}/{mode}")
+        head, first = read_then_leave(host, port, f"/{fmt}/{mode}", TEXT_MARKERS[fmt])
         assert head.startswith(b"HTTP/1.1 200")
         assert b"content-type: text/event-stream" in head.lower()
         if fmt == "vercel":
             assert b"x-vercel-ai-ui-message-stream: v1" in head.lower()
-        assert first  # the stream had begun
+        assert first  # the answer had begun
         started = time.monotonic()
         assert server.route_of(routes[0]).client_closed_early.wait(2)
         assert time.monotonic() - started < 2
@@ -621,3 +638,42 @@ def test_a_client_leaving_cancels_the_upstream_stream(
         assert stream.state == "cancelled"
         assert stream.content  # what arrived before the client left is kept
     client.close()
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_an_llm_stream_encodes_as_its_provider_stream(
+    server: ReplayServer, asynchronous: bool
+) -> None:
+    from streamcall import llm
+
+    provider = PROVIDERS["anthropic"]
+    url = server.route(Reply(body=body_of("anthropic.tool_use.sse")))
+    client = provider.make_client(url)
+    call = llm.call("anthropic", provider.model, stream=True, tools=provider.tools, client=client)
+    if asynchronous:
+
+        @call
+        async def ask_async() -> str:
+            return "hi"
+
+        async def run() -> tuple[bytes, Any]:
+            stream = await ask_async()
+            try:
+                return b"".join([out async for out in aencode_openai(stream)]), stream
+            finally:
+                await client.aclose()
+
+        encoded, stream = asyncio.run(run())
+    else:
+
+        @call
+        def ask() -> str:
+            return "hi"
+
+        stream = ask()
+        encoded = b"".join(encode_openai(stream))
+    client.close()
+    assert isinstance(stream, llm.Stream)
+    expected = seen(stream)
+    assert expected.tool_calls
+    check_openai(read_openai(server, encoded), expected)
