@@ -8,6 +8,7 @@ response; the result is wrapped in the provider's stream or response class.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 from collections.abc import Callable, Mapping
@@ -361,30 +362,30 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
                 @functools.wraps(fn)
                 async def inner_async(*args: Any, **kwargs: Any) -> Any:
                     context, the_client = setup(args, kwargs, await fn(*args, **kwargs))
+                    observer = _observe(spec, context, stream, the_client)
                     if stream:
-                        raw = await spec.stream_async(the_client, context.call_kwargs)
-                        return streamed(spec.stream_type(raw, context, replay=replay))
+                        with _sending(observer):
+                            raw = await spec.stream_async(the_client, context.call_kwargs)
+                        return streamed(_watched(spec, raw, context, replay, observer))
                     start = _now_ms()
-                    raw_response = await spec.complete_async(the_client, context.call_kwargs)
-                    return finish(
-                        spec.response_type(
-                            raw_response, context, start_time=start, end_time=_now_ms()
-                        )
-                    )
+                    with _sending(observer):
+                        raw_response = await spec.complete_async(the_client, context.call_kwargs)
+                    return finish(_response(spec, raw_response, context, start, observer))
 
                 return inner_async
 
             @functools.wraps(fn)
             def inner(*args: Any, **kwargs: Any) -> Any:
                 context, the_client = setup(args, kwargs, fn(*args, **kwargs))
+                observer = _observe(spec, context, stream, the_client)
                 if stream:
-                    raw = spec.stream(the_client, context.call_kwargs)
-                    return streamed(spec.stream_type(raw, context, replay=replay))
+                    with _sending(observer):
+                        raw = spec.stream(the_client, context.call_kwargs)
+                    return streamed(_watched(spec, raw, context, replay, observer))
                 start = _now_ms()
-                raw_response = spec.complete(the_client, context.call_kwargs)
-                return finish(
-                    spec.response_type(raw_response, context, start_time=start, end_time=_now_ms())
-                )
+                with _sending(observer):
+                    raw_response = spec.complete(the_client, context.call_kwargs)
+                return finish(_response(spec, raw_response, context, start, observer))
 
             return inner
 
@@ -433,6 +434,42 @@ def _stream_options(stream: object) -> tuple[bool, bool]:
     if not isinstance(replay, bool):
         raise TypeError(f"StreamConfig 'replay' must be a bool, got {replay!r}")
     return True, replay
+
+
+def _observe(spec: ProviderSpec, context: CallContext, stream: bool, client: Any) -> Any:
+    """The call's telemetry observer; ``None`` (the common case) when nothing watches calls."""
+    from streamcall.telemetry._observe import observe
+
+    return observe(spec.provider, context, stream, client)
+
+
+def _sending(observer: Any) -> contextlib.AbstractContextManager[None]:
+    """Around sending the call: retries and a failure reach the observer, if any."""
+    if observer is None:
+        return contextlib.nullcontext()
+    from streamcall.telemetry._observe import sending
+
+    return sending(observer)
+
+
+def _watched(
+    spec: ProviderSpec, raw: Any, context: CallContext, replay: bool, observer: Any
+) -> BaseStream[Any, Any, Any]:
+    """The provider's stream over ``raw``, watched by the observer, if any."""
+    stream = spec.stream_type(raw, context, replay=replay)
+    if observer is not None:
+        stream._observer = observer
+        observer.opened(raw)
+    return stream
+
+
+def _response(
+    spec: ProviderSpec, raw: Any, context: CallContext, start: float, observer: Any
+) -> BaseCallResponse[Any]:
+    response = spec.response_type(raw, context, start_time=start, end_time=_now_ms())
+    if observer is not None:
+        observer.end(response)
+    return response
 
 
 def _now_ms() -> float:

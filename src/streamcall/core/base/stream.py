@@ -268,6 +268,8 @@ class BaseStream(
         """The stream starts; the steps of each raw event (:meth:`_wrap`, :meth:`_handle`)."""
         self._state = "streaming"
         self.start_time = _now_ms()
+        if self._observer is not None:  # telemetry: only then does a chunk cost a call more
+            return self._wrap, self._observer.watch(self._handle)
         return self._wrap, self._handle
 
     def _handle(self, chunk: Any) -> list[Pair] | None:
@@ -378,6 +380,7 @@ class BaseStream(
                 raise self.tool_errors[0]
             self._state = "complete"
             self.end_time = _now_ms()
+            self._ended()
 
     def _stop(self, exc: BaseException) -> bool:
         """Classify what stopped the iteration; whether to raise it on.
@@ -393,12 +396,22 @@ class BaseStream(
         if not isinstance(exc, Exception):
             if self._state == "streaming":
                 self._state = "cancelled"
+            self._ended()
             return True
         if self._state == "cancelled":
             return False
         self.error = exc
         self._state = "failed"
+        self._ended()
         return True
+
+    _observer: Any = None
+    """The call's telemetry (:mod:`streamcall.telemetry`), when something watches calls."""
+
+    def _ended(self) -> None:
+        """The stream has ended (complete, cancelled or failed): tell its telemetry, if any."""
+        if self._observer is not None:
+            self._observer.end(self)
 
     def _pairs_for_tools(self, chunk: Any, done: list[AssembledToolCall]) -> list[Pair]:
         return [
@@ -456,6 +469,7 @@ class BaseStream(
         if self._state in ("new", "streaming"):
             self._state = "cancelled"
             self.end_time = _now_ms()
+            self._ended()
         return [live, self._raw] if live is not None else [self._raw]
 
     def close(self) -> None:
