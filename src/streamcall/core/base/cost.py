@@ -1,8 +1,14 @@
-"""Cost in USD from a versioned price table (``prices.json``, USD per million tokens).
+"""Cost in USD from maintained prices (USD per million tokens).
 
-Unknown models cost ``None`` (never a silent 0); dated or ``-latest`` ids map to their family
-(``mistral-large-2411`` -> ``mistral-large``, ``command-r-plus-08-2024`` -> ``command-r-plus``)
-when the exact id is not listed.
+A model's price comes from, in order: its registry entry's ``prices`` (OpenAI-compatible
+services), pydantic's ``genai-prices`` database where it is installed and lists the model
+(price history and long-context tiers, see ``_prices_db``), and the bundled ``prices.json``.
+Unknown models cost ``None`` (never a silent 0); in ``prices.json`` dated or ``-latest`` ids map
+to their family (``mistral-large-2411`` -> ``mistral-large``, ``command-r-plus-08-2024`` ->
+``command-r-plus``) when the exact id is not listed.
+
+A tier (Anthropic's and Gemini's long context) prices every token of a call whose input, cached
+and cache-write tokens included, is over its start, as the providers bill it.
 """
 
 from __future__ import annotations
@@ -16,19 +22,50 @@ from typing import TYPE_CHECKING, Any, overload
 if TYPE_CHECKING:
     from streamcall.core.base._accumulate import Usage
 
-__all__ = ["CostMetadata", "ModelPrice", "calculate_cost", "price_for", "price_table_version"]
+__all__ = [
+    "CostMetadata",
+    "ModelPrice",
+    "PriceTier",
+    "calculate_cost",
+    "price_for",
+    "price_table_version",
+]
 
 _SUFFIX = re.compile(r"-(latest|\d{8}|\d{4}-\d{2}-\d{2}|\d{2}-\d{4}|\d{4})$")
 
 
 @dataclass(slots=True, frozen=True)
+class PriceTier:
+    """The prices of every token of a call whose input is over ``start`` tokens."""
+
+    start: int
+    input: float
+    output: float
+    cached_input: float | None = None
+    cache_write: float | None = None
+
+
+@dataclass(slots=True, frozen=True)
 class ModelPrice:
-    """USD per million tokens; ``cached_input`` is ``None`` where the provider gives no discount."""
+    """USD per million tokens; ``cached_input`` is ``None`` where the provider gives no discount;
+    ``tiers`` (ascending) replace these prices for calls with long inputs."""
 
     input: float
     output: float
     cached_input: float | None = None
     cache_write: float | None = None
+    tiers: tuple[PriceTier, ...] = ()
+
+    def at(self, input_tokens: int) -> ModelPrice:
+        """The prices that apply to a call with ``input_tokens`` of input (all of it: cached
+        and cache-write tokens included)."""
+        applied: ModelPrice | PriceTier = self
+        for tier in self.tiers:
+            if input_tokens > tier.start:
+                applied = tier
+        if applied is self:
+            return self
+        return ModelPrice(applied.input, applied.output, applied.cached_input, applied.cache_write)
 
 
 @dataclass(slots=True)
@@ -37,7 +74,10 @@ class CostMetadata:
 
     ``provider`` and ``model`` may be left out when they are given to :func:`calculate_cost`
     (``calculate_cost("mistral", "mistral-small", CostMetadata(input_tokens=...))``, as in
-    Mirascope v1).
+    Mirascope v1). Once a cost is computed, ``price_model`` is the id the price is listed
+    under, ``price`` the prices applied (a long-context tier's where one applies) and
+    ``table_version`` where they come from: ``"genai-prices <version>"`` or the date of the
+    bundled table.
     """
 
     provider: str = ""
@@ -87,8 +127,20 @@ def price_table_version() -> str:
     return str(_table()["version"])
 
 
+def fallback_providers(provider: str) -> tuple[str, ...]:
+    """The providers whose prices also apply to ``provider``'s models (``prices.json``'s
+    ``fallbacks``: DeepSeek's models through the OpenAI client, OpenAI's through Azure)."""
+    return tuple(_table().get("fallbacks", {}).get(provider.lower(), ()))
+
+
 def price_for(provider: str, model: str | None) -> tuple[str, ModelPrice] | None:
-    """The price entry for ``model`` (exact id, else its family), or ``None`` if unknown."""
+    """The price entry for ``model``: the registry's, else ``genai-prices``' (where installed),
+    else the bundled table's (exact id, else its family); ``None`` if unknown."""
+    found = _price_and_source(provider, model)
+    return None if found is None else found[:2]
+
+
+def _price_and_source(provider: str, model: str | None) -> tuple[str, ModelPrice, str] | None:
     if not model:
         return None
     key = provider.lower()
@@ -98,21 +150,35 @@ def price_for(provider: str, model: str | None) -> tuple[str, ModelPrice] | None
     if registered is not None and registered.prices:
         for name in _families(model):
             if name in registered.prices:
-                return name, registered.prices[name]
+                return name, registered.prices[name], price_table_version()
+    from streamcall.core.base import _prices_db
+
+    found = _prices_db.lookup(key, model)
+    if found is not None:
+        return *found, _prices_db.database_version() or ""
     table = _table()
-    for source in (key, *table.get("fallbacks", {}).get(key, ())):
-        models: dict[str, dict[str, float]] = table["providers"].get(source, {})
+    for source in (key, *fallback_providers(key)):
+        models: dict[str, dict[str, Any]] = table["providers"].get(source, {})
         for name in _families(model):
             entry = models.get(name)
             if entry is not None:
-                price = ModelPrice(
-                    entry["input"],
-                    entry["output"],
-                    entry.get("cached_input"),
-                    entry.get("cache_write"),
-                )
-                return name, price
+                return name, _from_entry(entry), str(table["version"])
     return None
+
+
+def _from_entry(entry: dict[str, Any]) -> ModelPrice:
+    rates = (entry["input"], entry["output"], entry.get("cached_input"), entry.get("cache_write"))
+    tiers = tuple(
+        PriceTier(
+            tier["start"],
+            tier["input"],
+            tier["output"],
+            tier.get("cached_input"),
+            tier.get("cache_write"),
+        )
+        for tier in entry.get("tiers", ())
+    )
+    return ModelPrice(*rates, tiers=tiers)
 
 
 def _families(model: str) -> list[str]:
@@ -150,12 +216,11 @@ def calculate_cost(
     else:
         metadata = metadata or CostMetadata()
         metadata.provider, metadata.model = provider, model
-    found = price_for(metadata.provider, metadata.model)
+    found = _price_and_source(metadata.provider, metadata.model)
     if found is None:
         return None
-    metadata.price_model, metadata.price = found
-    metadata.table_version = price_table_version()
-    price = metadata.price
+    metadata.price_model, listed, metadata.table_version = found
+    metadata.price = price = listed.at(_all_input(metadata))
     # As Mirascope v1 computes it, so that the same counts give the same float: each count
     # times its price per token, summed input, cached, (cache writes,) output.
     per_token = _per_token
@@ -179,6 +244,16 @@ def calculate_cost(
     if not metadata.output_includes_reasoning:  # Gemini bills thinking tokens as output
         output += metadata.reasoning_tokens or 0
     return total + output * per_token(price.output)
+
+
+def _all_input(metadata: CostMetadata) -> int:
+    """The input a tier is chosen by: every input token, cached and cache-write ones included."""
+    if metadata.billed_input_tokens is not None:
+        return metadata.billed_input_tokens
+    counted = metadata.input_tokens or 0
+    if not metadata.input_includes_cached:
+        counted += (metadata.cached_tokens or 0) + (metadata.cache_write_tokens or 0)
+    return counted
 
 
 @cache

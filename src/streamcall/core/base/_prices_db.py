@@ -1,0 +1,108 @@
+"""Prices from pydantic's ``genai-prices`` database: per-model history and long-context tiers.
+
+Imported only when a cost is asked for (the database is a 1.6 MB module, ~150 ms to import):
+importing a provider module never loads it. Without ``genai-prices`` installed, or for a model
+it does not list, :func:`lookup` returns ``None`` and the bundled ``prices.json`` decides.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from streamcall.core.base.cost import ModelPrice
+
+__all__ = ["database_version", "lookup"]
+
+# streamcall's provider names -> genai-prices provider ids (names not listed are looked up as
+# they are); Ollama and the in-process model have no list price.
+_PROVIDER_IDS = {"gemini": "google", "openai-responses": "openai", "ollama": "", "local": ""}
+
+
+def lookup(provider: str, model: str) -> tuple[str, ModelPrice] | None:
+    """The database's id and today's price (with its tiers) for ``model`` at ``provider``
+    (or at the providers ``prices.json`` lists as its fallbacks), or ``None``."""
+    return _lookup(provider.lower(), model, datetime.now(tz=UTC).date())
+
+
+def database_version() -> str | None:
+    """``genai-prices <version>``, or ``None`` when it is not installed."""
+    snapshot = _snapshot()
+    if snapshot is None:
+        return None
+    from importlib.metadata import version
+
+    return f"genai-prices {version('genai-prices')}"
+
+
+@cache
+def _snapshot() -> Any:
+    try:
+        from genai_prices import data_snapshot
+    except ImportError:
+        return None
+    return data_snapshot.get_snapshot()
+
+
+@cache
+def _lookup(provider: str, model: str, day: date) -> tuple[str, ModelPrice] | None:
+    snapshot = _snapshot()
+    if snapshot is None:
+        return None
+    from streamcall.core.base.cost import fallback_providers
+
+    for source in (provider, *fallback_providers(provider)):
+        provider_id = _PROVIDER_IDS.get(source, source)
+        if not provider_id:
+            return None
+        try:
+            _, info = snapshot.find_provider_model(model, None, provider_id, None)
+        except LookupError:
+            continue
+        at = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+        price = _convert(info.get_prices(at))
+        if price is not None:
+            return str(info.id), price
+    return None
+
+
+def _convert(prices: Any) -> ModelPrice | None:
+    """The database's token prices as a :class:`ModelPrice` (tiers included); ``None`` for a
+    model not priced by input and output tokens (images, audio, per request)."""
+    from streamcall.core.base.cost import ModelPrice, PriceTier
+
+    rates = {
+        name: getattr(prices, key, None)
+        for name, key in (
+            ("input", "input_mtok"),
+            ("output", "output_mtok"),
+            ("cached_input", "cache_read_mtok"),
+            ("cache_write", "cache_write_mtok"),
+        )
+    }
+    if rates["input"] is None or rates["output"] is None:
+        return None
+    tiered = [rate.tiers for rate in rates.values() if rate is not None and hasattr(rate, "tiers")]
+    starts = sorted({tier.start for tiers in tiered for tier in tiers})
+    tiers = tuple(
+        PriceTier(start, **{name: _rate(rate, start) for name, rate in rates.items()})  # type: ignore[arg-type]
+        for start in starts
+    )
+    base = {name: _rate(rate, 0) for name, rate in rates.items()}
+    return ModelPrice(**base, tiers=tiers)  # type: ignore[arg-type]
+
+
+def _rate(rate: Any, input_tokens: int) -> float | None:
+    """USD per million tokens at ``input_tokens`` of input, as its decimal literal reads."""
+    if rate is None:
+        return None
+    if isinstance(rate, Decimal):
+        return float(rate)
+    value: Decimal = rate.base
+    for tier in rate.tiers:
+        if input_tokens >= tier.start:
+            value = tier.price
+    return float(value)
