@@ -62,11 +62,18 @@ def test_json_lines_and_explicit_provider(server: ReplayServer) -> None:
         {"ANTHROPIC_API_KEY": "test-key", "ANTHROPIC_BASE_URL": url, "MISTRAL_API_KEY": "unused"},
     )
     assert result.returncode == 0, result.stderr
-    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    *lines, summary = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {line["type"] for line in lines} == {"chunk"}
     assert "".join(line["content"] for line in lines) == ANTHROPIC.expected["text"]
     assert [line["finish_reasons"] for line in lines if line["finish_reasons"]] == [["stop"]]
     usages = [line["usage"] for line in lines if line["usage"]]
     assert usages[-1]["output_tokens"] == ANTHROPIC.expected["usage"]["output_tokens"]
+    assert summary["type"] == "summary"
+    assert summary["provider"] == "anthropic"
+    assert summary["finish_reasons"] == ["stop"]
+    assert summary["usage"]["output_tokens"] == ANTHROPIC.expected["usage"]["output_tokens"]
+    assert summary["tool_calls"] == []
+    assert summary["interrupted"] is False
 
 
 def test_provider_error_is_one_line_and_nonzero(server: ReplayServer) -> None:

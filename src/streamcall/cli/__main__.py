@@ -1,0 +1,7 @@
+"""``python -m streamcall.cli``."""
+
+import sys
+
+from streamcall.cli import main
+
+sys.exit(main())
