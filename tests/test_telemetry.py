@@ -473,3 +473,22 @@ def test_debug_logs_say_requests_retries_and_ends_without_the_key(
     assert any(m.startswith("retrying POST") for m in ours), ours
     assert any(m.startswith(f"chat {provider}: complete") for m in ours), ours
     assert any(m.startswith(f"chat {provider}: failed") for m in ours), ours
+
+
+def test_llm_call_streams_are_spanned(server: ReplayServer, spans: InMemorySpanExporter) -> None:
+    from streamcall import llm
+
+    url = server.route(Reply(body=body("openai")))
+    client = PROVIDERS["openai"].make_client(api_key=KEY, base_url=url)
+    CLIENTS.append(client)
+
+    @llm.call("openai", "my-model", stream=True, client=client)
+    def question() -> str:
+        return "Recommend a book"
+
+    stream = question()
+    assert "".join(chunk.content for chunk, _ in stream)
+    attributes = dict(only(spans).attributes or {})
+    assert attributes["gen_ai.request.model"] == "my-model"
+    assert attributes["gen_ai.response.id"] == EXPECTED["openai"][0]
+    assert "gen_ai.request.temperature" not in attributes
