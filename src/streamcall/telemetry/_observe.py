@@ -75,7 +75,11 @@ class Observer:
     def __init__(
         self, provider: str, context: CallContext, streamed: bool, client: Any, hooks: Hooks
     ) -> None:
-        params = {k: v for k, v in context.call_kwargs.items() if k not in _NOT_PARAMS}
+        params = {
+            k: v
+            for k, v in context.call_kwargs.items()
+            if k not in _NOT_PARAMS and "header" not in k
+        }
         self.call = CallInfo(provider, context.model, streamed, params)
         self.hooks = hooks
         self.chunks = 0

@@ -59,7 +59,7 @@ class CallInfo:
     """Whether the call streams."""
     params: Mapping[str, Any]
     """The provider parameters sent (``temperature``, ``max_tokens``...), as the provider
-    names them."""
+    names them (not the messages, tools or extra headers)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +86,9 @@ class CallEnd:
 
 @dataclass(frozen=True, slots=True)
 class RetryInfo:
-    """An attempt that failed before the response started, to be retried."""
+    """An attempt that failed before the response started, to be retried after ``delay_s``
+    (unless that wait would end past the call's first-byte budget: then the error is raised
+    instead, as :class:`~streamcall.transport.retries.RetryPolicy` says)."""
 
     retry: int
     """Which retry this is, 1-based."""
