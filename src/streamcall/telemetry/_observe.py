@@ -14,7 +14,7 @@ import contextvars
 import logging
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from streamcall._secrets import _FILTER
 from streamcall.telemetry.hooks import CallEnd, CallInfo, Hooks, RetryInfo, call_each, current
@@ -133,20 +133,18 @@ class Observer:
         if self.ended:
             return
         self.ended = True
-        state: str = getattr(result, "state", "complete")
         if error is None:
             error = getattr(result, "error", None)
-        elif result is None:
-            state = "failed" if isinstance(error, Exception) else "cancelled"
-        if state != "complete" and state != "failed":  # "cancelled", or dropped mid-way
-            state = "cancelled"
+            found = getattr(result, "state", "complete")  # a response has none: complete
+        else:
+            found = "failed" if isinstance(error, Exception) else "cancelled"
+        # "streaming": the stream was stopped without a word (cancelled from elsewhere).
+        state: Literal["complete", "cancelled", "failed"] = (
+            "complete" if found == "complete" else "failed" if found == "failed" else "cancelled"
+        )
         first = None if self._first is None else self._first - self._started
         end = CallEnd(
-            state="complete"
-            if state == "complete"
-            else "failed"
-            if state == "failed"
-            else "cancelled",
+            state=state,
             model=getattr(result, "model", None),
             id=getattr(result, "id", None),
             finish_reasons=getattr(result, "finish_reasons", None),
