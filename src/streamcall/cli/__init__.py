@@ -112,7 +112,8 @@ class _Version(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
 
     def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> NoReturn:
-        parser.exit(0, f"streamcall {_version()}\n")
+        sys.stdout.write(f"streamcall {_version()}\n")
+        parser.exit(0)
 
 
 def _parser() -> argparse.ArgumentParser:

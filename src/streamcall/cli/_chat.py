@@ -70,6 +70,21 @@ class Asker:
 
         return ask()
 
+    def describe(self, messages: list[Any]) -> str:
+        """What a call sends, in a line (no key: the client's repr hides it)."""
+        where = getattr(self.client, "base_url", None)
+        if where:
+            from urllib.parse import urlsplit
+
+            url = urlsplit(where)  # no credentials or query in a log line
+            where = f"{url.scheme}://{url.hostname}{f':{url.port}' if url.port else ''}{url.path}"
+        params = ", ".join(f"{k}={v!r}" for k, v in self.call_params.items()) or "none"
+        return (
+            f"asking {self.provider} {self.model}"
+            + (f" at {where}" if where else "")
+            + f": {len(messages)} messages, parameters: {params}"
+        )
+
 
 @dataclass
 class Outcome:
@@ -83,10 +98,17 @@ def answer(asker: Asker, messages: list[Any], term: Terminal, summary: bool = Tr
     """Stream one answer to ``messages``: text (or JSON lines) on stdout, the summary on
     stderr. Ctrl-C stops it (status 130, what arrived kept); a closed stdout (``| head``)
     stops it quietly (status 141); either way the stream is closed, so the provider stops."""
-    from streamcall.errors import ConfigurationError, StreamcallError, StreamTimeoutError
+    from streamcall.errors import (
+        ConfigurationError,
+        StreamcallError,
+        StreamTimeoutError,
+        ToolCallError,
+    )
 
     spinner = term.spinner
     local = asker.provider == "local"
+    if term.verbose:
+        spinner.say(f"streamcall: {asker.describe(messages)}")
     spinner.start(f"{'loading' if local else 'waiting for'} {asker.model}")
     started = time.perf_counter()
     first: float | None = None
@@ -94,17 +116,20 @@ def answer(asker: Asker, messages: list[Any], term: Terminal, summary: bool = Tr
     interrupted = False
     try:
         stream = asker(messages)
-        for chunk, _ in stream:
-            if first is None and chunk.content:
-                first = time.perf_counter()
-                spinner.stop()
-            elif first is None and chunk.thinking:
-                spinner.label = f"{asker.model} is thinking"
-            if term.json:
-                term.out.write(chunk_json(chunk) + "\n")
-            elif chunk.content:
-                term.out.write(chunk.content)
-            term.out.flush()
+        try:
+            for chunk, _ in stream:
+                if first is None and chunk.content:
+                    first = time.perf_counter()
+                    spinner.stop()
+                elif first is None and chunk.thinking:
+                    spinner.label = f"{asker.model} is thinking"
+                if term.json:
+                    term.out.write(chunk_json(chunk) + "\n")
+                elif chunk.content:
+                    term.out.write(chunk.content)
+                term.out.flush()
+        except ToolCallError:
+            pass  # no tools are offered: the calls the model made end the answer (shown below)
     except KeyboardInterrupt:
         spinner.stop()
         if stream is None:
@@ -150,6 +175,9 @@ def answer(asker: Asker, messages: list[Any], term: Terminal, summary: bool = Tr
     except BrokenPipeError:
         _silence(term.out)
         return Outcome(EXIT_BROKEN_PIPE, stream)
+    if not term.json:
+        for call in stream.tool_calls:
+            term.err.write(f"tool call: {call.name}({call.arguments_json})\n")
     if summary:
         ended = time.perf_counter()
         term.err.write(
