@@ -157,6 +157,17 @@ def test_seed_goes_out_as_the_providers_own_name(server: ReplayServer) -> None:
     assert body["random_seed"] == 7
 
 
+def test_a_parameter_the_provider_cannot_take_is_a_one_line_warning(server: ReplayServer) -> None:
+    url = server.route(Reply(body=ANTHROPIC.body))
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": url}
+    result = run(["chat", "hi", "--provider", "anthropic", "--seed", "3"], env)
+    assert result.returncode == 0, result.stderr
+    warning, summary = result.stderr.splitlines()
+    assert warning.startswith("streamcall: warning: ")
+    assert "seed" in warning
+    assert summary.startswith("[anthropic ")
+
+
 def test_retries_are_announced_and_verbose_logs_never_show_the_key(server: ReplayServer) -> None:
     error = {"status": 503, "body": b'{"message":"busy"}', "content_type": "application/json"}
     busy = Reply(**error)  # type: ignore[arg-type]
@@ -165,7 +176,7 @@ def test_retries_are_announced_and_verbose_logs_never_show_the_key(server: Repla
     assert result.returncode == 0, result.stderr
     assert "streamcall: retrying in 0.1 s (attempt 2 of 3): HTTP 503: busy" in result.stderr
     assert "asking mistral mistral-small-latest at http://127.0.0.1:" in result.stderr
-    assert "1 messages, parameters: max_tokens=5" in result.stderr
+    assert "1 message, parameters: max_tokens=5" in result.stderr
     assert KEY not in result.stderr
     assert len(server.requests(url)) == 2
 

@@ -16,7 +16,8 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn, TextIO
 
@@ -232,6 +233,15 @@ def _logging(handler: logging.Handler, verbosity: int) -> Iterator[None]:
             logger.setLevel(level)
 
 
+def _warning_line(say: Callable[[str], None]) -> Callable[..., None]:
+    """``warnings.showwarning`` as one line (a parameter a provider cannot take, say)."""
+
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        say(f"streamcall: warning: {message}")
+
+    return show
+
+
 def chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
     """Run ``streamcall chat``; return the exit status."""
     from streamcall.cli._chat import Asker, Conversation, Terminal, answer, interactive
@@ -271,7 +281,8 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> i
         term.spinner, retries=bool(args.verbose) or _isatty(err), verbose=term.verbose
     )
     try:
-        with _logging(handler, args.verbose):
+        with _logging(handler, args.verbose), warnings.catch_warnings():
+            warnings.showwarning = _warning_line(term.spinner.say)
             if session:
                 conversation = Conversation(system=args.system)
                 return interactive(asker, conversation, term, first=prompt)

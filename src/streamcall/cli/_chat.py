@@ -82,7 +82,7 @@ class Asker:
         return (
             f"asking {self.provider} {self.model}"
             + (f" at {where}" if where else "")
-            + f": {len(messages)} messages, parameters: {params}"
+            + f": {len(messages)} message{'s' if len(messages) > 1 else ''}, parameters: {params}"
         )
 
 
@@ -127,6 +127,7 @@ def answer(asker: Asker, messages: list[Any], term: Terminal, summary: bool = Tr
                     term.out.write(chunk_json(chunk) + "\n")
                 elif chunk.content:
                     term.out.write(chunk.content)
+                    spinner.mid_line = not chunk.content.endswith("\n")
                 term.out.flush()
         except ToolCallError:
             pass  # no tools are offered: the calls the model made end the answer (shown below)
@@ -166,6 +167,7 @@ def answer(asker: Asker, messages: list[Any], term: Terminal, summary: bool = Tr
         return Outcome(1, stream)
     finally:
         spinner.stop()
+        spinner.mid_line = False
     try:
         if term.json:
             term.out.write(summary_json(stream, interrupted) + "\n")

@@ -157,6 +157,8 @@ class Spinner:
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
         self.label = ""
+        self.mid_line = False
+        """The answer's last line is not finished: a line said now starts a new one."""
 
     def start(self, label: str) -> None:
         """Show ``label`` and the time waited, until :meth:`stop`."""
@@ -192,7 +194,9 @@ class Spinner:
     def say(self, line: str) -> None:
         """Write ``line`` on stderr (over the spinner, which goes on below it)."""
         with self._lock:
-            self._err.write((_CLEAR if self._thread is not None else "") + line + "\n")
+            lead = _CLEAR if self._thread is not None else "\n" if self.mid_line else ""
+            self.mid_line = False
+            self._err.write(lead + line + "\n")
             self._err.flush()
 
 
