@@ -11,6 +11,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -50,10 +51,10 @@ def source(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> I
     if request.param == "prices.json":
         monkeypatch.setitem(sys.modules, "genai_prices", None)
     _prices_db._snapshot.cache_clear()
-    _prices_db._lookup.cache_clear()
+    _prices_db._model.cache_clear()
     yield str(request.param)
     _prices_db._snapshot.cache_clear()
-    _prices_db._lookup.cache_clear()
+    _prices_db._model.cache_clear()
 
 
 def cost(provider: str, model: str, **counts: int | bool) -> float | None:
@@ -111,6 +112,18 @@ def test_gemini_thinking_tokens_are_billed_as_output(source: str) -> None:
 
 
 @pytest.mark.parametrize(("provider", "model"), COMMON_MODELS, ids=[m for _, m in COMMON_MODELS])
+def test_a_latest_alias_is_priced_as_the_model_it_names_then() -> None:
+    _prices_db._model.cache_clear()
+    before = _prices_db.lookup("mistral", "mistral-small-latest", datetime(2026, 1, 1, tzinfo=UTC))
+    after = _prices_db.lookup("mistral", "mistral-small-latest", datetime(2026, 4, 1, tzinfo=UTC))
+    assert before is not None
+    assert after is not None
+    assert (before[1].input, before[1].output) == (0.1, 0.3)  # Mistral Small 3.2
+    assert (after[1].input, after[1].output) == (0.15, 0.6)  # Small 4, from 2026-03-16
+    now = cost("mistral", "mistral-small-latest", input_tokens=1_000, output_tokens=1_000)
+    assert now == pytest.approx(1_000 * 0.15e-6 + 1_000 * 0.6e-6)
+
+
 def test_common_models_have_a_cost(source: str, provider: str, model: str) -> None:
     metadata = CostMetadata(input_tokens=1_000, output_tokens=1_000)
     value = calculate_cost(provider, model, metadata)

@@ -7,7 +7,7 @@ it does not list, :func:`lookup` returns ``None`` and the bundled ``prices.json`
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -22,12 +22,21 @@ __all__ = ["database_version", "lookup"]
 _PROVIDER_IDS = {"gemini": "google", "openai-responses": "openai", "ollama": "", "local": ""}
 
 
-def lookup(provider: str, model: str) -> tuple[str, ModelPrice] | None:
-    """The database's id and today's price (with its tiers) for ``model`` at ``provider``
-    (or at the providers ``prices.json`` lists as its fallbacks), or ``None``."""
-    return _lookup(provider.lower(), model, datetime.now(tz=UTC).date())
+def lookup(provider: str, model: str, at: datetime | None = None) -> tuple[str, ModelPrice] | None:
+    """The database's id and current price (with its tiers) for ``model`` at ``provider``
+    (or at the providers ``prices.json`` lists as its fallbacks), or ``None``.
+
+    The price is the one in force ``at`` (default: now): a ``-latest`` alias is priced as the
+    model it names then, and a time-of-day price (DeepSeek's) as at that minute."""
+    found = _model(provider.lower(), model)
+    if found is None:
+        return None
+    name, info = found
+    price = _convert(info.get_prices(at or datetime.now(tz=UTC)))
+    return None if price is None else (name, price)
 
 
+@cache
 def database_version() -> str | None:
     """``genai-prices <version>``, or ``None`` when it is not installed."""
     snapshot = _snapshot()
@@ -48,7 +57,7 @@ def _snapshot() -> Any:
 
 
 @cache
-def _lookup(provider: str, model: str, day: date) -> tuple[str, ModelPrice] | None:
+def _model(provider: str, model: str) -> tuple[str, Any] | None:
     snapshot = _snapshot()
     if snapshot is None:
         return None
@@ -62,10 +71,7 @@ def _lookup(provider: str, model: str, day: date) -> tuple[str, ModelPrice] | No
             _, info = snapshot.find_provider_model(model, None, provider_id, None)
         except LookupError:
             continue
-        at = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
-        price = _convert(info.get_prices(at))
-        if price is not None:
-            return str(info.id), price
+        return str(info.id), info
     return None
 
 
