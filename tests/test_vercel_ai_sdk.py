@@ -160,6 +160,34 @@ def test_an_error_mid_stream_reaches_the_sdk(server: ReplayServer, key: str, fix
     assert text == expected.text
 
 
+def test_a_tool_call_cut_in_its_middle_reaches_the_sdk_as_a_tool_error(
+    server: ReplayServer,
+) -> None:
+    events = body_of("openai_chat.tools_parallel.sse").split(b"\n\n")
+    arguments = [i for i, e in enumerate(events) if re.search(rb'"arguments":"[^"]', e)]
+    cut = b"\n\n".join(events[: arguments[1] + 1]) + b"\n\n"  # two pieces of the first call
+    encoded, expected = run_encoded(server, "openai", cut, "vercel")
+    assert expected.state == "failed"
+    assert expected.error is not None
+    ((call_id, name, _),) = expected.tool_calls
+    received = "".join(
+        json.loads(e.removeprefix(b"data: "))["inputTextDelta"]
+        for e in encoded.split(b"\n\n")
+        if b'"tool-input-delta"' in e
+    )
+    assert received.startswith("{")
+    assert not received.endswith("}")
+    result = read_with_sdk(server, encoded, seed=3)
+    assert result["errors"] == [str(expected.error)]
+    step, tool = result["message"]["parts"]
+    assert step == {"type": "step-start"}
+    assert tool["type"] == f"tool-{name}"
+    assert tool["toolCallId"] == call_id
+    assert tool["state"] == "output-error"
+    assert tool["input"] == received
+    assert tool["errorText"].startswith("unfinished")
+
+
 def test_a_response_without_the_stream_headers_is_refused(server: ReplayServer) -> None:
     key, fixture = CASES[0]
     encoded, _ = run_encoded(server, key, body_of(fixture), "vercel")
