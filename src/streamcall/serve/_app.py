@@ -1,0 +1,242 @@
+"""The Starlette app of ``streamcall serve`` (Starlette is imported only here)."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from importlib import resources
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from streamcall import llm, registry
+from streamcall.core.base.events import ErrorEvent, StreamEvent
+from streamcall.encoders import AnthropicEncoder, Encoder, OpenAIChatEncoder
+from streamcall.encoders.starlette import streaming_response
+from streamcall.errors import StreamcallError
+from streamcall.serve._requests import (
+    BadRequest,
+    CallRequest,
+    Collected,
+    anthropic_request,
+    openai_request,
+)
+
+__all__ = ["create_app"]
+
+
+def _status(error: BaseException) -> int:
+    """The status an upstream error is answered with: the upstream's, else 502."""
+    code = getattr(error, "status_code", None)
+    return code if isinstance(code, int) and 400 <= code < 600 else 502
+
+
+def _openai_error(message: str, status: int) -> JSONResponse:
+    kind = "invalid_request_error" if status == 400 else "api_error"
+    body = {"error": {"message": message, "type": kind, "param": None, "code": None}}
+    return JSONResponse(body, status_code=status)
+
+
+def _anthropic_error(message: str, status: int) -> JSONResponse:
+    kind = "invalid_request_error" if status == 400 else "api_error"
+    return JSONResponse(
+        {"type": "error", "error": {"type": kind, "message": message}}, status_code=status
+    )
+
+
+def _schema_tool(name: str, description: str | None, schema: dict[str, Any]) -> type[Any]:
+    """A tool class that sends a given JSON schema (its arguments are taken as given)."""
+    from pydantic import ConfigDict
+
+    from streamcall.core.base.tool import BaseTool
+
+    def parameters_schema(cls: type[Any]) -> dict[str, Any]:
+        return {"type": "object", "properties": {}, **schema}
+
+    namespace = {
+        "model_config": ConfigDict(extra="allow"),
+        "__tool_name__": name,
+        "__tool_description__": description or name,
+        "parameters_schema": classmethod(parameters_schema),
+    }
+    return type(name, (BaseTool,), namespace)
+
+
+class _Primed:
+    """A stream whose first event was already read (to answer an upstream error with its
+    status), read on from there by the encoder."""
+
+    def __init__(self, stream: Any, events: AsyncIterator[StreamEvent], first: StreamEvent):
+        self.stream = getattr(stream, "stream", stream)
+        self._outer = stream
+        self._events = events
+        self._first: StreamEvent | None = first
+
+    @property
+    def id(self) -> str | None:
+        """The stream's response id."""
+        return self._outer.id  # type: ignore[no-any-return]
+
+    @property
+    def model(self) -> str:
+        """The stream's model."""
+        return self._outer.model  # type: ignore[no-any-return]
+
+    def events(self) -> Iterator[StreamEvent]:
+        """Not available: the stream is async."""
+        raise TypeError("an async stream")
+
+    async def aevents(self) -> AsyncIterator[StreamEvent]:
+        """The first event, then the rest."""
+        if self._first is not None:
+            first, self._first = self._first, None
+            yield first
+        async for event in self._events:
+            yield event
+
+    def cancel(self) -> None:
+        """Not available: the stream is async."""
+        raise TypeError("an async stream")
+
+    async def acancel(self) -> None:
+        """Stop the stream and close its connection."""
+        with contextlib.suppress(Exception):
+            await self._events.aclose()  # type: ignore[attr-defined]
+        await self._outer.acancel()
+
+
+class _Server:
+    """One upstream (provider, default model, client) behind both APIs."""
+
+    def __init__(self, provider: str, model: str | None, client: Any) -> None:
+        self.entry = registry.entry(provider)
+        self.model = model or self.entry.default_model
+        self.client = client
+        self._made: Any = None
+
+    def _client(self) -> Any:
+        if self.client is None and self._made is None and self.entry.name != "local":
+            self._made = self.entry.make_client()
+        return self.client if self.client is not None else self._made
+
+    async def close(self) -> None:
+        """Close the client this server made."""
+        made, self._made = self._made, None
+        if made is not None:
+            await made.aclose()
+
+    async def open(self, call: CallRequest) -> Any:
+        """The upstream stream of ``call``."""
+        messages = call.upstream_messages(self.entry.wire)
+        tools = [_schema_tool(*t) for t in call.tools] or None
+        decorator = llm.call(
+            self.entry.name,
+            call.model or self.model,
+            stream=True,
+            tools=tools,
+            client=self._client(),
+            call_params=call.call_params,
+        )
+
+        async def prompt() -> list[Any]:
+            return messages
+
+        ask: Any = decorator(prompt)
+        return await ask()
+
+    async def answer(
+        self,
+        raw: bytes,
+        parse: Callable[[bytes], CallRequest],
+        error: Callable[[str, int], JSONResponse],
+        encoder: Callable[[CallRequest], Encoder],
+        whole: Callable[[Collected, Any], dict[str, Any]],
+    ) -> Response:
+        """One request of either API: a stream, a whole answer, or an error."""
+        try:
+            call = parse(raw)
+            stream = await self.open(call)
+        except BadRequest as exc:
+            return error(str(exc), 400)
+        except StreamcallError as exc:
+            return error(str(exc), _status(exc))
+        events = stream.aevents()
+        if call.stream:
+            first = await anext(events, None)
+            if isinstance(first, ErrorEvent):
+                with contextlib.suppress(Exception):
+                    await events.aclose()
+                return error(str(first.error), _status(first.error))
+            if first is None:
+                return error("the upstream stream ended without an answer", 502)
+            return streaming_response(_Primed(stream, events, first), encoder=encoder(call))
+        collected = Collected()
+        async for event in events:
+            if isinstance(event, ErrorEvent):
+                with contextlib.suppress(Exception):
+                    await events.aclose()
+                return error(str(event.error), _status(event.error))
+            collected.feed(event)
+        return JSONResponse(whole(collected, stream))
+
+
+def create_app(
+    provider: str = "local",
+    model: str | None = None,
+    *,
+    client: Any = None,
+) -> Starlette:
+    """The app: ``POST /v1/chat/completions`` (OpenAI), ``POST /v1/messages`` (Anthropic),
+    ``GET /`` (a chat page).
+
+    Args:
+        provider: The registry provider every request goes to.
+        model: The default model (a request's ``model`` overrides it; default: the
+            provider's default model).
+        client: The provider client to send with (default: one made from the provider's
+            environment variables, closed with the app).
+    """
+    server = _Server(provider, model, client)
+
+    async def chat_completions(request: Request) -> Response:
+        return await server.answer(
+            await request.body(),
+            openai_request,
+            _openai_error,
+            lambda call: OpenAIChatEncoder(include_usage=call.include_usage),
+            lambda got, stream: got.openai(stream.id, stream.model, int(time.time())),
+        )
+
+    async def messages(request: Request) -> Response:
+        return await server.answer(
+            await request.body(),
+            anthropic_request,
+            _anthropic_error,
+            lambda call: AnthropicEncoder(),
+            lambda got, stream: got.anthropic(stream.id, stream.model),
+        )
+
+    page = resources.files("streamcall.serve").joinpath("chat.html").read_text("utf-8")
+
+    async def index(request: Request) -> Response:
+        return HTMLResponse(page)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await server.close()
+
+    return Starlette(
+        routes=[
+            Route("/", index, methods=["GET"]),
+            Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+            Route("/v1/messages", messages, methods=["POST"]),
+        ],
+        lifespan=lifespan,
+    )

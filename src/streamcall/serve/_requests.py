@@ -1,0 +1,371 @@
+"""Pure request and response handling of ``streamcall serve`` (no I/O, no Starlette).
+
+A request body in OpenAI Chat or Anthropic Messages form becomes a :class:`CallRequest`
+(messages built structurally: a role comes only from a message's ``role`` field, so no text
+can change it); the events of a stream become a whole ``chat.completion`` or ``message``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from streamcall.core.base.events import (
+    Finish,
+    StreamEvent,
+    TextDelta,
+    ThinkingDelta,
+    ToolCallEnd,
+    UsageUpdate,
+)
+from streamcall.core.base.messages import BaseMessageParam
+from streamcall.encoders._base import new_id, openai_counts
+from streamcall.encoders.anthropic import anthropic_counts, stop_reason
+from streamcall.encoders.openai import finish_reason
+
+__all__ = ["BadRequest", "CallRequest", "Collected", "anthropic_request", "openai_request"]
+
+_TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Wires whose messages take OpenAI's tool_calls / role "tool" shape.
+_OPENAI_HISTORY = frozenset({"openai-chat", "azure", "mistral", "local"})
+
+
+class BadRequest(ValueError):
+    """A request the server refuses (answered with 400 in the API's error shape)."""
+
+
+@dataclass
+class Message:
+    """One message in neutral terms: tool calls are ``(id, name, arguments JSON)``."""
+
+    role: str
+    text: str = ""
+    tool_calls: list[tuple[str, str, str]] = field(default_factory=list)
+    tool_call_id: str | None = None
+
+
+@dataclass
+class CallRequest:
+    """What a request asks for, whatever API it came in."""
+
+    model: str | None
+    messages: list[Message]
+    stream: bool = False
+    include_usage: bool = False
+    call_params: dict[str, Any] = field(default_factory=dict)
+    tools: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
+
+    def upstream_messages(self, wire: str) -> list[Any]:
+        """The messages as the upstream provider of ``wire`` takes them: neutral messages,
+        and tool calls and results in the provider's own form."""
+        if not any(m.tool_calls or m.role == "tool" for m in self.messages):
+            return [BaseMessageParam(role=m.role, content=m.text) for m in self.messages]
+        if wire in _OPENAI_HISTORY:
+            return [_openai_message(m) for m in self.messages]
+        if wire == "anthropic":
+            return _anthropic_messages(self.messages)
+        raise BadRequest(f"tool calls in the messages are not supported upstream ({wire})")
+
+
+def _openai_message(m: Message) -> Any:
+    if m.role == "tool":
+        return {"role": "tool", "tool_call_id": m.tool_call_id, "content": m.text}
+    if m.tool_calls:
+        calls = [
+            {"id": i, "type": "function", "function": {"name": n, "arguments": a}}
+            for i, n, a in m.tool_calls
+        ]
+        return {"role": "assistant", "content": m.text or None, "tool_calls": calls}
+    return BaseMessageParam(role=m.role, content=m.text)
+
+
+def _anthropic_messages(messages: list[Message]) -> list[Any]:
+    out: list[Any] = []
+    for m in messages:
+        if m.role == "tool":
+            block = {"type": "tool_result", "tool_use_id": m.tool_call_id, "content": m.text}
+            last = out[-1] if out else None
+            if isinstance(last, dict) and last.get("_results"):
+                last["content"].append(block)
+            else:
+                out.append({"role": "user", "content": [block], "_results": True})
+        elif m.tool_calls:
+            blocks: list[Any] = [{"type": "text", "text": m.text}] if m.text else []
+            blocks += [
+                {"type": "tool_use", "id": i, "name": n, "input": _object(a)}
+                for i, n, a in m.tool_calls
+            ]
+            out.append({"role": "assistant", "content": blocks})
+        else:
+            out.append(BaseMessageParam(role=m.role, content=m.text))
+    for item in out:
+        if isinstance(item, dict):
+            item.pop("_results", None)
+    return out
+
+
+def _object(arguments: str) -> Any:
+    try:
+        value = msgspec.json.decode(arguments or "{}")
+    except msgspec.DecodeError:
+        raise BadRequest("tool call arguments must be a JSON object") from None
+    if not isinstance(value, dict):
+        raise BadRequest("tool call arguments must be a JSON object")
+    return value
+
+
+def _need(value: Any, kind: type | tuple[type, ...], what: str) -> Any:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise BadRequest(f"'{what}' is invalid")
+    return value
+
+
+def _text(content: Any, what: str, *, kinds: tuple[str, ...] = ("text",)) -> str:
+    """Text content: a string, or a list of text parts."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    parts = _need(content, list, what)
+    texts: list[str] = []
+    for part in parts:
+        if not isinstance(part, Mapping) or part.get("type") not in kinds:
+            raise BadRequest(f"'{what}': only text content is supported")
+        texts.append(_need(part.get("text"), str, f"{what}.text"))
+    return "".join(texts)
+
+
+def _body(raw: bytes) -> dict[str, Any]:
+    try:
+        body = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        raise BadRequest("the request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the request body must be a JSON object")
+    return body
+
+
+def _common(body: Mapping[str, Any], params: dict[str, Any]) -> None:
+    """The sampling parameters both APIs name the same way, as neutral call params."""
+    for name, kind in (("temperature", (int, float)), ("top_p", (int, float)), ("seed", int)):
+        if body.get(name) is not None:
+            params[name] = _need(body[name], kind, name)
+
+
+def _tool(name: Any, description: Any, schema: Any) -> tuple[str, str | None, dict[str, Any]]:
+    if not isinstance(name, str) or not _TOOL_NAME.match(name):
+        raise BadRequest("a tool's name must be 1-64 letters, digits, '_' or '-'")
+    if description is not None:
+        _need(description, str, "tools.description")
+    schema = {} if schema is None else _need(schema, dict, "tools.parameters")
+    return name, description, dict(schema)
+
+
+def openai_request(raw: bytes) -> CallRequest:
+    """An OpenAI Chat Completions request body (``BadRequest`` when it is not one)."""
+    body = _body(raw)
+    messages: list[Message] = []
+    for item in _need(body.get("messages"), list, "messages"):
+        m = _need(item, dict, "messages[]")
+        role = m.get("role")
+        if role == "developer":
+            role = "system"
+        if role not in ("system", "user", "assistant", "tool"):
+            raise BadRequest(f"unknown message role {role!r}")
+        message = Message(role, _text(m.get("content"), "messages.content"))
+        if role == "tool":
+            message.tool_call_id = _need(m.get("tool_call_id"), str, "tool_call_id")
+        for call in m.get("tool_calls") or [] if role == "assistant" else []:
+            function = _need(_need(call, dict, "tool_calls[]").get("function"), dict, "function")
+            message.tool_calls.append(
+                (
+                    _need(call.get("id"), str, "tool_calls.id"),
+                    _need(function.get("name"), str, "function.name"),
+                    _need(function.get("arguments", ""), str, "function.arguments"),
+                )
+            )
+        messages.append(message)
+    if not messages:
+        raise BadRequest("'messages' must not be empty")
+    params: dict[str, Any] = {}
+    _common(body, params)
+    limit = body.get("max_completion_tokens", body.get("max_tokens"))
+    if limit is not None:
+        params["max_tokens"] = _need(limit, int, "max_tokens")
+    stop = body.get("stop")
+    if stop is not None:
+        params["stop"] = [stop] if isinstance(stop, str) else _need(stop, list, "stop")
+    tools = []
+    for tool in body.get("tools") or []:
+        if not isinstance(tool, dict) or tool.get("type") != "function":
+            raise BadRequest("only function tools are supported")
+        function = _need(tool.get("function"), dict, "tools.function")
+        tools.append(
+            _tool(function.get("name"), function.get("description"), function.get("parameters"))
+        )
+    choice = body.get("tool_choice")
+    if choice in ("auto", "none", "required"):
+        params["tool_choice"] = choice
+    options = body.get("stream_options") or {}
+    return CallRequest(
+        model=_need(body.get("model", ""), str, "model") or None,
+        messages=messages,
+        stream=bool(body.get("stream")),
+        include_usage=bool(_need(options, dict, "stream_options").get("include_usage")),
+        call_params=params,
+        tools=tools,
+    )
+
+
+def anthropic_request(raw: bytes) -> CallRequest:
+    """An Anthropic Messages request body (``BadRequest`` when it is not one)."""
+    body = _body(raw)
+    messages: list[Message] = []
+    system = body.get("system")
+    if system:
+        messages.append(Message("system", _text(system, "system")))
+    for item in _need(body.get("messages"), list, "messages"):
+        m = _need(item, dict, "messages[]")
+        role = m.get("role")
+        if role not in ("user", "assistant"):
+            raise BadRequest(f"unknown message role {role!r}")
+        content = m.get("content")
+        if isinstance(content, str):
+            messages.append(Message(role, content))
+            continue
+        current = Message(role)
+        for block in _need(content, list, "content"):
+            kind = _need(block, dict, "content[]").get("type")
+            if kind == "text":
+                current.text += _need(block.get("text"), str, "text")
+            elif kind == "tool_use" and role == "assistant":
+                arguments = msgspec.json.encode(_need(block.get("input", {}), dict, "input"))
+                current.tool_calls.append(
+                    (
+                        _need(block.get("id"), str, "id"),
+                        _need(block.get("name"), str, "name"),
+                        arguments.decode(),
+                    )
+                )
+            elif kind == "tool_result" and role == "user":
+                result = Message("tool", _text(block.get("content"), "tool_result.content"))
+                result.tool_call_id = _need(block.get("tool_use_id"), str, "tool_use_id")
+                messages.append(result)
+            else:
+                raise BadRequest(f"unsupported content block {kind!r}")
+        if current.text or current.tool_calls:
+            messages.append(current)
+    if not any(m.role != "system" for m in messages):
+        raise BadRequest("'messages' must not be empty")
+    params: dict[str, Any] = {"max_tokens": _need(body.get("max_tokens"), int, "max_tokens")}
+    _common(body, params)
+    if body.get("stop_sequences") is not None:
+        params["stop"] = _need(body["stop_sequences"], list, "stop_sequences")
+    tools = [
+        _tool(t.get("name"), t.get("description"), t.get("input_schema"))
+        for t in (_need(x, dict, "tools[]") for x in body.get("tools") or [])
+    ]
+    choice = (body.get("tool_choice") or {}).get("type")
+    if choice in ("auto", "none", "any"):
+        params["tool_choice"] = "required" if choice == "any" else choice
+    return CallRequest(
+        model=_need(body.get("model", ""), str, "model") or None,
+        messages=messages,
+        stream=bool(body.get("stream")),
+        call_params=params,
+        tools=tools,
+    )
+
+
+class Collected:
+    """A whole answer gathered from a stream's events (pure: feed each event in order)."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.thinking = ""
+        self.tool_calls: list[tuple[str | None, str, str]] = []
+        self.usage: Any = None
+        self.finish: Finish | None = None
+
+    def feed(self, event: StreamEvent) -> None:
+        """Take one event."""
+        if isinstance(event, TextDelta):
+            self.text += event.text
+        elif isinstance(event, ThinkingDelta):
+            self.thinking += event.text
+        elif isinstance(event, ToolCallEnd):
+            call = event.call
+            self.tool_calls.append((call.id, call.name, call.arguments_json or "{}"))
+        elif isinstance(event, UsageUpdate):
+            self.usage = event.usage
+        elif isinstance(event, Finish):
+            self.finish = event
+
+    def openai(self, id: str | None, model: str, created: int) -> dict[str, Any]:
+        """The answer as a ``chat.completion``."""
+        finish = self.finish or Finish(None, None)
+        message: dict[str, Any] = {"role": "assistant", "content": self.text or None}
+        if self.thinking:
+            message["reasoning_content"] = self.thinking
+        if self.tool_calls:
+            message["tool_calls"] = [
+                {
+                    "id": i or new_id("call_"),
+                    "type": "function",
+                    "function": {"name": n, "arguments": a},
+                }
+                for i, n, a in self.tool_calls
+            ]
+        body: dict[str, Any] = {
+            "id": id or new_id("chatcmpl-"),
+            "object": "chat.completion",
+            "created": created,
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": message,
+                    "logprobs": None,
+                    "finish_reason": finish_reason(finish, bool(self.tool_calls)),
+                }
+            ],
+        }
+        if self.usage is not None:
+            counts = openai_counts(self.usage)
+            body["usage"] = {
+                "prompt_tokens": counts["prompt_tokens"],
+                "completion_tokens": counts["completion_tokens"],
+                "total_tokens": counts["total_tokens"],
+                "prompt_tokens_details": {"cached_tokens": counts["cached_tokens"]},
+                "completion_tokens_details": {"reasoning_tokens": counts["reasoning_tokens"]},
+            }
+        return body
+
+    def anthropic(self, id: str | None, model: str) -> dict[str, Any]:
+        """The answer as an Anthropic ``message``."""
+        content: list[dict[str, Any]] = []
+        if self.thinking:
+            content.append({"type": "thinking", "thinking": self.thinking, "signature": ""})
+        if self.text:
+            content.append({"type": "text", "text": self.text})
+        for i, n, a in self.tool_calls:
+            try:
+                arguments = msgspec.json.decode(a)
+            except msgspec.DecodeError:
+                arguments = {}
+            content.append(
+                {"type": "tool_use", "id": i or new_id("toolu_"), "name": n, "input": arguments}
+            )
+        return {
+            "id": id or new_id("msg_"),
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": content,
+            "stop_reason": stop_reason(self.finish or Finish(None, None), bool(self.tool_calls)),
+            "stop_sequence": None,
+            "usage": anthropic_counts(self.usage),
+        }
