@@ -13,9 +13,22 @@ import pytest
 
 from streamcall.cli import call_params, default_provider
 from streamcall.registry import PROVIDERS, ProviderEntry
-from tests.cli_process import CLEAN_ENV, CLI, run_cli
+from tests.cli_process import CLEAN_ENV, CLI
 from tests.replay import Chunking, ReplayServer, Reply
 from tests.wire_fixtures import fixtures
+
+
+def run_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``streamcall ARGS`` with nothing on stdin (text piped in would join the prompt)."""
+    return subprocess.run(
+        [*CLI, *args],
+        env={**CLEAN_ENV, **env},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
 
 TEXT = next(f for f in fixtures("mistral.") if f.name == "mistral.text.sse")
 ANTHROPIC = next(f for f in fixtures("anthropic.") if f.name == "anthropic.text.sse")
@@ -106,6 +119,7 @@ def test_ctrl_c_stops_cleanly_keeping_what_arrived(server: ReplayServer) -> None
     proc = subprocess.Popen(
         [*CLI, "chat", "hi"],
         env={**CLEAN_ENV, "MISTRAL_API_KEY": "test-key", "MISTRAL_BASE_URL": url},
+        stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -124,8 +138,11 @@ def test_ctrl_c_stops_cleanly_keeping_what_arrived(server: ReplayServer) -> None
 
 def test_help_documents_every_flag() -> None:
     result = run_cli(["chat", "--help"], {})
-    for flag in ("--provider", "--model", "--system", "--max-tokens", "--temperature", "--json"):
+    flags = ("--provider", "--model", "--system", "--max-tokens", "--temperature", "--json")
+    more = ("--seed", "--timeout", "--retries", "--verbose", "--interactive")
+    for flag in flags + more:
         assert flag in result.stdout
+    assert "--version" in run_cli(["--help"], {}).stdout
 
 
 def test_installed_console_script() -> None:

@@ -376,7 +376,10 @@ def test_session_on_a_terminal_ctrl_c_stops_the_answer_not_the_session(
         at = _read_until(leader, b">>> ", seen, at)
         os.write(leader, b"and then?\n")
         at = _read_until(leader, b"The end", seen, at)
-        _read_until(leader, b">>> ", seen, at)
+        at = _read_until(leader, b">>> ", seen, at)
+        proc.send_signal(signal.SIGINT)  # at the prompt: says how to leave, and stays
+        at = _read_until(leader, b"(Ctrl-D or /exit to leave)", seen, at)
+        at = _read_until(leader, b">>> ", seen, at)
         os.write(leader, b"\x04")  # Ctrl-D
         assert proc.wait(20) == 0
     finally:

@@ -175,8 +175,8 @@ class Spinner:
             with self._lock:
                 if self._done.is_set():
                     break
-                waited = time.monotonic() - started
-                self._err.write(f"{_CLEAR}{_FRAMES[frame]} {self.label} {waited:.0f} s")
+                waited = int(time.monotonic() - started)
+                self._err.write(f"{_CLEAR}{_FRAMES[frame]} {self.label} {waited} s")
                 self._err.flush()
             frame = (frame + 1) % len(_FRAMES)
 
