@@ -392,3 +392,13 @@ def test_session_on_a_terminal_ctrl_c_stops_the_answer_not_the_session(
         {"role": "assistant", "content": "Once"},
         {"role": "user", "content": "and then?"},
     ]
+
+
+def test_session_ends_on_a_configuration_error() -> None:
+    """A turn that cannot work (no such model file) ends the session rather than repeating."""
+    missing = "/nonexistent/model.gguf"
+    result = run(["chat", "-i", "--provider", "local", "--model", missing], {}, "hi\nagain\n")
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1
+    assert "no GGUF model file at '/nonexistent/model.gguf'" in errors[0]

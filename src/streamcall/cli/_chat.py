@@ -284,7 +284,7 @@ def interactive(
         messages = conversation.messages(pending)
         pending = None
         outcome = answer(asker, messages, term, summary=term.verbose)
-        if outcome.status == EXIT_BROKEN_PIPE:
+        if outcome.status in (2, EXIT_BROKEN_PIPE):  # bad configuration, or no one reading
             return outcome.status
         if outcome.stream is not None and outcome.status in (0, 130):
             conversation.history += [messages[-1], outcome.stream.message_param]
