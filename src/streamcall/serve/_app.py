@@ -179,7 +179,11 @@ class _Server:
             if isinstance(event, ErrorEvent):
                 with contextlib.suppress(Exception):
                     await events.aclose()
-                return error(str(event.error), _status(event.error))
+                # After the end, an error is a tool call the server's tools do not take: the
+                # client's to handle, the answer is whole.
+                if collected.finish is None:
+                    return error(str(event.error), _status(event.error))
+                break
             collected.feed(event)
         return JSONResponse(whole(collected, stream))
 
