@@ -17,10 +17,12 @@ CLI = [sys.executable, "-m", "streamcall.cli"]
 def run_cli(
     args: list[str], env: dict[str, str], timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
-    """``streamcall ARGS`` with ``env`` over the clean environment; output captured as text."""
+    """``streamcall ARGS`` with ``env`` over the clean environment; output captured as text;
+    no standard input (the CLI reads piped input, and a runner's own stdin may be a pipe)."""
     return subprocess.run(
         [*CLI, *args],
         env={**CLEAN_ENV, **env},
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=timeout,
