@@ -320,9 +320,9 @@ def plan(
     """When to send the head, and each write with when to send it (seconds from receiving
     the request). ``speed`` ``None`` sends everything at once; ``1.0`` at the recorded pace;
     ``2.0`` twice as fast. A re-cut piece is due when its last byte was received."""
-    scale = 0.0 if speed is None else 1.0 / speed
     if speed is not None and speed <= 0:
         raise ValueError("speed must be positive (or None: at once)")
+    scale = 0.0 if speed is None else 1.0 / speed
     pieces = [p for p in interaction.pieces if p.data]
     if rechunk.kind == "recorded":
         return interaction.head_at * scale, [(p.at * scale, p.data) for p in pieces]
