@@ -20,6 +20,7 @@ __all__ = ["database_version", "lookup"]
 # streamcall's provider names -> genai-prices provider ids (names not listed are looked up as
 # they are); Ollama and the in-process model have no list price.
 _PROVIDER_IDS = {"gemini": "google", "openai-responses": "openai", "ollama": "", "local": ""}
+_CONVERTED: dict[int, tuple[Any, ModelPrice | None]] = {}
 
 
 def lookup(provider: str, model: str, at: datetime | None = None) -> tuple[str, ModelPrice] | None:
@@ -32,7 +33,12 @@ def lookup(provider: str, model: str, at: datetime | None = None) -> tuple[str, 
     if found is None:
         return None
     name, info = found
-    price = _convert(info.get_prices(at or datetime.now(tz=UTC)))
+    listed = info.get_prices(at or datetime.now(tz=UTC))
+    # The database's price objects live as long as the process: each is converted once.
+    key = id(listed)
+    if key not in _CONVERTED:
+        _CONVERTED[key] = listed, _convert(listed)
+    price = _CONVERTED[key][1]
     return None if price is None else (name, price)
 
 
