@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from importlib import resources
-from typing import Any
+from typing import Any, NoReturn
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -66,6 +66,10 @@ def _schema_tool(name: str, description: str | None, schema: dict[str, Any]) -> 
     return type(name, (BaseTool,), namespace)
 
 
+def _async_only(self: object) -> NoReturn:
+    raise TypeError("an async stream: use aevents() / acancel()")
+
+
 class _Primed:
     """A stream whose first event was already read (to answer an upstream error with its
     status), read on from there by the encoder."""
@@ -75,6 +79,8 @@ class _Primed:
         self._outer = stream
         self._events = events
         self._first: StreamEvent | None = first
+
+    events = cancel = _async_only  # the stream is async: no sync side
 
     @property
     def id(self) -> str | None:
@@ -86,10 +92,6 @@ class _Primed:
         """The stream's model."""
         return self._outer.model  # type: ignore[no-any-return]
 
-    def events(self) -> Iterator[StreamEvent]:
-        """Not available: the stream is async."""
-        raise TypeError("an async stream")
-
     async def aevents(self) -> AsyncIterator[StreamEvent]:
         """The first event, then the rest."""
         if self._first is not None:
@@ -97,10 +99,6 @@ class _Primed:
             yield first
         async for event in self._events:
             yield event
-
-    def cancel(self) -> None:
-        """Not available: the stream is async."""
-        raise TypeError("an async stream")
 
     async def acancel(self) -> None:
         """Stop the stream and close its connection."""
