@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -73,7 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         from streamcall.serve._app import create_app
     except ImportError as exc:
-        print(f"streamcall serve needs the serve extra (pip install 'streamcall[serve]'): {exc}")
+        print(
+            f"streamcall serve needs the serve extra (pip install 'streamcall[serve]'): {exc}",
+            file=sys.stderr,
+        )
         return 2
     app = create_app(args.provider or default_provider(), args.model)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
