@@ -1,0 +1,138 @@
+"""The pytest plugin (``streamcall.testing.pytest_plugin``) in a pytest run of its own: a test
+records its cassette with ``--streamcall-record`` (or ``STREAMCALL_RECORD=1``) from a route
+standing in for the provider, then replays it with the provider gone; a missing cassette and
+a request with no recorded exchange fail the test."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.replay import Chunking, ReplayServer, Reply
+from tests.wire_fixtures import all_fixtures
+
+pytest_plugins = ["pytester"]
+
+FIXTURE = next(f for f in all_fixtures() if f.name == "mistral.text.sse")
+KEY = "sk-user-key-0123456789"
+TEST_MODULE = f"""
+import os
+
+import pytest
+
+from streamcall.clients.mistral import Mistral
+from streamcall.testing import Rechunk, Replayer
+
+EXPECTED = {FIXTURE.expected["text"]!r}
+
+
+def ask(url, times=1):
+    key = os.environ.get("MISTRAL_API_KEY", "test")
+    with Mistral(api_key=key, server_url=url) as client:
+        for _ in range(times):
+            messages = [{{"role": "user", "content": "hi"}}]
+            with client.chat.stream("mistral-small-latest", messages) as s:
+                text = "".join(e.data.choices[0].delta.content or "" for e in s)
+    return text
+
+
+@pytest.mark.streamcall_cassette(os.environ.get("UPSTREAM"))
+def test_answer(streamcall_cassette):
+    assert ask(streamcall_cassette) == EXPECTED
+    assert streamcall_cassette.recording == bool(os.environ.get("EXPECT_RECORDING"))
+
+
+@pytest.mark.streamcall_cassette(
+    path="cassettes/test_chat/test_answer.json", rechunk=Rechunk.fixed(1), speed=50.0
+)
+def test_same_cassette_one_byte_a_chunk(streamcall_cassette):
+    if streamcall_cassette.recording:
+        pytest.skip("replay only")
+    assert isinstance(streamcall_cassette.server, Replayer)
+    assert streamcall_cassette.server.rechunk == Rechunk.fixed(1)
+    assert ask(streamcall_cassette) == EXPECTED
+"""
+CONFTEST = 'pytest_plugins = ["streamcall.testing.pytest_plugin"]\n'
+
+
+@pytest.fixture
+def project(
+    pytester: pytest.Pytester, server: ReplayServer, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """A user's test folder, and the route standing in for the provider."""
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_chat=TEST_MODULE)
+    upstream = server.route(Reply(body=FIXTURE.body, chunking=Chunking.events()))
+    monkeypatch.delenv("STREAMCALL_RECORD", raising=False)
+    return upstream
+
+
+def test_record_once_then_replay_offline(
+    pytester: pytest.Pytester,
+    server: ReplayServer,
+    project: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cassette = pytester.path / "cassettes" / "test_chat" / "test_answer.json"
+    with monkeypatch.context() as env:
+        env.setenv("UPSTREAM", project)
+        env.setenv("MISTRAL_API_KEY", KEY)
+        env.setenv("EXPECT_RECORDING", "1")
+        recorded = pytester.runpytest("--streamcall-record", "-k", "test_answer")
+    recorded.assert_outcomes(passed=1)
+    assert len(server.requests(project)) == 1
+    assert server.requests(project)[0].headers["authorization"] == f"Bearer {KEY}"
+    text = cassette.read_text()
+    assert KEY not in text
+    data = json.loads(text)
+    assert data["version"] == 1
+    (exchange,) = data["interactions"]
+    assert "".join(p["text"] for p in exchange["response"]["pieces"]).encode() == FIXTURE.body
+
+    replayed = pytester.runpytest()  # no upstream, no key: the cassettes alone
+    replayed.assert_outcomes(passed=2)
+    assert len(server.requests(project)) == 1
+
+
+def test_record_from_the_environment_variable(
+    pytester: pytest.Pytester,
+    server: ReplayServer,
+    project: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("UPSTREAM", project)
+    monkeypatch.setenv("EXPECT_RECORDING", "1")
+    monkeypatch.setenv("STREAMCALL_RECORD", "1")
+    pytester.runpytest("-k", "test_answer").assert_outcomes(passed=1)
+    assert len(server.requests(project)) == 1
+    assert (pytester.path / "cassettes" / "test_chat" / "test_answer.json").exists()
+
+
+def test_missing_cassette_and_unmatched_requests_fail(
+    pytester: pytest.Pytester, project: str
+) -> None:
+    missing = pytester.runpytest("-k", "test_answer")
+    missing.assert_outcomes(errors=1)
+    missing.stdout.fnmatch_lines(["*no cassette at*--streamcall-record*"])
+
+    pytester.makepyfile(
+        test_twice=TEST_MODULE.replace("ask(streamcall_cassette)", "ask(streamcall_cassette, 2)")
+    )
+    folder = pytester.path / "cassettes"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("UPSTREAM", project)
+        env.setenv("EXPECT_RECORDING", "1")
+        pytester.runpytest("--streamcall-record", "test_chat.py", "-k", "test_answer")
+    (folder / "test_chat" / "test_answer.json").rename(folder / "one.json")
+    (folder / "test_twice").mkdir()
+    (folder / "one.json").rename(folder / "test_twice" / "test_answer.json")
+    twice = pytester.runpytest("test_twice.py", "-k", "test_answer")
+    twice.assert_outcomes(failed=1, errors=1)
+    twice.stdout.fnmatch_lines(["*no recorded exchange for POST /v1/chat/completions*"])
+
+
+def test_recording_needs_an_upstream(pytester: pytest.Pytester, project: str) -> None:
+    result = pytester.runpytest("--streamcall-record", "-k", "test_answer")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*recording needs @pytest.mark.streamcall_cassette*"])
