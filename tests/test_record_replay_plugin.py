@@ -6,6 +6,8 @@ a request with no recorded exchange fail the test."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -136,3 +138,32 @@ def test_recording_needs_an_upstream(pytester: pytest.Pytester, project: str) ->
     result = pytester.runpytest("--streamcall-record", "-k", "test_answer")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*recording needs @pytest.mark.streamcall_cassette*"])
+
+
+def test_the_documented_example_records_and_replays(
+    pytester: pytest.Pytester, server: ReplayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/TESTING.md's two test blocks, recorded from routes standing in for Mistral and
+    OpenAI, then replayed."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "TESTING.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.DOTALL)[:2]
+    openai = next(f for f in all_fixtures() if f.name == "openai_chat.text.sse")
+    routes = {
+        "https://api.mistral.ai": server.route(Reply(body=FIXTURE.body)),
+        "https://api.openai.com/v1": server.route(Reply(body=openai.body)),
+    }
+    module = "\n".join(blocks)
+    for real, route in routes.items():
+        assert f'streamcall_cassette("{real}")' in module
+        module = module.replace(f'streamcall_cassette("{real}")', f'streamcall_cassette("{route}")')
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_chat=module)
+    monkeypatch.delenv("STREAMCALL_RECORD", raising=False)
+    pytester.runpytest("--streamcall-record").assert_outcomes(passed=2)
+    assert [len(server.requests(route)) for route in routes.values()] == [1, 1]
+    cassettes = sorted(p.name for p in (pytester.path / "cassettes" / "test_chat").iterdir())
+    assert cassettes == ["test_first_answer.json", "test_recommend.json"]
+    result = pytester.runpytest("-s")
+    result.assert_outcomes(passed=2)
+    assert openai.expected["text"] in result.stdout.str()  # printed as it streamed
+    assert [len(server.requests(route)) for route in routes.values()] == [1, 1]
