@@ -256,7 +256,7 @@ def test_chunk_finish_reasons_and_cost_as_mirascope_gives_them(server: ReplaySer
     assert chunks[0].common_finish_reasons is None
     # Each count times its price per token, summed: the float Mirascope v1 computes.
     metadata = CostMetadata(input_tokens=88, output_tokens=31)
-    assert calculate_cost("mistral", "mistral-small-latest", metadata) == 1.81e-05
+    assert calculate_cost("mistral", "mistral-small-latest", metadata) == 3.18e-05
 
 
 def test_consumed_stream_again_and_usage_only_chunk_keeps_finish(
@@ -419,7 +419,7 @@ def test_non_streamed_call_and_output_parser(server: ReplayServer) -> None:
     response = recommend()
     assert isinstance(response, MistralCallResponse)
     assert response.content == "Dune"
-    assert response.cost == pytest.approx((10 * 0.1 + 1 * 0.3) / 1e6)
+    assert response.cost == pytest.approx((10 * 0.15 + 1 * 0.6) / 1e6)  # Mistral Small 4
 
     @mistral_call(
         "mistral-small-latest", client=client_for(url), output_parser=lambda r: r.content.upper()

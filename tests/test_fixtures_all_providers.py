@@ -34,7 +34,7 @@ from typing import Any
 
 import pytest
 
-from streamcall.core.base.cost import ModelPrice, calculate_cost
+from streamcall.core.base.cost import ModelPrice, PriceTier, calculate_cost
 from streamcall.errors import StreamError
 from streamcall.registry import PROVIDERS as REGISTRY
 from streamcall.registry import ProviderEntry
@@ -79,14 +79,19 @@ UNPRICED_WIRES = frozenset({"ollama"})
 """Wires whose models have no price (served locally): never a cost."""
 
 PINNED_PRICES: dict[str, dict[str, ModelPrice]] = {
-    "anthropic": {"claude-sonnet-4-5": ModelPrice(3.0, 15.0, 0.3, 3.75)},
+    "anthropic": {
+        "claude-sonnet-4-5": ModelPrice(
+            3.0, 15.0, 0.3, 3.75, tiers=(PriceTier(200_000, 6.0, 22.5, 0.6, 7.5),)
+        )
+    },
     "cohere": {"command-r-plus": ModelPrice(2.5, 10.0)},
-    "gemini": {"gemini-2.5-flash": ModelPrice(0.3, 2.5)},
-    "mistral": {"mistral-small": ModelPrice(0.1, 0.3)},
+    "gemini": {"gemini-2.5-flash": ModelPrice(0.3, 2.5, 0.03)},
+    "mistral": {"mistral-small": ModelPrice(0.15, 0.6, 0.015)},  # -latest: Mistral Small 4
 }
 """USD per million tokens the fixtures' models are billed at by the wire's own provider
-(``prices.json``), by model family. Other models of a provider of its own: whatever the price
-table says, but a price there must be; a compatible provider: its entry's own ``prices`` only."""
+(genai-prices, else ``prices.json``: both list these alike), by model family. Other models of a
+provider of its own: whatever the price table says, but a price there must be; a compatible
+provider: its entry's own ``prices`` only."""
 
 _DATE_SUFFIX = re.compile(r"(-\d{4}-\d{2}-\d{2}|-\d{8}|-latest)$")
 

@@ -64,6 +64,10 @@ _ANTHROPIC_TOKENS = (
     "message_start's count to it (one token too many)"
 )
 _NEWER_PRICES = "Mirascope v1's price table predates the model, so its cost is None"
+_SMALL_4 = (
+    "mistral-small-latest has named Mistral Small 4 since 2026-03-16 ($0.15 / $0.60 per million "
+    "tokens); Mirascope v1 prices it as Small 3.2 ($0.10 / $0.30)"
+)
 _OPENAI_FINISH = (
     "with include_usage the last chunk has no choices, and Mirascope v1 takes the finish "
     "reasons from it (an empty list); streamcall keeps the finish chunk's"
@@ -133,9 +137,14 @@ DELIBERATE_DIFFERENCES: dict[str, tuple[str, dict[str, str] | str]] = {
         {"finish reasons: []": "finish reasons: ['tool_calls']"},
     ),
     "async_stream_text": (
-        "Mirascope v1 never sets start_time / end_time on an async stream (they stay 0)",
-        {"timed: False True": "timed: True True"},
+        "Mirascope v1 never sets start_time / end_time on an async stream (they stay 0); "
+        + _SMALL_4,
+        {"timed: False True": "timed: True True", "cost: 1.18e-05": "cost: 2.265e-05"},
     ),
+    "stream_text": (_SMALL_4, {"cost: 1.18e-05": "cost: 2.265e-05"}),
+    "llm_call_stream": (_SMALL_4, {"cost: 1.18e-05": "cost: 2.265e-05"}),
+    "stream_construct_response": (_SMALL_4, {"cost: 1.18e-05": "cost: 2.265e-05"}),
+    "response_model_whole": (_SMALL_4, {"cost: 1.81e-05": "cost: 3.18e-05"}),
     "stream_gemini_text": (
         "Mirascope v1.25.7's gemini module (google-generativeai) crashes on every stream: its "
         "stream calls handle_stream() with a partial_tools argument that it does not take",
@@ -146,7 +155,7 @@ DELIBERATE_DIFFERENCES: dict[str, tuple[str, dict[str, str] | str]] = {
         "finish reasons: ['STOP']\n"
         "input tokens: 1466\n"
         "output tokens: 59\n"
-        "cost: 0.0013648\n",
+        "cost: 0.00108832\n",  # 1,024 of the input tokens at the cached price ($0.03)
     ),
     "error_tool_arguments": (
         "tool arguments that do not validate: Mirascope v1 raises pydantic's ValidationError out "

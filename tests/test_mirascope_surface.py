@@ -212,8 +212,8 @@ def test_the_mirascope_imports_stay_light() -> None:
 
 def test_calculate_cost_as_mirascope_calls_it() -> None:
     metadata = llm.CostMetadata(input_tokens=1_000_000, output_tokens=1_000_000)
-    # mistral-small: 0.1 in, 0.3 out (USD per million tokens, prices.json)
-    assert llm.calculate_cost("mistral", "mistral-small-latest", metadata) == pytest.approx(0.4)
+    # mistral-small-latest (Mistral Small 4): 0.15 in, 0.6 out (USD per million tokens)
+    assert llm.calculate_cost("mistral", "mistral-small-latest", metadata) == pytest.approx(0.75)
     assert llm.calculate_cost(
         llm.CostMetadata("mistral", "mistral-small", input_tokens=10, output_tokens=0)
     ) == pytest.approx(1e-6)
