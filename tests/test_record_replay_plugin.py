@@ -58,6 +58,35 @@ def test_same_cassette_one_byte_a_chunk(streamcall_cassette):
 CONFTEST = 'pytest_plugins = ["streamcall.testing.pytest_plugin"]\n'
 
 
+@pytest.fixture(autouse=True)
+def _modules_loaded(server: ReplayServer, tmp_path: Path) -> None:
+    """A pytest run in this process unloads the modules first imported during it; the
+    clients, httpx2 and httpcore2 import parts of themselves on first use, and a second copy of
+    httpcore2's errors is not one httpx2 maps. So everything is used once out here first."""
+    from streamcall.clients.mistral import Mistral
+    from streamcall.clients.openai import OpenAI
+    from streamcall.core.openai import openai_call
+    from streamcall.testing import Recorder, Replayer
+
+    cassette = tmp_path / "warm.json"
+    with (
+        Recorder(server.route(Reply(body=FIXTURE.body)), cassette) as recorder,
+        Mistral(api_key="k", server_url=recorder.url) as mistral,
+        mistral.chat.stream("m", [{"role": "user", "content": "x"}]) as stream,
+    ):
+        list(stream)
+    with (
+        Replayer(cassette, match="order") as replayer,
+        OpenAI(api_key="k", base_url=replayer.url) as client,
+    ):
+
+        @openai_call("m", stream=True, client=client)
+        def ask() -> str:
+            return "x"
+
+        list(ask())
+
+
 @pytest.fixture
 def project(
     pytester: pytest.Pytester, server: ReplayServer, monkeypatch: pytest.MonkeyPatch
