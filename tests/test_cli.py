@@ -193,3 +193,17 @@ def test_registered_compatible_providers_stream(server: ReplayServer, entry: Pro
     body = sent.json()
     assert isinstance(body, dict)
     assert (body["model"], body["max_tokens"]) == (entry.default_model, 9)
+
+
+def test_serve_is_a_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    from streamcall.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["serve", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: streamcall serve")
+    assert "--provider" in out
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "serve" in capsys.readouterr().out

@@ -123,6 +123,11 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", parser_class=_Parser
     )
+    commands.add_parser(
+        "serve",
+        help="serve a provider as OpenAI- and Anthropic-compatible endpoints (extra: serve)",
+        add_help=False,  # `streamcall serve ...` is handed to streamcall.serve.main whole
+    )
     chat = commands.add_parser(
         "chat",
         help="stream an answer to a prompt, or chat",
@@ -301,7 +306,12 @@ def main(
 ) -> int:
     """The ``streamcall`` command (``stdin``, ``stdout``, ``stderr``: the process's own
     unless given)."""
-    args = _parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["serve"]:
+        from streamcall.serve import main as serve
+
+        return serve(words[1:])
+    args = _parser().parse_args(words)
     if args.command == "chat":
         return chat(args, stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr)
     return 2  # pragma: no cover - argparse rejects other commands
