@@ -364,3 +364,50 @@ def test_servers_listen_on_loopback_only(cassette: Path) -> None:
             unreachable = client.post(recorder.url + "/x")
         assert unreachable.status_code == 502
     assert recorder.cassette.interactions == []
+
+
+def test_https_upstream(cassette: Path) -> None:
+    import ssl
+
+    import trustme
+
+    from tests.test_body_reader_tls import EVENTS, TEXT, TLSServer
+
+    ca = trustme.CA()
+    trust = ssl.create_default_context()
+    ca.configure_trust(trust)
+    upstream = TLSServer(ca.issue_cert("127.0.0.1"))
+    try:
+        with Recorder(upstream.url, cassette, verify=trust) as recorder:
+            live = call_layer("openai", recorder.url)
+    finally:
+        upstream.close()
+    exchange = Cassette.load(cassette).interactions[0]
+    assert [p.data for p in exchange.pieces] == EVENTS
+    assert exchange.body == TEXT.body
+    assert live["content"] == TEXT.expected["text"]
+    with Replayer(cassette) as replayer:
+        assert call_layer("openai", replayer.url) == live
+
+
+def test_concurrent_requests_kept_in_the_order_they_came(
+    server: ReplayServer, cassette: Path
+) -> None:
+    import threading
+
+    upstream = server.route(
+        Reply(body=b"data: first\n\n", headers_delay=0.3), Reply(body=b"data: second\n\n")
+    )
+    with Recorder(upstream, cassette) as recorder:
+        slow = threading.Thread(target=raw_body, args=(recorder.url, "/chat", b"1"))
+        slow.start()
+        while not server.requests(upstream):
+            time.sleep(0.005)
+        assert raw_body(recorder.url, "/chat", b"2")[0] == b"data: second\n\n"  # ends first
+        slow.join()
+    exchanges = Cassette.load(cassette).interactions
+    assert [(e.request_body, e.body) for e in exchanges] == [
+        (b"1", b"data: first\n\n"),
+        (b"2", b"data: second\n\n"),
+    ]
+    assert exchanges[0].head_at >= 0.3

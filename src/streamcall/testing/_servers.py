@@ -6,10 +6,13 @@ Both are thin: what to record and how to scrub it, and what to write when, are d
 
 from __future__ import annotations
 
+import bisect
 import contextlib
+import itertools
 import json
 import os
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -179,8 +182,10 @@ class Recorder(_Base):
     prefix the client expects of ``upstream``). Each request is forwarded to ``upstream``
     (``https://api.openai.com/v1``: the request's path is appended) with the client's headers,
     and the response streamed back piece by piece as it arrives, while the exchange is kept:
-    method, path, request body, status, headers, and each body piece with its time. The
-    cassette is written to ``path`` after each exchange. Credentials never reach the file:
+    method, path, request body, status, headers, and each body piece with its time, in the
+    order the requests came. The cassette is written to ``path`` after each exchange.
+    ``verify`` is httpx2's (a CA bundle or ``ssl.SSLContext`` for a TLS-inspecting proxy);
+    ``client`` replaces the proxy's own httpx2 client. Credentials never reach the file:
     credential headers are not kept, credential query parameters are dropped, and the value
     of any credential the request carried (or of ``secrets``) is masked with ``*``.
     """
@@ -192,6 +197,7 @@ class Recorder(_Base):
         *,
         secrets: tuple[str, ...] = (),
         timeout: float = 600.0,
+        verify: ssl.SSLContext | str | bool = True,
         client: httpx2.Client | None = None,
     ) -> None:
         import httpx2
@@ -201,9 +207,11 @@ class Recorder(_Base):
         self.cassette = Cassette()
         self._secrets = frozenset(secrets)
         self._lock = threading.Lock()
+        self._started = itertools.count()
+        self._order: list[int] = []  # when each recorded request came, in the cassette's order
         self._own_client = client is None
         self._client = client or httpx2.Client(
-            timeout=httpx2.Timeout(timeout, connect=30.0), follow_redirects=False
+            timeout=httpx2.Timeout(timeout, connect=30.0), follow_redirects=False, verify=verify
         )
         super().__init__()
 
@@ -220,6 +228,8 @@ class Recorder(_Base):
         import httpx2
 
         target, request_body = handler.path, handler.read_body()
+        with self._lock:
+            arrived = next(self._started)
         incoming = list(handler.headers.items())
         secrets = credentials(incoming, target) | self._secrets
         forwarded = [
@@ -267,8 +277,10 @@ class Recorder(_Base):
             pieces=scrub_pieces(pieces, secrets),
             complete=complete,
         )
-        with self._lock:
-            self.cassette.interactions.append(interaction)
+        with self._lock:  # in the order the requests came, whenever each ended
+            at = bisect.bisect(self._order, arrived)
+            self._order.insert(at, arrived)
+            self.cassette.interactions.insert(at, interaction)
             if self.path is not None:
                 self.cassette.save(self.path)
 
