@@ -38,9 +38,26 @@ def test_readme_example_runs(
 
         require_local_extra()
     namespace: dict[str, object] = {}
-    exec(compile(code, "README.md", "exec"), namespace)
+    try:
+        exec(compile(code, "README.md", "exec"), namespace)
+    finally:
+        if "telemetry" in code:  # global: undone for the tests that follow
+            from streamcall import telemetry
+            from streamcall.telemetry import hooks
+
+            hooks.clear()
+            telemetry.uninstrument()
     out = capsys.readouterr().out
-    if 'provider="anthropic"' in code:
+    if "streaming_response" in code:  # the endpoint, called as the framework calls it
+        assert out == ""
+        out = _served(namespace["chat"], namespace["client"])
+        assert '"type":"text-delta"' in out, out[:500]
+        assert out.rstrip().endswith("data: [DONE]"), out[-200:]
+        deltas = re.findall(r'"delta":"((?:[^"\\]|\\.)*)"', out)
+        assert "".join(deltas).startswith(anthropic.expected["text"][:20]), deltas[:5]
+    elif "hooks.on_finish" in code:
+        assert out.strip() == "mistral mistral-large-latest complete", out
+    elif 'provider="anthropic"' in code:
         assert out.startswith(anthropic.expected["text"])
     elif "local_call" in code:  # a real model: its text varies, its accounting does not
         text, summary = out.rstrip("\n").rsplit("\n", 1)
@@ -86,3 +103,18 @@ def test_the_defaults_the_readme_shows_are_the_defaults() -> None:
         assert rows[name].startswith(f"{seconds:g} s"), (name, rows[name])
     assert DEFAULT_TIMEOUTS.total is None
     assert rows["total"].startswith("none")
+
+
+def _served(endpoint: Any, client: Any) -> str:
+    """The body the README's endpoint streams (its response's body iterator, drained), the
+    service's client closed on the same loop."""
+    import asyncio
+
+    async def body() -> bytes:
+        response = await endpoint("Recommend a book")
+        try:
+            return b"".join([bytes(part) async for part in response.body_iterator])
+        finally:
+            await client.aclose()
+
+    return asyncio.run(body()).decode()
