@@ -5,7 +5,6 @@ re-chunking, recorded pacing or none, and no secret in the file."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import time
 from collections.abc import Callable
@@ -220,24 +219,23 @@ def test_pacing_recorded_scaled_and_instant(server: ReplayServer, cassette: Path
     span = times[-1] - times[0]
     assert span >= 0.08 * (len(times) - 1) * 0.9
 
-    def replay_took(**options: Any) -> tuple[float, list[float]]:
-        with Replayer(cassette, **options) as replayer:
-            with httpx2.Client() as client:
-                start = time.monotonic()
-                with client.stream("POST", replayer.url + "/chat/completions") as response:
-                    arrivals = [time.monotonic() - start for _ in response.iter_raw()]
-        return arrivals[-1] - arrivals[0], arrivals
+    def arrivals(**options: Any) -> list[float]:
+        """When each HTTP chunk arrived, from just before the request was sent."""
+        with Replayer(cassette, **options) as replayer, httpx2.Client() as client:
+            start = time.monotonic()
+            with client.stream("POST", replayer.url + "/chat/completions") as response:
+                return [time.monotonic() - start for _ in response.iter_raw()]
 
-    recorded, arrivals = replay_took(speed=1.0)
-    assert span * 0.8 <= recorded <= span + 0.25
-    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
-    assert min(gaps) >= 0.04  # each piece waited for its own time
-    doubled, _ = replay_took(speed=2.0)
-    assert span / 2 * 0.8 <= doubled <= span / 2 + 0.2
-    instant, _ = replay_took()
-    assert instant < span / 4
-    rechunked, _ = replay_took(speed=1.0, rechunk=Rechunk.fixed(5))
-    assert span * 0.8 <= rechunked <= span + 0.25
+    for speed in (1.0, 2.0):
+        came = arrivals(speed=speed)
+        assert len(came) == len(times)
+        for arrived, due in zip(came, times, strict=True):  # never early, and not much late
+            assert due / speed <= arrived <= due / speed + 0.3
+    instant = arrivals()
+    assert instant[-1] < span / 2
+    assert arrivals(rechunk=Rechunk.whole()) == pytest.approx([0.0], abs=span / 2)
+    recut = arrivals(speed=1.0, rechunk=Rechunk.fixed(len(body)))  # due with the last piece
+    assert times[-1] <= recut[-1] <= times[-1] + 0.3
 
 
 def test_plan_times_a_recut_piece_by_its_last_byte() -> None:
@@ -411,3 +409,42 @@ def test_concurrent_requests_kept_in_the_order_they_came(
         (b"2", b"data: second\n\n"),
     ]
     assert exchanges[0].head_at >= 0.3
+
+
+def test_whole_call_and_retried_statuses(server: ReplayServer, cassette: Path) -> None:
+    answer = json.dumps(
+        {
+            "id": "a",
+            "object": "chat.completion",
+            "created": 1,
+            "model": "m",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": "Hello there"},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
+        }
+    ).encode()
+    busy = b'{"message": "rate limited"}'
+    upstream = server.route(
+        Reply(status=429, body=busy, headers={"Retry-After": "0"}, content_type="application/json"),
+        Reply(body=answer, content_length=True, content_type="application/json"),
+    )
+
+    def complete(url: str) -> Any:
+        with Mistral(api_key=KEY, server_url=url) as client:
+            return client.chat.complete("m", [{"role": "user", "content": "x"}])
+
+    with Recorder(upstream, cassette) as recorder:
+        live = complete(recorder.url)
+    assert live.choices[0].message.content == "Hello there"
+    busy_exchange, whole = Cassette.load(cassette).interactions
+    assert (busy_exchange.status, busy_exchange.body) == (429, busy)
+    assert busy_exchange.header("retry-after") == "0"
+    assert (whole.status, whole.body) == (200, answer)
+    with Replayer(cassette) as replayer:
+        assert complete(replayer.url) == live
+        assert replayer.served == [busy_exchange, whole]  # the retry, replayed
