@@ -147,3 +147,14 @@ def test_a_provider_module_does_not_import_the_price_database() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_an_entry_over_the_database_wins_at_any_hour() -> None:
+    """DeepSeek's flat V3.2 prices (the bundled table) over the database's time-of-day ones."""
+    from streamcall.core.base.cost import price_for
+
+    for model in ("deepseek-chat", "deepseek-reasoner"):
+        found = price_for("deepseek", model)
+        assert found is not None
+        _, price = found
+        assert (price.input, price.output, price.cached_input) == (0.28, 0.42, 0.028)

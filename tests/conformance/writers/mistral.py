@@ -41,7 +41,7 @@ __all__ = ["ERROR_MESSAGE", "MISTRAL_MODELS", "MistralWriter", "error_style"]
 ERROR_MESSAGE = "Service unavailable: the model is overloaded. Réessayez 🙂"
 
 MISTRAL_MODELS: dict[str, tuple[str, str] | None] = {
-    "mistral-small-latest": ("mistral", "mistral-small"),
+    "mistral-small-latest": ("mistral", "mistral-small-latest"),  # the alias: Small 4 today
     "test-model-1": None,
 }
 """The models answers report -> their ``prices.json`` entry, or ``None`` (no price)."""

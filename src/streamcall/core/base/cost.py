@@ -151,18 +151,31 @@ def _price_and_source(provider: str, model: str | None) -> tuple[str, ModelPrice
         for name in _families(model):
             if name in registered.prices:
                 return name, registered.prices[name], price_table_version()
+    bundled = _bundled(key, model)
+    if bundled is not None and bundled[1].get("over_database"):
+        return bundled[0], _from_entry(bundled[1]), str(_table()["version"])
     from streamcall.core.base import _prices_db
 
     found = _prices_db.lookup(key, model)
     if found is not None:
         return *found, _prices_db.database_version() or ""
+    if bundled is not None:
+        return bundled[0], _from_entry(bundled[1]), str(_table()["version"])
+    return None
+
+
+def _bundled(provider: str, model: str) -> tuple[str, dict[str, Any]] | None:
+    """The bundled table's entry for ``model`` (its own provider's, then the fallbacks'). An
+    entry marked ``over_database`` is preferred to the price database: where the database is
+    known to be out of date (DeepSeek: its V3.2 prices since 2025-09, where genai-prices 0.2.3
+    still has V3's time-of-day prices)."""
     table = _table()
-    for source in (key, *fallback_providers(key)):
+    for source in (provider, *fallback_providers(provider)):
         models: dict[str, dict[str, Any]] = table["providers"].get(source, {})
         for name in _families(model):
             entry = models.get(name)
             if entry is not None:
-                return name, _from_entry(entry), str(table["version"])
+                return name, entry
     return None
 
 
