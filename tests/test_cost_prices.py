@@ -158,3 +158,19 @@ def test_an_entry_over_the_database_wins_at_any_hour() -> None:
         assert found is not None
         _, price = found
         assert (price.input, price.output, price.cached_input) == (0.28, 0.42, 0.028)
+
+
+def test_warm_up_loads_the_price_database() -> None:
+    """A service's first cost should not pay the database's load (~0.1-0.2 s)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import streamcall, sys; from streamcall.core.base import _prices_db; "
+        "streamcall.warm_up(); print(_prices_db._snapshot.cache_info().currsize, "
+        "'genai_prices' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["1", "True"], out

@@ -255,13 +255,16 @@ def shared_ssl_context() -> ssl.SSLContext:
 
 def warm_up() -> None:
     """Pay now what a process's first request would: import httpx2 and the transport, and
-    build the shared SSL context (:func:`shared_ssl_context`). For services, at start-up: the
-    first request then costs about what any later one does, less its connection. Idempotent;
-    cheap after the first call. Exported as ``streamcall.warm_up``."""
+    build the shared SSL context (:func:`shared_ssl_context`); and what its first cost would:
+    load the price database (genai-prices, ~0.1-0.2 s). For services, at start-up: the first
+    request then costs about what any later one does, less its connection. Idempotent; cheap
+    after the first call. Exported as ``streamcall.warm_up``."""
     import streamcall._secrets  # noqa: F401
+    from streamcall.core.base import _prices_db
     from streamcall.transport import http, pages, stream  # noqa: F401  (httpx2, httpcore2, h11)
 
     shared_ssl_context()
+    _prices_db.database_version()
 
 
 class _Side(Generic[T]):
