@@ -492,3 +492,28 @@ def test_llm_call_streams_are_spanned(server: ReplayServer, spans: InMemorySpanE
     assert attributes["gen_ai.request.model"] == "my-model"
     assert attributes["gen_ai.response.id"] == EXPECTED["openai"][0]
     assert "gen_ai.request.temperature" not in attributes
+
+
+def test_a_retry_the_budget_forbids_is_not_announced(server: ReplayServer) -> None:
+    """A Retry-After past the first-byte budget raises the error; no hook hears of a retry."""
+    from streamcall.clients.mistral import Mistral
+    from streamcall.core.mistral import mistral_call
+    from streamcall.errors import APIError
+    from streamcall.transport.timeouts import Timeouts
+
+    seen: list[RetryInfo] = []
+    hooks.on_retry(seen.append)
+    busy = Reply(
+        status=503, body=b"{}", headers={"Retry-After": "30"}, content_type="application/json"
+    )
+    url = server.route(busy)
+    client = Mistral(api_key=KEY, server_url=url, timeouts=Timeouts(first_byte=2.0))
+    CLIENTS.append(client)
+
+    @mistral_call("m", stream=True, client=client)
+    def question() -> str:
+        return "hi"
+
+    with pytest.raises(APIError):
+        list(question())
+    assert seen == []

@@ -86,9 +86,9 @@ class CallEnd:
 
 @dataclass(frozen=True, slots=True)
 class RetryInfo:
-    """An attempt that failed before the response started, to be retried after ``delay_s``
-    (unless that wait would end past the call's first-byte budget: then the error is raised
-    instead, as :class:`~streamcall.transport.retries.RetryPolicy` says)."""
+    """An attempt that failed before the response started and will be retried after ``delay_s``
+    (announced once the retry is decided: a wait that would end past the call's first-byte
+    budget raises the error instead, and is not announced)."""
 
     retry: int
     """Which retry this is, 1-based."""

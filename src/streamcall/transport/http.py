@@ -422,6 +422,9 @@ class Exchange:
         if remaining is not None and delay >= remaining:
             raise error from cause
         self.retries += 1
+        from streamcall.telemetry._observe import notify_retry  # the hooks and the call's span
+
+        notify_retry(self.retries, policy.max_retries, delay)
         logger.info(
             "retrying %s %s in %.2fs (retry %d of %d): %s",
             self.request.method,

@@ -58,15 +58,7 @@ class RetryPolicy:
         return status_code in RETRY_STATUSES or status_code >= 500
 
     def delay(self, retry_number: int, headers: Mapping[str, str] | None = None) -> float:
-        """Seconds to wait before retry ``retry_number`` (1-based); the retry hooks and the
-        call's span hear of it (:mod:`streamcall.telemetry`)."""
-        from streamcall.telemetry._observe import notify_retry
-
-        delay = self._delay(retry_number, headers)
-        notify_retry(retry_number, self.max_retries, delay)
-        return delay
-
-    def _delay(self, retry_number: int, headers: Mapping[str, str] | None) -> float:
+        """Seconds to wait before retry ``retry_number`` (1-based)."""
         if headers is not None:
             requested = parse_retry_after(headers)
             if requested is not None and 0 <= requested <= self.max_retry_after:
