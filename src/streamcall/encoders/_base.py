@@ -4,13 +4,13 @@ edges that drive an encoder from a stream's neutral events (sync and async)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
 from typing import Any, ClassVar, Protocol
 
 import msgspec
 
 from streamcall.core.base._accumulate import Usage
-from streamcall.core.base.events import ErrorEvent, StreamEvent
+from streamcall.core.base.events import ErrorEvent, Finish, StreamEvent
 
 __all__ = ["EncodableStream", "Encoder", "aencode", "encode", "new_id", "openai_counts"]
 
@@ -55,6 +55,21 @@ def new_id(prefix: str) -> str:
 def first(reasons: list[str] | None) -> str | None:
     """The first finish reason (``None``: none given)."""
     return reasons[0] if reasons else None
+
+
+def reason_in(
+    event: Finish, tool_calls: bool, own: frozenset[str], common: Mapping[str, str]
+) -> str:
+    """A format's finish reason: ``common["tool_calls"]`` when the answer ended in tool calls
+    (and nothing else was said), else the provider's own where the format has it (``own``),
+    else the common one mapped (``common``; ``"stop"``'s when it has none)."""
+    said = first(event.reasons)
+    if tool_calls and said in (None, "stop", "tool_calls"):
+        return common["tool_calls"]
+    provider = first(event.provider_reasons)
+    if provider in own:
+        return provider
+    return common.get(said or "stop", common["stop"])
 
 
 def error_text(error: BaseException) -> str:

@@ -26,9 +26,9 @@ from streamcall.encoders._base import (
     aencode,
     encode,
     error_text,
-    first,
     json_bytes,
     new_id,
+    reason_in,
 )
 
 __all__ = ["ANTHROPIC_HEADERS", "AnthropicEncoder", "aencode_anthropic", "encode_anthropic"]
@@ -209,13 +209,7 @@ class AnthropicEncoder(Encoder):
 def stop_reason(event: Finish, tool_calls: bool) -> str:
     """Anthropic's stop reason: the provider's own where Anthropic has it, else mapped from
     the common one (``tool_use`` when the answer ended in tool calls)."""
-    common = first(event.reasons)
-    if tool_calls and common in (None, "stop", "tool_calls"):
-        return "tool_use"
-    own = first(event.provider_reasons)
-    if own in STOP_REASONS:
-        return own
-    return COMMON_TO_STOP.get(common or "stop", "end_turn")
+    return reason_in(event, tool_calls, STOP_REASONS, COMMON_TO_STOP)
 
 
 def encode_anthropic(stream: EncodableStream) -> Iterator[bytes]:

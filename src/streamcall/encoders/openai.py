@@ -26,10 +26,10 @@ from streamcall.encoders._base import (
     aencode,
     encode,
     error_text,
-    first,
     json_bytes,
     new_id,
     openai_counts,
+    reason_in,
 )
 
 __all__ = ["OPENAI_HEADERS", "OpenAIChatEncoder", "aencode_openai", "encode_openai"]
@@ -167,13 +167,10 @@ class OpenAIChatEncoder(Encoder):
 def finish_reason(event: Finish, tool_calls: bool) -> str:
     """OpenAI's finish reason: the provider's own where OpenAI has it, else the common one
     (``tool_calls`` when the answer ended in tool calls)."""
-    common = first(event.reasons)
-    if tool_calls and common in (None, "stop", "tool_calls"):
-        return "tool_calls"
-    own = first(event.provider_reasons)
-    if own in FINISH_REASONS:
-        return own
-    return common if common in FINISH_REASONS else "stop"
+    return reason_in(event, tool_calls, FINISH_REASONS, _COMMON)
+
+
+_COMMON = {reason: reason for reason in FINISH_REASONS}
 
 
 def encode_openai(stream: EncodableStream, *, include_usage: bool = True) -> Iterator[bytes]:
