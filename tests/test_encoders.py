@@ -13,12 +13,10 @@ cancels the upstream stream.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +43,7 @@ from streamcall.encoders import (
 from streamcall.encoders._base import openai_counts
 from streamcall.encoders.anthropic import anthropic_counts
 from streamcall.errors import StreamcallError
+from tests.asgi_server import uvicorn_server
 from tests.conformance.answer import Answer
 from tests.conformance.harness import PROVIDERS
 from tests.conformance.writers.anthropic import AnthropicWriter
@@ -520,27 +519,6 @@ def test_any_answer_round_trips_to_the_sdks(server: ReplayServer, data: st.DataO
 # -- a Starlette app: a client that leaves cancels the upstream stream -------------------------
 
 STALLED = "anthropic.text.sse"
-
-
-@contextlib.contextmanager
-def uvicorn_server(app: Any) -> Iterator[tuple[str, int]]:
-    """``app`` served by uvicorn on 127.0.0.1, on a thread."""
-    import uvicorn
-
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield "127.0.0.1", port
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def proxy_app(upstream: Callable[[], str], opened: list[Any]) -> Any:

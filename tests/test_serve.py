@@ -9,8 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,6 +22,7 @@ from streamcall.encoders._base import openai_counts
 from streamcall.encoders.anthropic import anthropic_counts
 from streamcall.errors import ToolCallError
 from streamcall.serve import create_app, main, parser
+from tests.asgi_server import uvicorn_server
 from tests.replay import ReplayServer, Reply
 from tests.wire_fixtures import fixtures
 
@@ -46,28 +45,13 @@ def serving(
     monkeypatch: pytest.MonkeyPatch, provider: str, upstream: str
 ) -> Iterator[tuple[str, int]]:
     """The app on uvicorn (a thread), its provider's key and URL set to ``upstream``."""
-    import uvicorn
-
     entry = registry.entry(provider)
     assert entry.key_variable
     assert entry.base_url_variable
     monkeypatch.setenv(entry.key_variable, KEY)
     monkeypatch.setenv(entry.base_url_variable, upstream)
-    app = create_app(provider, "served-model")
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield "127.0.0.1", port
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with uvicorn_server(create_app(provider, "served-model"), lifespan="on") as address:
+        yield address
 
 
 def expected(provider: str, upstream: str) -> Any:
