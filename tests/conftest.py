@@ -18,6 +18,13 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.fixture(params=[True, False], ids=["replay", "default"])
+def replay(request: pytest.FixtureRequest) -> bool:
+    """The call-layer stream mode a test runs in: ``stream={"replay": True}`` (True) or the
+    default ``stream=True`` (see ``tests/replay_modes.py``)."""
+    return bool(request.param)
+
+
 # Variables the clients read besides the registry's key and URL variables.
 OTHER_VARIABLES = (
     "CO_API_KEY",

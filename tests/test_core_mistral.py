@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import textwrap
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -15,7 +12,6 @@ from pydantic import BaseModel
 from streamcall.clients.mistral import Mistral
 from streamcall.clients.mistral.models import AssistantMessage, ThinkChunk, ToolMessage
 from streamcall.core import BaseMessageParam, BaseTool, prompt_template
-from streamcall.core.base import ReplayWarning
 from streamcall.core.mistral import (
     MistralCallResponse,
     MistralStream,
@@ -24,6 +20,7 @@ from streamcall.core.mistral import (
 )
 from streamcall.errors import StreamError
 from tests.replay import Chunking, ReplayServer, Reply, sse_body
+from tests.replay_modes import iterated_again, stream_option
 from tests.wire_fixtures import fixtures
 
 MISTRAL = fixtures("mistral.")
@@ -155,35 +152,6 @@ def mistral_chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any
             **extra,
         }
     )
-
-
-@pytest.fixture(params=[True, False], ids=["replay", "default"])
-def replay(request: pytest.FixtureRequest) -> bool:
-    """Whether the test's stream keeps its chunks for a replay: ``stream={"replay": True}``,
-    or the default ``stream=True``."""
-    keep: bool = request.param
-    return keep
-
-
-def stream_option(replay: bool) -> Any:
-    return {"replay": True} if replay else True
-
-
-@contextmanager
-def iterated_again(first: list[Any], replay: bool) -> Iterator[list[Any]]:
-    """Around a second iteration of a consumed stream, which fills the list given: a stream
-    with a replay yields ``first`` again, with no warning; one without yields nothing, with a
-    ``ReplayWarning`` (a failed stream raises its error again in both modes)."""
-    again: list[Any] = []
-    if replay:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", ReplayWarning)
-            yield again
-        assert again == first
-    else:
-        with pytest.warns(ReplayWarning):
-            yield again
-        assert again == []
 
 
 def stream_of(

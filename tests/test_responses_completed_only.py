@@ -16,15 +16,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import pytest
 
 from streamcall import llm
 from streamcall.clients.openai import OpenAI
-from streamcall.core.base import ReplayWarning, StreamConfig
+from streamcall.core.base import ReplayWarning
 from streamcall.core.openai import OpenAIResponsesStream, openai_responses_call
 from tests.replay import Chunking, ReplayServer, Reply
+from tests.replay_modes import stream_option
 
 pytestmark = pytest.mark.anyio
 
@@ -291,16 +292,6 @@ CASES = [
         common="length",
     ),
 ]
-
-
-@pytest.fixture(params=[True, False], ids=["replay", "default"])
-def replay(request: pytest.FixtureRequest) -> bool:
-    """Whether the stream is made with ``stream={"replay": True}`` (else ``stream=True``)."""
-    return bool(request.param)
-
-
-def stream_option(replay: bool) -> Literal[True] | StreamConfig:
-    return {"replay": True} if replay else True
 
 
 # -- checks -------------------------------------------------------------------------------------

@@ -5,15 +5,12 @@ once consumed: replayed by a stream made with ``stream={"replay": True}``, nothi
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 
 from streamcall import llm
-from streamcall.core.base import ReplayWarning
 from streamcall.core.base.events import (
     ErrorEvent,
     Finish,
@@ -30,6 +27,7 @@ from streamcall.core.base.events import (
 from streamcall.errors import StreamcallError, UnknownToolError
 from streamcall.registry import PROVIDERS, call_decorator
 from tests.replay import ReplayServer, Reply
+from tests.replay_modes import iterated_again, stream_option
 from tests.test_llm import MODELS as LLM_MODELS
 from tests.wire_fixtures import WireFixture, all_fixtures
 
@@ -66,18 +64,6 @@ def format_book(title: str, author: str, year: int) -> str:
 
 
 OPEN_CLIENTS: list[Any] = []
-
-
-@pytest.fixture(params=[True, False], ids=["replay", "default"])
-def replay(request: pytest.FixtureRequest) -> bool:
-    """Whether the test's streams keep their chunks for a replay: ``stream={"replay": True}``,
-    or the default ``stream=True``."""
-    keep: bool = request.param
-    return keep
-
-
-def stream_option(replay: bool) -> Any:
-    return {"replay": True} if replay else True
 
 
 @pytest.fixture
@@ -120,24 +106,6 @@ def open_stream(server: ReplayServer, fixture: WireFixture, **options: Any) -> A
 
 def of(events: list[StreamEvent], kind: type[Any]) -> list[Any]:
     return [e for e in events if isinstance(e, kind)]
-
-
-@contextmanager
-def iterated_again(first: list[StreamEvent], replay: bool) -> Iterator[list[StreamEvent]]:
-    """Around a second iteration of a consumed stream, which fills the list given: a stream
-    with a replay yields ``first`` again, with no warning; one without yields nothing (but the
-    ``ErrorEvent`` of a failed stream, before its error is raised again), with a
-    ``ReplayWarning``."""
-    again: list[StreamEvent] = []
-    if replay:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", ReplayWarning)
-            yield again
-        assert again == first
-    else:
-        with pytest.warns(ReplayWarning):
-            yield again
-        assert again == [e for e in first[-1:] if isinstance(e, ErrorEvent)]
 
 
 def check_events(stream: Any, events: list[StreamEvent]) -> None:
@@ -268,7 +236,10 @@ def test_an_error_is_an_event_then_raised(
     assert last.error is raised.value is stream.error
     assert not of(events, Finish)
     assert "".join(e.text for e in of(events, TextDelta)) == stream.content
-    with iterated_again(events, replay) as again, pytest.raises(StreamcallError) as reraised:
+    with (
+        iterated_again(events, replay, leftover=[last]) as again,  # default: the error alone
+        pytest.raises(StreamcallError) as reraised,
+    ):
         again.extend(stream.events())
     assert reraised.value is stream.error  # the same error again
 

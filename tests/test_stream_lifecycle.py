@@ -24,6 +24,7 @@ from streamcall.core.base.stream import BaseStream
 from streamcall.errors import StreamcallError
 from streamcall.registry import PROVIDERS, call_decorator
 from tests.replay import ReplayServer, Reply, sse_body
+from tests.replay_modes import stream_option
 from tests.wire_fixtures import fixtures
 
 # The text fixture of each wire format; every provider over HTTP, from the registry.
@@ -60,17 +61,6 @@ def content_type(provider: str) -> str:
 def route(server: ReplayServer, provider: str, body: bytes | None = None, **reply: Any) -> str:
     body = wire(BODIES[provider]).body if body is None else body
     return server.route(Reply(body=body, content_type=content_type(provider), **reply))
-
-
-@pytest.fixture(params=[True, False], ids=["replay", "default"])
-def replay(request: pytest.FixtureRequest) -> bool:
-    """The stream mode: ``stream={"replay": True}`` (True) or the default ``stream=True``."""
-    mode: bool = request.param
-    return mode
-
-
-def stream_option(replay: bool) -> Any:
-    return {"replay": True} if replay else True
 
 
 @contextlib.contextmanager

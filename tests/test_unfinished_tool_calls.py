@@ -18,14 +18,14 @@ from __future__ import annotations
 import json
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from streamcall import llm
-from streamcall.core.base import ReplayWarning, StreamConfig
+from streamcall.core.base import ReplayWarning
 from streamcall.core.base._accumulate import (
     UNFINISHED,
     AssembledToolCall,
@@ -38,6 +38,7 @@ from streamcall.core.base.events import ErrorEvent, Finish, ToolCallEnd
 from streamcall.errors import StreamcallError, StreamInterruptedError, ToolArgumentsError
 from streamcall.registry import PROVIDERS, call_decorator
 from tests.replay import ReplayServer, Reply
+from tests.replay_modes import stream_option
 from tests.wire_fixtures import WireFixture, all_fixtures
 
 MODELS = {
@@ -80,16 +81,6 @@ def _close_clients() -> Any:
         client = OPEN_CLIENTS.pop()
         if hasattr(client, "close"):
             client.close()
-
-
-@pytest.fixture(params=[True, False], ids=["replay", "default"])
-def replay(request: pytest.FixtureRequest) -> bool:
-    """Whether the streams are made with ``stream={"replay": True}`` (else ``stream=True``)."""
-    return bool(request.param)
-
-
-def stream_option(replay: bool) -> Literal[True] | StreamConfig:
-    return {"replay": True} if replay else True
 
 
 def open_stream(
