@@ -17,7 +17,15 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from streamcall._secrets import _FILTER
-from streamcall.telemetry.hooks import CallEnd, CallInfo, Hooks, RetryInfo, call_each, current
+from streamcall.telemetry.hooks import (
+    CallEnd,
+    CallInfo,
+    Hooks,
+    RetryInfo,
+    StreamAbandoned,
+    call_each,
+    current,
+)
 
 if TYPE_CHECKING:
     from streamcall.core.base.call_response import CallContext
@@ -29,6 +37,8 @@ if _FILTER not in log.filters:  # redaction of the keys in use, as on every stre
     log.addFilter(_FILTER)
 
 _EMPTY = Hooks()
+
+State = Literal["complete", "cancelled", "failed", "abandoned"]
 
 
 class Tracing(Protocol):
@@ -132,24 +142,35 @@ class Observer:
         says how) or the response; ``error`` what failed sending it."""
         if self.ended:
             return
-        self.ended = True
         if error is None:
             error = getattr(result, "error", None)
             found = getattr(result, "state", "complete")  # a response has none: complete
         else:
             found = "failed" if isinstance(error, Exception) else "cancelled"
         # "streaming": the stream was stopped without a word (cancelled from elsewhere).
-        state: Literal["complete", "cancelled", "failed"] = (
+        state: State = (
             "complete" if found == "complete" else "failed" if found == "failed" else "cancelled"
         )
+        self._finish(state, error if state == "failed" else None, result, result)
+
+    def abandon(self, stream: Any) -> None:
+        """``stream`` is being garbage-collected before it ended (never iterated to its end,
+        never closed): the call ends ``"abandoned"``, with what the stream carried, but the
+        hooks are not handed the stream (that would keep it alive)."""
+        if not self.ended:
+            self._finish("abandoned", StreamAbandoned(stream.state), stream, None)
+
+    def _finish(self, state: State, error: BaseException | None, source: Any, result: Any) -> None:
+        """The end of the call, read from ``source`` (the stream or the response)."""
+        self.ended = True
         first = None if self._first is None else self._first - self._started
         end = CallEnd(
             state=state,
-            model=getattr(result, "model", None),
-            id=getattr(result, "id", None),
-            finish_reasons=getattr(result, "finish_reasons", None),
-            usage=getattr(result, "common_usage", None),
-            error=error if state == "failed" else None,
+            model=getattr(source, "model", None),
+            id=getattr(source, "id", None),
+            finish_reasons=getattr(source, "finish_reasons", None),
+            usage=getattr(source, "common_usage", None),
+            error=error,
             duration_s=time.perf_counter() - self._started,
             chunks=self.chunks,
             time_to_first_chunk_s=first,
@@ -159,18 +180,26 @@ class Observer:
             self.tracing.end(self.span, end)
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
-                "chat %s: %s, model %s, %d chunks, %.3f s%s",
+                "chat %s: %s, model %s, %s%d chunks, %.3f s%s",
                 self.call.provider,
                 state,
                 end.model or self.call.model,
+                _usage(end.usage),
                 end.chunks,
                 end.duration_s,
-                f": {type(error).__name__}: {error}" if end.error is not None else "",
+                f": {type(error).__name__}: {error}" if error is not None else "",
             )
-        if end.error is not None and self.hooks.error:
-            call_each(self.hooks.error, self.call, end.error)
+        if error is not None and self.hooks.error:
+            call_each(self.hooks.error, self.call, error)
         if self.hooks.finish:
             call_each(self.hooks.finish, self.call, end)
+
+
+def _usage(usage: Any) -> str:
+    """The token counts of a log line (``"12 in, 34 out tokens, "``), if any."""
+    if usage is None or (usage.input_tokens is None and usage.output_tokens is None):
+        return ""
+    return f"{usage.input_tokens} in, {usage.output_tokens} out tokens, "
 
 
 _NOT_PARAMS = frozenset({"model", "messages", "tools", "system", "contents", "input"})

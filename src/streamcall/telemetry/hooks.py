@@ -9,7 +9,8 @@ made inside a block (``with hooks.scoped(on_finish=fn): ...``, per thread and pe
 - ``on_retry(retry)``: a failed attempt is to be retried (a :class:`RetryInfo`);
 - ``on_error(call, error)``: the call failed (sending it or mid-stream);
 - ``on_finish(call, end)``: the call ended, whatever the way (a :class:`CallEnd`: complete,
-  cancelled or failed), once.
+  cancelled, failed, or abandoned: a stream garbage-collected before it ended, never iterated
+  to its end nor closed, also heard by ``on_error`` with a :class:`StreamAbandoned`), once.
 
 An exception raised by a hook is logged (logger ``streamcall.telemetry``) and ignored: a hook
 never breaks a call or a stream. With no hook registered nothing is called and a stream's
@@ -25,6 +26,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from streamcall.errors import StreamcallError
+
 if TYPE_CHECKING:
     from streamcall.core.base._accumulate import Usage
 
@@ -33,6 +36,7 @@ __all__ = [
     "CallInfo",
     "Hooks",
     "RetryInfo",
+    "StreamAbandoned",
     "clear",
     "on_chunk",
     "on_error",
@@ -62,18 +66,33 @@ class CallInfo:
     names them (not the messages, tools or extra headers)."""
 
 
+class StreamAbandoned(StreamcallError):
+    """The error of a stream that was garbage-collected before it ended: never iterated to its
+    end and never closed (a leak: the connection was released by the collector). Never
+    raised; ``on_error`` hears it, :attr:`CallEnd.error` holds it, and the call's span has
+    ``error.type`` ``StreamAbandoned``."""
+
+    def __init__(self, state: str) -> None:
+        super().__init__(
+            f"the stream was garbage-collected while {state}, before it ended: iterate it to "
+            "its end, or close it (close(), aclose(), a `with` block)"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class CallEnd:
     """How a call ended."""
 
-    state: Literal["complete", "cancelled", "failed"]
+    state: Literal["complete", "cancelled", "failed", "abandoned"]
+    """``"abandoned"``: a stream garbage-collected before it ended (``error`` is a
+    :class:`StreamAbandoned`)."""
     model: str | None
     """The model the provider reported (else the one asked for)."""
     id: str | None
     finish_reasons: list[str] | None
     usage: Usage | None
     error: BaseException | None
-    """The error that failed the call, else ``None``."""
+    """The error that failed (or abandoned) the call, else ``None``."""
     duration_s: float
     """Seconds from the call to its end (for a stream: to the stream's end)."""
     chunks: int
@@ -81,7 +100,8 @@ class CallEnd:
     time_to_first_chunk_s: float | None
     """Seconds from the call to its first chunk (``None``: no chunk, or not a stream)."""
     result: Any = None
-    """The stream or the call response (``None`` when sending failed)."""
+    """The stream or the call response (``None`` when sending failed, or for an abandoned
+    stream, which is being collected)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -413,6 +413,13 @@ class BaseStream(
         if self._observer is not None:
             self._observer.end(self)
 
+    def __del__(self) -> None:
+        # Collected before it ended (never iterated to its end nor closed): its telemetry
+        # ends the call as abandoned, so its span does not stay open forever.
+        if self._observer is not None and not self._observer.ended:
+            self._observer.abandon(self)
+        super().__del__()
+
     def _pairs_for_tools(self, chunk: Any, done: list[AssembledToolCall]) -> list[Pair]:
         return [
             (chunk if i == 0 else chunk.tool_only(), tool)
