@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+
+HOME = tempfile.mkdtemp(prefix="streamcall-test-home-")
+"""The data directory of every ``streamcall`` these tests run (saved conversations): never
+the user's own."""
+atexit.register(shutil.rmtree, HOME, ignore_errors=True)
 
 CLEAN_ENV = {
-    k: v
-    for k, v in os.environ.items()
-    if not k.endswith(("_API_KEY", "_BASE_URL")) and k not in ("OLLAMA_HOST", "CO_API_KEY")
+    **{
+        k: v
+        for k, v in os.environ.items()
+        if not k.endswith(("_API_KEY", "_BASE_URL"))
+        and k not in ("OLLAMA_HOST", "CO_API_KEY", "STREAMCALL_NO_SAVE")
+    },
+    "STREAMCALL_HOME": HOME,
 }
 CLI = [sys.executable, "-m", "streamcall.cli"]
 

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import time
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -63,6 +64,13 @@ def sent_messages(server: ReplayServer, url: str, index: int = 0) -> list[Any]:
     assert isinstance(body, dict)
     messages: list[Any] = body["messages"]
     return messages
+
+
+@pytest.fixture(autouse=True)
+def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Conversations that ``main()`` saves in this process go to a temporary folder."""
+    monkeypatch.setenv("STREAMCALL_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
 
 
 class TTY(io.StringIO):

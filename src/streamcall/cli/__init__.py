@@ -19,7 +19,10 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+
+if TYPE_CHECKING:
+    from streamcall.cli._store import Record, Store
 
 __all__ = ["call_params", "default_models", "default_provider", "key_variables", "main"]
 
@@ -179,12 +182,49 @@ def _parser() -> argparse.ArgumentParser:
         "a summary object (model, id, usage, cost, finish reasons, tool calls)",
     )
     chat.add_argument(
+        "--hide-thinking",
+        action="store_true",
+        help="do not show the model's reasoning (shown on stderr, between 'Thinking...' and "
+        "'...done thinking.', so that stdout is the answer alone)",
+    )
+    saved = chat.add_argument_group(
+        "saved conversations",
+        "Each conversation is saved (as JSON, never a key) under $STREAMCALL_HOME, else "
+        "$XDG_DATA_HOME/streamcall, else ~/.local/share/streamcall; `streamcall chats` lists "
+        "them.",
+    )
+    saved.add_argument(
+        "-c",
+        "--continue",
+        dest="continue_latest",
+        action="store_true",
+        help="go on with the latest conversation",
+    )
+    saved.add_argument(
+        "--cid", metavar="ID", help="go on with conversation ID (or a NAME given to /save)"
+    )
+    saved.add_argument(
+        "--no-save",
+        action="store_true",
+        help="save nothing (as STREAMCALL_NO_SAVE=1 does)",
+    )
+    chat.add_argument(
         "-v",
         "--verbose",
         action="count",
         default=0,
         help="log the request and retries to stderr (-vv: the HTTP exchange too); keys are "
         "never shown",
+    )
+    chats = commands.add_parser(
+        "chats",
+        help="list the saved conversations, the latest first",
+        description="List the saved conversations, the latest first: the id (or the name "
+        "given to /save), the date, the provider and model, the first prompt. Go on with one "
+        "with `streamcall chat --cid ID`.",
+    )
+    chats.add_argument(
+        "-n", "--count", type=_count(1), default=20, help="how many to list (default: 20)"
     )
     return parser
 
@@ -247,10 +287,25 @@ def _warning_line(say: Callable[[str], None]) -> Callable[..., None]:
     return show
 
 
+def _saved(args: argparse.Namespace) -> tuple[Store, Record | None, bool]:
+    """The store, and the conversation to go on with (``-c``, ``--cid``), and whether it was
+    named by ``/save``; :class:`StoreError` if it cannot be read."""
+    from streamcall.cli._store import Store, data_dir
+
+    store = Store(data_dir())
+    if args.cid is not None:
+        return (store, *store.load(args.cid))
+    if args.continue_latest:
+        return store, store.latest(), False
+    return store, None, False
+
+
 def chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
     """Run ``streamcall chat``; return the exit status."""
-    from streamcall.cli._chat import Asker, Conversation, Terminal, answer, interactive
+    from streamcall.cli._chat import Asker, Terminal
     from streamcall.cli._output import StderrLog
+    from streamcall.cli._session import Conversation, Session, interactive
+    from streamcall.cli._store import StoreError, saving_disabled
     from streamcall.errors import ConfigurationError
     from streamcall.registry import PROVIDERS
 
@@ -258,6 +313,8 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> i
         err.write(f"streamcall chat: error: {message} (see streamcall chat --help)\n")
         return 2
 
+    if args.cid is not None and args.continue_latest:
+        return usage_error("-c/--continue and --cid go on with one conversation: give one")
     session = args.interactive or (args.prompt is None and _isatty(stdin))
     prompt = args.prompt
     if prompt == "-":
@@ -267,14 +324,27 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> i
         prompt = "\n\n".join(part for part in (piped.strip("\n"), prompt) if part)
     if not session and not (prompt and prompt.strip()):
         return usage_error("the prompt is empty")
+    try:
+        store, record, named = _saved(args)
+    except StoreError as exc:
+        err.write(f"streamcall chat: error: {exc}\n")
+        return 2
 
-    provider = args.provider or default_provider()
+    provider = args.provider or (record.provider if record else None) or default_provider()
     if provider not in PROVIDERS:
         return usage_error(f"unknown provider {provider!r} (known: {', '.join(sorted(PROVIDERS))})")
-    model = args.model or default_models().get(provider, "")
+    same = record is not None and record.provider == provider
+    model = args.model or (record.model if same and record else default_models().get(provider, ""))
     if not model:
         return usage_error(f"--model is required for provider {provider!r}")
-    term = Terminal(stdin, out, err, json=args.json, verbose=bool(args.verbose))
+    term = Terminal(
+        stdin,
+        out,
+        err,
+        json=args.json,
+        verbose=bool(args.verbose),
+        hide_thinking=args.hide_thinking,
+    )
     try:
         client = _make_client(provider, args)
     except ConfigurationError as exc:
@@ -282,6 +352,19 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> i
         return 2
     params = call_params(args.max_tokens, args.temperature, args.seed)
     asker = Asker(provider, model, params, client, chosen_for_no_key=args.provider is None)
+    conversation = (
+        Conversation(system=args.system)
+        if record is None
+        else Conversation.of(record, args.system, same=not named)
+    )
+    chat_session = Session(
+        asker,
+        conversation,
+        term,
+        store,
+        autosave=not (args.no_save or saving_disabled()),
+        stats=not session or bool(args.verbose),
+    )
     handler = StderrLog(
         term.spinner, retries=bool(args.verbose) or _isatty(err), verbose=term.verbose
     )
@@ -289,12 +372,36 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> i
         with _logging(handler, args.verbose), warnings.catch_warnings():
             warnings.showwarning = _warning_line(term.spinner.say)
             if session:
-                conversation = Conversation(system=args.system)
-                return interactive(asker, conversation, term, first=prompt)
-            return answer(asker, Conversation(system=args.system).messages(prompt), term).status
+                return interactive(chat_session, first=prompt)
+            return chat_session.turn(prompt).status
     finally:
         if client is not None:
             client.close()
+
+
+def chats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run ``streamcall chats``: the saved conversations, the latest first."""
+    from streamcall.cli._store import Store, StoreError, data_dir
+
+    store = Store(data_dir())
+    try:
+        found, problems = store.listing()
+    except StoreError as exc:
+        err.write(f"streamcall chats: error: {exc}\n")
+        return 2
+    for problem in problems:
+        err.write(f"streamcall chats: warning: skipped {problem}\n")
+    if not found:
+        err.write(f"no saved conversations in {store.root}\n")
+        return 0
+    rows = found[: args.count]
+    width = max(len(key) for key, _ in rows)
+    for key, record in rows:
+        when = record.updated[:16].replace("T", " ")
+        first = record.first_prompt
+        first = first if len(first) <= 60 else first[:59] + "…"
+        out.write(f"{key:<{width}}  {when}  {record.provider} {record.model}  {first}\n")
+    return 0
 
 
 def main(
@@ -314,4 +421,6 @@ def main(
     args = _parser().parse_args(words)
     if args.command == "chat":
         return chat(args, stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr)
+    if args.command == "chats":
+        return chats(args, stdout or sys.stdout, stderr or sys.stderr)
     return 2  # pragma: no cover - argparse rejects other commands

@@ -1,18 +1,21 @@
-"""One streamed answer on the terminal, and the interactive session made of them."""
+"""One streamed answer on the terminal: the text on stdout, the rest on stderr."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from streamcall.cli._output import Spinner, chunk_json, summary_json, summary_line
+from streamcall.cli._output import (
+    Spinner,
+    ThinkingText,
+    chunk_json,
+    summary_json,
+    summary_line,
+)
 
-__all__ = ["Asker", "Terminal", "answer", "interactive"]
+__all__ = ["Asker", "Outcome", "Terminal", "answer"]
 
 EXIT_BROKEN_PIPE = 141  # as a program killed by SIGPIPE: 128 + 13
 
@@ -26,6 +29,7 @@ class Terminal:
     err: TextIO
     json: bool = False
     verbose: bool = False
+    hide_thinking: bool = False
     spinner: Spinner = field(init=False)
 
     def __post_init__(self) -> None:
@@ -110,28 +114,18 @@ def answer(asker: Asker, messages: list[Any], term: Terminal, summary: bool = Tr
     if term.verbose:
         spinner.say(f"streamcall: {asker.describe(messages)}")
     spinner.start(f"{'loading' if local else 'waiting for'} {asker.model}")
-    started = time.perf_counter()
-    first: float | None = None
+    shown = _Shown(term, asker.model)
     stream = None
     interrupted = False
     try:
         stream = asker(messages)
         try:
             for chunk, _ in stream:
-                if first is None and chunk.content:
-                    first = time.perf_counter()
-                    spinner.stop()
-                elif first is None and chunk.thinking:
-                    spinner.label = f"{asker.model} is thinking"
-                if term.json:
-                    term.out.write(chunk_json(chunk) + "\n")
-                elif chunk.content:
-                    term.out.write(chunk.content)
-                    spinner.mid_line = not chunk.content.endswith("\n")
-                term.out.flush()
+                shown.chunk(chunk)
         except ToolCallError:
             pass  # no tools are offered: the calls the model made end the answer (shown below)
     except KeyboardInterrupt:
+        shown.end_thinking()
         spinner.stop()
         if stream is None:
             term.err.write("\n")
@@ -156,6 +150,7 @@ def answer(asker: Asker, messages: list[Any], term: Terminal, summary: bool = Tr
         return Outcome(2, stream)
     except StreamcallError as exc:
         spinner.stop()
+        shown.end_thinking()
         if not term.json and stream is not None and stream.content:
             term.out.write("\n")
         hint = (
@@ -166,6 +161,7 @@ def answer(asker: Asker, messages: list[Any], term: Terminal, summary: bool = Tr
         term.error(f"{exc}{hint}")
         return Outcome(1, stream)
     finally:
+        shown.end_thinking()
         spinner.stop()
         spinner.mid_line = False
     try:
@@ -188,14 +184,61 @@ def answer(asker: Asker, messages: list[Any], term: Terminal, summary: bool = Tr
                 model=stream.model,
                 usage=stream.usage,
                 cost=stream.cost,
-                first_token_s=None if first is None else first - started,
-                generating_s=ended - (first or started),
+                first_token_s=None if shown.first is None else shown.first - shown.started,
+                generating_s=ended - (shown.first or shown.started),
                 interrupted=interrupted,
             )
             + "\n"
         )
         term.err.flush()
     return Outcome(130 if interrupted else 0, stream)
+
+
+class _Shown:
+    """Writes each chunk where it goes: the answer on stdout (or JSON lines), the reasoning on
+    stderr (unless hidden); notes when the answer started."""
+
+    def __init__(self, term: Terminal, model: str) -> None:
+        self.term = term
+        self.model = model
+        self.started = time.perf_counter()
+        self.first: float | None = None
+        self.thinking = ThinkingText(dim=term.spinner.enabled)
+
+    def chunk(self, chunk: Any) -> None:
+        """Show one chunk."""
+        term, spinner = self.term, self.term.spinner
+        if self.first is None and chunk.content:
+            self.first = time.perf_counter()
+            spinner.stop()
+            self.end_thinking()
+        elif self.first is None and chunk.thinking:
+            spinner.label = f"{self.model} is thinking"
+        if term.json:
+            term.out.write(chunk_json(chunk) + "\n")
+        else:
+            if chunk.thinking and not term.hide_thinking:
+                self._think(chunk.thinking)
+            if chunk.content:
+                term.out.write(chunk.content)
+                spinner.mid_line = not chunk.content.endswith("\n")
+        term.out.flush()
+
+    def _think(self, text: str) -> None:
+        self.term.spinner.stop()
+        self._err(self.thinking.part(text))
+        self.term.spinner.mid_line = not text.endswith("\n")
+
+    def end_thinking(self) -> None:
+        """Close the reasoning shown, if any (the answer starts, or the stream ended)."""
+        if not self.term.json and (text := self.thinking.end()):
+            self._err(text)
+            self.term.spinner.mid_line = False
+
+    def _err(self, text: str) -> None:
+        if text:
+            self.term.err.write(text)
+            self.term.err.flush()
 
 
 def _silence(out: TextIO) -> None:
@@ -208,118 +251,3 @@ def _silence(out: TextIO) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, fd)
     os.close(devnull)
-
-
-HELP = """\
-/exit, /quit, /bye or Ctrl-D   leave
-/reset or /clear               forget the conversation (the system prompt stays)
-/system TEXT                   set the system prompt (and forget the conversation)
-/help                          this list
-\"\"\"                            start or end a multi-line message
-Ctrl-C stops an answer (what arrived stays in the conversation) without leaving."""
-
-
-@dataclass
-class Conversation:
-    """The messages so far: the system prompt, then each user turn and the answer to it."""
-
-    system: str | None = None
-    history: list[Any] = field(default_factory=list)
-
-    def messages(self, prompt: str) -> list[Any]:
-        """The conversation with ``prompt`` as the next user message."""
-        head = [{"role": "system", "content": self.system}] if self.system else []
-        return [*head, *self.history, {"role": "user", "content": prompt}]
-
-    def command(self, line: str) -> str | None:
-        """Run a ``/command``: ``"exit"``, or a line to show; ``None``: ``line`` is a prompt."""
-        word, _, rest = line.strip().partition(" ")
-        if not word.startswith("/"):
-            return "exit" if line.strip() in ("exit", "quit") else None
-        if word in ("/exit", "/quit", "/bye"):
-            return "exit"
-        if word in ("/reset", "/clear"):
-            self.history.clear()
-            return "(conversation cleared)"
-        if word == "/system":
-            self.system = rest.strip() or None
-            self.history.clear()
-            return f"(system prompt {'set' if self.system else 'removed'}; conversation cleared)"
-        if word in ("/help", "/?"):
-            return HELP
-        return f"unknown command {word} (/help lists them)"
-
-
-def interactive(
-    asker: Asker, conversation: Conversation, term: Terminal, first: str | None = None
-) -> int:
-    """The chat session: read a message, stream the answer, keep both; until Ctrl-D or
-    ``/exit``. Ctrl-C during an answer stops that answer only; at the prompt it says how to
-    leave."""
-    read = _reader(term)
-    term.err.write(
-        f"Chatting with {asker.model} ({asker.provider}). /exit or Ctrl-D to leave, "
-        "/reset to start over, /help for more.\n"
-    )
-    term.err.flush()
-    pending = first
-    while True:
-        if pending is None:
-            try:
-                pending = _read_message(read)
-            except KeyboardInterrupt:
-                term.err.write("\n(Ctrl-D or /exit to leave)\n")
-                continue
-            if pending is None:
-                term.err.write("\n")
-                return 0
-            said = conversation.command(pending)
-            if said == "exit":
-                return 0
-            if said is not None or not pending.strip():
-                if said:
-                    term.err.write(said + "\n")
-                pending = None
-                continue
-        messages = conversation.messages(pending)
-        pending = None
-        outcome = answer(asker, messages, term, summary=term.verbose)
-        if outcome.status in (2, EXIT_BROKEN_PIPE):  # bad configuration, or no one reading
-            return outcome.status
-        if outcome.stream is not None and outcome.status in (0, 130):
-            conversation.history += [messages[-1], outcome.stream.message_param]
-
-
-def _reader(term: Terminal) -> Callable[[str], str | None]:
-    """A function reading one line after a prompt (``None`` at the end of input): Python's
-    ``input`` (line editing, history) on the process's own terminal, else the stream."""
-    if term.stdin is sys.stdin and term.out is sys.stdout and _isatty(term.stdin):
-        with contextlib.suppress(ImportError):  # a Python built without it
-            import readline  # noqa: F401  (input() edits lines with it once imported)
-
-        def read_input(prompt: str) -> str | None:
-            try:
-                return input(prompt)
-            except EOFError:
-                return None
-
-        return read_input
-
-    def read_stream(prompt: str) -> str | None:
-        term.out.write(prompt)
-        term.out.flush()
-        line = term.stdin.readline()
-        return line.rstrip("\n") if line else None
-
-    return read_stream
-
-
-def _read_message(read: Callable[[str], str | None]) -> str | None:
-    """One message: a line, or the lines between two lines of ``\"\"\"``."""
-    line = read(">>> ")
-    if line is None or line.strip() != '"""':
-        return line
-    lines: list[str] = []
-    while (line := read("... ")) is not None and line.strip() != '"""':
-        lines.append(line)
-    return "\n".join(lines)

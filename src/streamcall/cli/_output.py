@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Spinner",
     "StderrLog",
+    "ThinkingText",
     "chunk_json",
     "summary_json",
     "summary_line",
@@ -140,6 +141,40 @@ def summary_json(stream: Any, interrupted: bool) -> str:
     )
 
 
+_DIM = "\x1b[2m"
+_PLAIN = "\x1b[0m"
+
+
+class ThinkingText:
+    """What to write on stderr for the model's reasoning, as ``ollama run`` shows it:
+    ``Thinking...``, the text, then ``...done thinking.`` before the answer. Each piece is
+    dimmed on its own when ``dim`` (a terminal), so an interruption leaves no style on."""
+
+    def __init__(self, dim: bool) -> None:
+        self._dim = dim
+        self.started = False
+        self.ended = False
+
+    def _style(self, text: str) -> str:
+        return f"{_DIM}{text}{_PLAIN}" if self._dim and text else text
+
+    def part(self, text: str) -> str:
+        """The text to write for a piece of reasoning."""
+        if self.ended or not text:
+            return ""
+        head = "" if self.started else "Thinking...\n"
+        self.started = True
+        return self._style(head + text)
+
+    def end(self) -> str:
+        """The text to write when the answer starts or the stream ends ("" if no reasoning
+        was shown, or it was closed already)."""
+        if not self.started or self.ended:
+            return ""
+        self.ended = True
+        return self._style("\n...done thinking.") + "\n\n"
+
+
 _FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 _CLEAR = "\r\x1b[K"
 
@@ -159,6 +194,11 @@ class Spinner:
         self.label = ""
         self.mid_line = False
         """The answer's last line is not finished: a line said now starts a new one."""
+
+    @property
+    def enabled(self) -> bool:
+        """It writes on a terminal."""
+        return self._enabled
 
     def start(self, label: str) -> None:
         """Show ``label`` and the time waited, until :meth:`stop`."""
