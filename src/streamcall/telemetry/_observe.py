@@ -179,6 +179,9 @@ class Observer:
         if self.span is not None and self.tracing is not None:
             self.tracing.end(self.span, end)
         if log.isEnabledFor(logging.DEBUG):
+            if (request := getattr(error, "request", None)) is not None:  # refused or unreached
+                status = getattr(error, "status_code", None) or type(error).__name__
+                log.debug("%s %s -> %s", request.method, _url(request.url), status)
             log.debug(
                 "chat %s: %s, model %s, %s%d chunks, %.3f s%s",
                 self.call.provider,
