@@ -2,7 +2,8 @@
 
 A request body in OpenAI Chat or Anthropic Messages form becomes a :class:`CallRequest`
 (messages built structurally: a role comes only from a message's ``role`` field, so no text
-can change it); the events of a stream become a whole ``chat.completion`` or ``message``."""
+can change it; images checked; tool calls with object arguments, each result answering an
+earlier call); the events of a stream become a whole ``chat.completion`` or ``message``."""
 
 from __future__ import annotations
 
@@ -21,30 +22,16 @@ from streamcall.core.base.events import (
     ToolCallEnd,
     UsageUpdate,
 )
-from streamcall.core.base.messages import BaseMessageParam
 from streamcall.encoders._base import new_id, openai_counts
 from streamcall.encoders.anthropic import anthropic_counts, stop_reason
 from streamcall.encoders.openai import finish_reason
+from streamcall.serve._upstream import BadRequest, Image, Message, json_object, upstream_messages
 
 __all__ = ["BadRequest", "CallRequest", "Collected", "anthropic_request", "openai_request"]
 
 _TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-# Wires whose messages take OpenAI's tool_calls / role "tool" shape.
-_OPENAI_HISTORY = frozenset({"openai-chat", "azure", "mistral", "local"})
-
-
-class BadRequest(ValueError):
-    """A request the server refuses (answered with 400 in the API's error shape)."""
-
-
-@dataclass
-class Message:
-    """One message in neutral terms: tool calls are ``(id, name, arguments JSON)``."""
-
-    role: str
-    text: str = ""
-    tool_calls: list[tuple[str, str, str]] = field(default_factory=list)
-    tool_call_id: str | None = None
+_DATA_URL = re.compile(r"^data:(image/[A-Za-z0-9.+-]+);base64,([A-Za-z0-9+/=\s]+)$")
+_BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]+$")
 
 
 @dataclass
@@ -59,62 +46,9 @@ class CallRequest:
     tools: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
 
     def upstream_messages(self, wire: str) -> list[Any]:
-        """The messages as the upstream provider of ``wire`` takes them: neutral messages,
-        and tool calls and results in the provider's own form."""
-        if not any(m.tool_calls or m.role == "tool" for m in self.messages):
-            return [BaseMessageParam(role=m.role, content=m.text) for m in self.messages]
-        if wire in _OPENAI_HISTORY:
-            return [_openai_message(m) for m in self.messages]
-        if wire == "anthropic":
-            return _anthropic_messages(self.messages)
-        raise BadRequest(f"tool calls in the messages are not supported upstream ({wire})")
-
-
-def _openai_message(m: Message) -> Any:
-    if m.role == "tool":
-        return {"role": "tool", "tool_call_id": m.tool_call_id, "content": m.text}
-    if m.tool_calls:
-        calls = [
-            {"id": i, "type": "function", "function": {"name": n, "arguments": a}}
-            for i, n, a in m.tool_calls
-        ]
-        return {"role": "assistant", "content": m.text or None, "tool_calls": calls}
-    return BaseMessageParam(role=m.role, content=m.text)
-
-
-def _anthropic_messages(messages: list[Message]) -> list[Any]:
-    out: list[Any] = []
-    for m in messages:
-        if m.role == "tool":
-            block = {"type": "tool_result", "tool_use_id": m.tool_call_id, "content": m.text}
-            last = out[-1] if out else None
-            if isinstance(last, dict) and last.get("_results"):
-                last["content"].append(block)
-            else:
-                out.append({"role": "user", "content": [block], "_results": True})
-        elif m.tool_calls:
-            blocks: list[Any] = [{"type": "text", "text": m.text}] if m.text else []
-            blocks += [
-                {"type": "tool_use", "id": i, "name": n, "input": _object(a)}
-                for i, n, a in m.tool_calls
-            ]
-            out.append({"role": "assistant", "content": blocks})
-        else:
-            out.append(BaseMessageParam(role=m.role, content=m.text))
-    for item in out:
-        if isinstance(item, dict):
-            item.pop("_results", None)
-    return out
-
-
-def _object(arguments: str) -> Any:
-    try:
-        value = msgspec.json.decode(arguments or "{}")
-    except msgspec.DecodeError:
-        raise BadRequest("tool call arguments must be a JSON object") from None
-    if not isinstance(value, dict):
-        raise BadRequest("tool call arguments must be a JSON object")
-    return value
+        """The messages as the upstream provider of ``wire`` takes them: neutral text
+        messages; tool calls and results, and images, in the provider's own form."""
+        return upstream_messages(self.messages, wire)
 
 
 def _need(value: Any, kind: type | tuple[type, ...], what: str) -> Any:
@@ -123,19 +57,81 @@ def _need(value: Any, kind: type | tuple[type, ...], what: str) -> Any:
     return value
 
 
-def _text(content: Any, what: str, *, kinds: tuple[str, ...] = ("text",)) -> str:
+def _strings(value: Any, what: str) -> list[str]:
+    return [_need(v, str, what) for v in _need(value, list, what)]
+
+
+def _text(content: Any, what: str) -> str:
     """Text content: a string, or a list of text parts."""
+    return "".join(p for p in _parts(content, what, images=False) if isinstance(p, str))
+
+
+def _parts(content: Any, what: str, *, images: bool) -> list[str | Image]:
+    """Content parts: a string, or a list of text parts and (where ``images``) OpenAI
+    ``image_url`` parts and Anthropic ``image`` blocks."""
     if content is None:
-        return ""
+        return []
     if isinstance(content, str):
-        return content
-    parts = _need(content, list, what)
-    texts: list[str] = []
-    for part in parts:
-        if not isinstance(part, Mapping) or part.get("type") not in kinds:
-            raise BadRequest(f"'{what}': only text content is supported")
-        texts.append(_need(part.get("text"), str, f"{what}.text"))
-    return "".join(texts)
+        return [content]
+    parts: list[str | Image] = []
+    for part in _need(content, list, what):
+        kind = _need(part, dict, f"{what}[]").get("type")
+        if kind == "text":
+            parts.append(_need(part.get("text"), str, f"{what}.text"))
+        elif kind in ("image_url", "image") and images:
+            parts.append(_image_url(part) if kind == "image_url" else _image_block(part))
+        elif kind in ("image_url", "image"):
+            raise BadRequest(f"'{what}': images are supported in user messages only")
+        else:
+            raise BadRequest(f"'{what}': unsupported content part {kind!r}")
+    return parts
+
+
+def _image_url(part: Mapping[str, Any]) -> Image:
+    """An OpenAI ``image_url`` part: an http(s) URL or a base64 ``data:`` URL."""
+    url = part.get("image_url")
+    if isinstance(url, Mapping):
+        url = url.get("url")
+    url = _need(url, str, "image_url.url")
+    if url.startswith(("http://", "https://")):
+        return Image(url=url)
+    match = _DATA_URL.match(url)
+    if match is None:
+        raise BadRequest("'image_url.url' must be an http(s) URL or a base64 data: URL of an image")
+    return Image(media_type=match[1], data=match[2])
+
+
+def _image_block(block: Mapping[str, Any]) -> Image:
+    """An Anthropic ``image`` block: a ``base64`` or ``url`` source."""
+    source = _need(block.get("source"), dict, "image.source")
+    if source.get("type") == "url":
+        url = _need(source.get("url"), str, "image.source.url")
+        if not url.startswith(("http://", "https://")):
+            raise BadRequest("'image.source.url' must be an http(s) URL")
+        return Image(url=url)
+    if source.get("type") != "base64":
+        raise BadRequest("'image.source.type' must be 'base64' or 'url'")
+    media_type = _need(source.get("media_type"), str, "image.source.media_type")
+    data = _need(source.get("data"), str, "image.source.data")
+    if not media_type.startswith("image/") or not _BASE64.match(data):
+        raise BadRequest("'image.source' must hold an image's media type and base64 data")
+    return Image(media_type=media_type, data=data)
+
+
+def _arguments(arguments: Any, what: str) -> str:
+    """Tool call arguments as JSON text, checked to be an object."""
+    json_object(_need(arguments, str, what))
+    return arguments  # type: ignore[no-any-return]
+
+
+def _paired(messages: list[Message]) -> list[Message]:
+    """``messages``, checked that each tool result answers an earlier call."""
+    ids: set[str] = set()
+    for m in messages:
+        ids.update(i for i, _, _ in m.tool_calls)
+        if m.role == "tool" and m.tool_call_id not in ids:
+            raise BadRequest(f"the tool result {m.tool_call_id!r} answers no earlier tool call")
+    return messages
 
 
 def _body(raw: bytes) -> dict[str, Any]:
@@ -175,16 +171,18 @@ def openai_request(raw: bytes) -> CallRequest:
             role = "system"
         if role not in ("system", "user", "assistant", "tool"):
             raise BadRequest(f"unknown message role {role!r}")
-        message = Message(role, _text(m.get("content"), "messages.content"))
+        message = Message(role, _parts(m.get("content"), "content", images=role == "user"))
         if role == "tool":
             message.tool_call_id = _need(m.get("tool_call_id"), str, "tool_call_id")
-        for call in m.get("tool_calls") or [] if role == "assistant" else []:
+        for call in (
+            _need(m.get("tool_calls") or [], list, "tool_calls") if role == "assistant" else []
+        ):
             function = _need(_need(call, dict, "tool_calls[]").get("function"), dict, "function")
             message.tool_calls.append(
                 (
                     _need(call.get("id"), str, "tool_calls.id"),
                     _need(function.get("name"), str, "function.name"),
-                    _need(function.get("arguments", ""), str, "function.arguments"),
+                    _arguments(function.get("arguments", ""), "function.arguments"),
                 )
             )
         messages.append(message)
@@ -197,9 +195,9 @@ def openai_request(raw: bytes) -> CallRequest:
         params["max_tokens"] = _need(limit, int, "max_tokens")
     stop = body.get("stop")
     if stop is not None:
-        params["stop"] = [stop] if isinstance(stop, str) else _need(stop, list, "stop")
+        params["stop"] = _strings([stop] if isinstance(stop, str) else stop, "stop")
     tools = []
-    for tool in body.get("tools") or []:
+    for tool in _need(body.get("tools") or [], list, "tools"):
         if not isinstance(tool, dict) or tool.get("type") != "function":
             raise BadRequest("only function tools are supported")
         function = _need(tool.get("function"), dict, "tools.function")
@@ -212,7 +210,7 @@ def openai_request(raw: bytes) -> CallRequest:
     options = body.get("stream_options") or {}
     return CallRequest(
         model=_need(body.get("model", ""), str, "model") or None,
-        messages=messages,
+        messages=_paired(messages),
         stream=bool(body.get("stream")),
         include_usage=bool(_need(options, dict, "stream_options").get("include_usage")),
         call_params=params,
@@ -226,7 +224,7 @@ def anthropic_request(raw: bytes) -> CallRequest:
     messages: list[Message] = []
     system = body.get("system")
     if system:
-        messages.append(Message("system", _text(system, "system")))
+        messages.append(Message("system", [_text(system, "system")]))
     for item in _need(body.get("messages"), list, "messages"):
         m = _need(item, dict, "messages[]")
         role = m.get("role")
@@ -234,13 +232,13 @@ def anthropic_request(raw: bytes) -> CallRequest:
             raise BadRequest(f"unknown message role {role!r}")
         content = m.get("content")
         if isinstance(content, str):
-            messages.append(Message(role, content))
+            messages.append(Message(role, [content]))
             continue
         current = Message(role)
         for block in _need(content, list, "content"):
             kind = _need(block, dict, "content[]").get("type")
-            if kind == "text":
-                current.text += _need(block.get("text"), str, "text")
+            if kind == "text" or (kind == "image" and role == "user"):
+                current.parts += _parts([block], "content", images=True)
             elif kind == "tool_use" and role == "assistant":
                 arguments = msgspec.json.encode(_need(block.get("input", {}), dict, "input"))
                 current.tool_calls.append(
@@ -251,29 +249,29 @@ def anthropic_request(raw: bytes) -> CallRequest:
                     )
                 )
             elif kind == "tool_result" and role == "user":
-                result = Message("tool", _text(block.get("content"), "tool_result.content"))
+                result = Message("tool", [_text(block.get("content"), "tool_result.content")])
                 result.tool_call_id = _need(block.get("tool_use_id"), str, "tool_use_id")
                 messages.append(result)
             else:
                 raise BadRequest(f"unsupported content block {kind!r}")
-        if current.text or current.tool_calls:
+        if current.parts or current.tool_calls:
             messages.append(current)
     if not any(m.role != "system" for m in messages):
         raise BadRequest("'messages' must not be empty")
     params: dict[str, Any] = {"max_tokens": _need(body.get("max_tokens"), int, "max_tokens")}
     _common(body, params)
     if body.get("stop_sequences") is not None:
-        params["stop"] = _need(body["stop_sequences"], list, "stop_sequences")
+        params["stop"] = _strings(body["stop_sequences"], "stop_sequences")
     tools = [
         _tool(t.get("name"), t.get("description"), t.get("input_schema"))
-        for t in (_need(x, dict, "tools[]") for x in body.get("tools") or [])
+        for t in (_need(x, dict, "tools[]") for x in _need(body.get("tools") or [], list, "tools"))
     ]
-    choice = (body.get("tool_choice") or {}).get("type")
+    choice = _need(body.get("tool_choice") or {}, dict, "tool_choice").get("type")
     if choice in ("auto", "none", "any"):
         params["tool_choice"] = "required" if choice == "any" else choice
     return CallRequest(
         model=_need(body.get("model", ""), str, "model") or None,
-        messages=messages,
+        messages=_paired(messages),
         stream=bool(body.get("stream")),
         call_params=params,
         tools=tools,
