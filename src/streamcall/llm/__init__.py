@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, cast, overload
 
@@ -164,7 +164,7 @@ class _Common:
         """The assistant message to continue the conversation (the provider's format)."""
         return self._inner.message_param
 
-    def tool_message_params(self, tools_and_outputs: list[tuple[Any, Any]]) -> list[Any]:
+    def tool_message_params(self, tools_and_outputs: Sequence[tuple[Any, Any]]) -> list[Any]:
         """Messages returning tool results (the provider's format)."""
         return self._inner.tool_message_params(tools_and_outputs)  # type: ignore[no-any-return]
 

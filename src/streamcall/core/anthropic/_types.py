@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from streamcall.clients.anthropic.models import (
@@ -204,7 +204,7 @@ class AnthropicCallResponse(_Provider, BaseCallResponse[Message]):
         return {"role": "assistant", "content": [_block_dict(b) for b in self.response.content]}
 
     @classmethod
-    def tool_message_params(cls, tools_and_outputs: list[tuple[BaseTool, Any]]) -> list[Any]:
+    def tool_message_params(cls, tools_and_outputs: Sequence[tuple[BaseTool, Any]]) -> list[Any]:
         """One user message carrying a ``tool_result`` block per tool."""
         blocks = cls._tool_results(tools_and_outputs, "tool_use_id", "content", type="tool_result")
         return [{"role": "user", "content": blocks}] if blocks else []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -80,13 +81,16 @@ class BaseCallResponse(CostViews, ContextViews, Generic[ResponseT]):
         raise NotImplementedError
 
     @classmethod
-    def tool_message_params(cls, tools_and_outputs: list[tuple[BaseTool, Any]]) -> list[Any]:
+    def tool_message_params(cls, tools_and_outputs: Sequence[tuple[BaseTool, Any]]) -> list[Any]:
         """The messages that return tool results to the model."""
         raise NotImplementedError
 
     @staticmethod
     def _tool_results(
-        tools_and_outputs: list[tuple[BaseTool, Any]], id_key: str, output_key: str, **fixed: str
+        tools_and_outputs: Sequence[tuple[BaseTool, Any]],
+        id_key: str,
+        output_key: str,
+        **fixed: str,
     ) -> list[dict[str, Any]]:
         """One dict per tool result: the ``fixed`` keys, the tool call's id under ``id_key`` and
         the output as text under ``output_key`` (OpenAI's tool messages, the Responses API's

@@ -39,7 +39,7 @@ import inspect
 import time
 import warnings
 import weakref
-from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Sequence
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -163,6 +163,13 @@ class BaseStream(
     def state(self) -> StreamState:
         """``"new"``, ``"streaming"``, ``"complete"``, ``"cancelled"`` or ``"failed"``."""
         return self._state
+
+    @property
+    def is_async(self) -> bool:
+        """Whether the stream is async: iterated with ``async for`` (``aevents()``), stopped
+        with ``await aclose()`` / ``acancel()`` (made by an ``async def`` call)."""
+        raw = self._raw
+        return hasattr(raw, "__aiter__") or inspect.iscoroutinefunction(getattr(raw, "close", None))
 
     # -- iteration ----------------------------------------------------------------------------
 
@@ -547,9 +554,17 @@ class BaseStream(
         """The assistant message to append to the conversation (text and tool calls so far)."""
         return self.construct_call_response().message_param
 
-    def tool_message_params(self, tools_and_outputs: list[tuple[BaseTool, Any]]) -> list[Any]:
+    def tool_message_params(self, tools_and_outputs: Sequence[tuple[BaseTool, Any]]) -> list[Any]:
         """The messages that return tool results to the model."""
         return self.call_response_type.tool_message_params(tools_and_outputs)
+
+    def tool_for(self, call: AssembledToolCall) -> ToolT:
+        """A new instance of the tool of ``call`` (one of :attr:`tool_calls`, or a
+        ``ToolCallEnd`` event's ``call``). Raises :class:`~streamcall.errors.ToolCallError`
+        for a call that cannot become a tool (unknown name, arguments that do not fit, a call
+        the stream stopped in the middle of)."""
+        tool: ToolT = self._tool_for(call)  # type: ignore[assignment]
+        return tool
 
     def construct_call_response(self) -> ResponseT:
         """A whole response built from what the stream carried (works mid-stream too)."""
@@ -591,6 +606,11 @@ class StreamWrapper(Closeable, AsyncCloseable):
     def error(self: _Wrapping) -> BaseException | None:
         """The error that failed the stream, else ``None``."""
         return self.stream.error
+
+    @property
+    def is_async(self: _Wrapping) -> bool:
+        """Whether the stream is async (see :attr:`BaseStream.is_async`)."""
+        return self.stream.is_async
 
     def close(self: _Wrapping) -> None:
         """Stop the stream and release the connection (``cancel()`` is the same)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
@@ -289,7 +290,7 @@ class CohereCallResponse(_Provider, BaseCallResponse[ChatResponse]):
         )
 
     @classmethod
-    def tool_message_params(cls, tools_and_outputs: list[tuple[BaseTool, Any]]) -> list[Any]:
+    def tool_message_params(cls, tools_and_outputs: Sequence[tuple[BaseTool, Any]]) -> list[Any]:
         """One :class:`ToolChatMessageV2` per tool result, answering its call by id."""
         return [
             ToolChatMessageV2(

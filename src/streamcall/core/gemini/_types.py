@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from streamcall.clients.gemini.models import (
@@ -210,7 +210,7 @@ class GeminiCallResponse(_Provider, BaseCallResponse[GenerateContentResponse]):
         return {"role": "model", "parts": _merge_parts(parts)}
 
     @classmethod
-    def tool_message_params(cls, tools_and_outputs: list[tuple[BaseTool, Any]]) -> list[Any]:
+    def tool_message_params(cls, tools_and_outputs: Sequence[tuple[BaseTool, Any]]) -> list[Any]:
         """One user turn with a ``functionResponse`` part per tool (matched by name)."""
         if not tools_and_outputs:
             return []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from streamcall.clients.mistral.models import (
@@ -200,7 +200,7 @@ class MistralCallResponse(_Provider, BaseCallResponse[ChatCompletionResponse]):
         return AssistantMessage(content="")
 
     @classmethod
-    def tool_message_params(cls, tools_and_outputs: list[tuple[BaseTool, Any]]) -> list[Any]:
+    def tool_message_params(cls, tools_and_outputs: Sequence[tuple[BaseTool, Any]]) -> list[Any]:
         """One :class:`ToolMessage` per tool result, answering its tool call by id."""
         return [
             ToolMessage(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from streamcall.clients.ollama.models import ChatResponse, Message, ToolCall, ToolCallFunction
@@ -141,7 +141,7 @@ class OllamaCallResponse(_Provider, BaseCallResponse[ChatResponse]):
         return param
 
     @classmethod
-    def tool_message_params(cls, tools_and_outputs: list[tuple[BaseTool, Any]]) -> list[Any]:
+    def tool_message_params(cls, tools_and_outputs: Sequence[tuple[BaseTool, Any]]) -> list[Any]:
         """One ``{"role": "tool", "content", "tool_name"}`` message per result."""
         return [
             {

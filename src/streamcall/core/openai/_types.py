@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from streamcall.clients.openai.models import (
@@ -184,7 +185,7 @@ class OpenAICallResponse(_Provider, BaseCallResponse[ChatCompletion]):
         return param
 
     @classmethod
-    def tool_message_params(cls, tools_and_outputs: list[tuple[BaseTool, Any]]) -> list[Any]:
+    def tool_message_params(cls, tools_and_outputs: Sequence[tuple[BaseTool, Any]]) -> list[Any]:
         """One ``{"role": "tool", "tool_call_id": ..., "content": ...}`` per tool result."""
         return cls._tool_results(tools_and_outputs, "tool_call_id", "content", role="tool")
 

@@ -8,7 +8,7 @@ a *list* (the assistant message and its function calls): continue a conversation
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
@@ -165,7 +165,7 @@ class OpenAIResponsesCallResponse(_Provider, BaseCallResponse[Response]):
         return items
 
     @classmethod
-    def tool_message_params(cls, tools_and_outputs: list[tuple[BaseTool, Any]]) -> list[Any]:
+    def tool_message_params(cls, tools_and_outputs: Sequence[tuple[BaseTool, Any]]) -> list[Any]:
         """One ``function_call_output`` input item per tool result."""
         return cls._tool_results(
             tools_and_outputs, "call_id", "output", type="function_call_output"
