@@ -139,10 +139,14 @@ def test_ctrl_c_stops_cleanly_keeping_what_arrived(server: ReplayServer) -> None
 def test_help_documents_every_flag() -> None:
     result = run_cli(["chat", "--help"], {})
     flags = ("--provider", "--model", "--system", "--max-tokens", "--temperature", "--json")
-    more = ("--seed", "--timeout", "--retries", "--verbose", "--interactive")
+    more = ("--seed", "--timeout", "--retries", "--verbose", "--interactive", "--hide-thinking")
+    more += ("--continue", "--cid", "--no-save", "STREAMCALL_HOME", "streamcall chats")
     for flag in flags + more:
         assert flag in result.stdout
-    assert "--version" in run_cli(["--help"], {}).stdout
+    top = run_cli(["--help"], {}).stdout
+    assert "--version" in top
+    assert "chats" in top
+    assert "--count" in run_cli(["chats", "--help"], {}).stdout
 
 
 def test_installed_console_script() -> None:

@@ -8,6 +8,13 @@ conversation. While the answer has not started, a spinner runs on a terminal's s
 retry is announced. Ctrl-C stops cleanly, keeping what arrived (exit 130); a closed stdout
 (``| head``) stops the stream quietly (exit 141). An error is one line on stderr with the
 provider's message (exit 1; 2 for bad usage or configuration).
+
+The model's reasoning goes to stderr between ``Thinking...`` and ``...done thinking.`` (dim
+on a terminal; ``--hide-thinking`` hides it), so stdout is the answer alone. Every
+conversation is saved (see ``cli/_store.py``; ``--no-save`` or ``STREAMCALL_NO_SAVE=1`` saves
+nothing): ``-c`` goes on with the latest, ``--cid ID`` with a given one, ``streamcall chats``
+lists them. The session's commands (``/set``, ``/show``, ``/save``, ``/load``...) are in
+``cli/_session.py``.
 """
 
 from __future__ import annotations
@@ -137,7 +144,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Stream an answer to PROMPT. The text goes to stdout as it arrives; a "
         "summary (tokens in/out, time to first token, tokens/s, cost) goes to stderr. Text "
         "piped in is sent before PROMPT. With no PROMPT on a terminal, or with -i, it is a "
-        "chat session (/help lists its commands).",
+        "chat session (/help lists its commands). The model's reasoning goes to stderr. "
+        "Each conversation is saved: -c goes on with the latest.",
     )
     chat.add_argument(
         "prompt", nargs="?", help="what to ask ('-': read it from stdin; none: a chat session)"
