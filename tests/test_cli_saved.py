@@ -107,6 +107,20 @@ def test_an_answer_is_saved_privately_without_the_key_and_continued(
     assert [m["content"] for m in third[1:]] == ["hi", "Hello!", "and again?", "Again", "third"]
 
 
+def test_a_session_goes_on_with_the_latest_conversation(
+    server: ReplayServer, home: Path, mistral: Any
+) -> None:
+    url = mistral(Reply(body=words("One")), Reply(body=words("Two")))
+    assert chat("chat", "first")[0] == 0
+    [path] = files(home / "conversations")
+    status, _, err = chat("chat", "-c", "-i", typed="second\n")
+    assert status == 0, err
+    assert f"(going on with conversation {path.stem}: 1 turn)" in err
+    assert [m["content"] for m in sent(server, url, 1)] == ["first", "One", "second"]
+    saved = json.loads(path.read_text())["messages"]
+    assert [m["content"] for m in saved] == ["first", "One", "second", "Two"]
+
+
 def test_no_save_and_its_variable_save_nothing(
     home: Path, mistral: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

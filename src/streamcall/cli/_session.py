@@ -274,8 +274,8 @@ def interactive(session: Session, first: str | None = None) -> int:
     term.err.write(
         f"Chatting with {asker.model} ({asker.provider}). /exit or Ctrl-D to leave, "
         "/reset to start over, /help for more.\n"
-        + (f"(going on with conversation {session.conversation.id}: {going_on} turns)\n"
-           if going_on else "")
+        + (f"(going on with conversation {session.conversation.id}: {going_on} turn"
+           f"{'s' * (going_on != 1)})\n" if going_on else "")
     )  # fmt: skip
     term.err.flush()
     pending = first
