@@ -212,7 +212,8 @@ def _read(path: Path) -> Record:
 def _write(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` whole or not at all, readable by its owner only."""
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.parent.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the data directory
+        path.parent.mkdir(mode=0o700, exist_ok=True)
         fd, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", dir=path.parent)  # 0600
         try:
             with os.fdopen(fd, "wb") as file:
