@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import select
+import signal
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
 
 from streamcall.cli import main
 from streamcall.cli._output import ThinkingText
-from tests.cli_process import run_cli
+from tests.cli_process import CLEAN_ENV, CLI, run_cli
 from tests.replay import Chunking, ReplayServer, Reply
 from tests.wire_fixtures import fixtures
 
@@ -91,6 +97,40 @@ def test_openai_compatible_reasoning_content(server: ReplayServer) -> None:
     assert result.stderr.startswith(
         f"Thinking...\n{DEEPSEEK.expected['reasoning_text']}\n...done thinking.\n\n[openai "
     )
+
+
+def test_ctrl_c_while_thinking_closes_the_reasoning_and_keeps_nothing(
+    server: ReplayServer, tmp_path: Path
+) -> None:
+    first = ANTHROPIC.body.index(b"thinking_delta")
+    url = server.route(
+        Reply(body=ANTHROPIC.body, stall_after=ANTHROPIC.body.index(b"thinking_delta", first + 1))
+    )
+    env = {"ANTHROPIC_API_KEY": "test-key", "ANTHROPIC_BASE_URL": url}
+    proc = subprocess.Popen(
+        [*CLI, "chat", "hi", "--provider", "anthropic"],
+        env={**CLEAN_ENV, **env, "STREAMCALL_HOME": str(tmp_path)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    seen = b""
+    deadline = time.monotonic() + 20
+    while b"The user" not in seen and time.monotonic() < deadline:
+        if select.select([proc.stderr], [], [], 1)[0]:
+            seen += os.read(proc.stderr.fileno(), 4096)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    text = (seen + err).decode()
+    assert proc.returncode == 130
+    assert out.strip() == b""  # the answer never started
+    assert text.startswith("Thinking...\nThe user")
+    assert "\n...done thinking.\n\n" in text
+    assert "(interrupted)" in text
+    assert "Traceback" not in text
+    assert server.route_of(url).client_closed_early.wait(5)
+    assert not list(tmp_path.glob("conversations/*.json"))  # no text: nothing to go on with
 
 
 def test_thinking_text_closes_once() -> None:

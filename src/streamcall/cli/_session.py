@@ -23,7 +23,7 @@ HELP = """\
 /save NAME                     save a copy of the conversation as NAME
 /load NAME                     go on with a saved conversation (a NAME or an id)
 /help                          this list
-\"\"\"                            start or end a multi-line message
+\"\"\"                            start or end a multi-line message (or !multi ... !end)
 Ctrl-C stops an answer (what arrived stays in the conversation) without leaving."""
 
 SET_HELP = """\
@@ -110,10 +110,14 @@ class Session:
         messages = self.conversation.messages(prompt)
         outcome = answer(self.asker, messages, self.term, summary=self.stats)
         stream = outcome.stream
-        if stream is not None and outcome.status in (0, 130):
+        if stream is None or outcome.status not in (0, 130):
+            return outcome
+        if stream.content:
             self.conversation.add(prompt, stream.message_param, stream.content)
             if self.autosave:
                 self._save()
+        elif not self.term.json:  # an empty answer would make the next request invalid
+            self.term.spinner.say("(no text in the answer: this turn is not kept)")
         return outcome
 
     def _save(self) -> None:
@@ -328,11 +332,26 @@ def _reader(term: Terminal) -> Callable[[str], str | None]:
 
 
 def _read_message(read: Callable[[str], str | None]) -> str | None:
-    """One message: a line, or the lines between two lines of ``\"\"\"``."""
+    """One message: a line, or the lines between two lines of ``\"\"\"`` (as ``ollama run``
+    takes them), or between ``!multi`` and ``!end`` (as ``llm chat``; ``!multi X`` ends at
+    ``!end X``)."""
     line = read(">>> ")
-    if line is None or line.strip() != '"""':
+    if line is None:
+        return None
+    end = _multi_line_end(line.strip())
+    if end is None:
         return line
     lines: list[str] = []
-    while (line := read("... ")) is not None and line.strip() != '"""':
+    while (line := read("... ")) is not None and line.strip() != end:
         lines.append(line)
     return "\n".join(lines)
+
+
+def _multi_line_end(first: str) -> str | None:
+    """The line that ends a multi-line message started by ``first`` (``None``: not one)."""
+    if first == '"""':
+        return first
+    word, _, token = first.partition(" ")
+    if word == "!multi":
+        return f"!end {token.strip()}".strip()
+    return None
