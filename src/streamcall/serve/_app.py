@@ -131,9 +131,11 @@ class _Server:
         """The upstream stream of ``call``."""
         messages = call.upstream_messages(self.entry.wire)
         tools = [_schema_tool(*t) for t in call.tools] or None
+        # A local model is a file on this machine: the server's, never one a request names.
+        local = self.entry.name == "local"
         decorator = llm.call(
             self.entry.name,
-            call.model or self.model,
+            self.model if local else call.model or self.model,
             stream=True,
             tools=tools,
             client=self._client(),
@@ -197,8 +199,9 @@ def create_app(
 
     Args:
         provider: The registry provider every request goes to.
-        model: The default model (a request's ``model`` overrides it; default: the
-            provider's default model).
+        model: The default model (a request's ``model`` overrides it, except for the
+            ``local`` provider, whose model is a file that only the server names; default:
+            the provider's default model).
         client: The provider client to send with (default: one made from the provider's
             environment variables, closed with the app).
     """
