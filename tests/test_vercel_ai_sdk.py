@@ -218,3 +218,32 @@ def test_the_bundle_is_the_one_its_readme_documents() -> None:
     assert bundle.startswith(f"/* ai@{pins['ai']} (Apache-2.0)".encode())
     assert f"esbuild@{pins['esbuild']}".encode() in bundle.split(b"\n", 1)[0]
     assert hashlib.sha256(bundle).hexdigest() in (js / "README.md").read_text()
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_the_sdk_rebuilds_the_outputs_of_the_tools_called(
+    server: ReplayServer, asynchronous: bool
+) -> None:
+    """``call_tools=True``: the tool parts are ``output-available`` with the tool's output, or
+    ``output-error`` with what it raised; the text and the end still arrive."""
+    from tests.test_encoders_vercel_tools import NO_BOOK, WEATHER, run_calling
+
+    encoded, stream = run_calling(
+        server, "anthropic", "anthropic.tool_use.sse", asynchronous=asynchronous
+    )
+    result = read_with_sdk(server, encoded, seed=11)
+    assert result["errors"] == []
+    message = result["message"]
+    text = "".join(p["text"] for p in message["parts"] if p["type"] == "text")
+    assert text == stream.content
+    weather, book = (p for p in message["parts"] if p["type"].startswith("tool-"))
+    (weather_call, book_call) = stream.tool_calls
+    assert weather["type"] == "tool-get_weather"
+    assert weather["toolCallId"] == weather_call.id
+    assert weather["state"] == "output-available"
+    assert weather["input"] == weather_call.arguments
+    assert weather["output"] == WEATHER
+    assert book["type"] == "tool-format_book"
+    assert book["toolCallId"] == book_call.id
+    assert book["state"] == "output-error"
+    assert book["errorText"] == NO_BOOK

@@ -3,18 +3,21 @@ edges that drive an encoder from a stream's neutral events (sync and async)."""
 
 from __future__ import annotations
 
+import inspect
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
-from typing import Any, ClassVar, Protocol
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import msgspec
 
-from streamcall.core.base._accumulate import Usage
+from streamcall.core.base._accumulate import AssembledToolCall, Usage
 from streamcall.core.base.events import ErrorEvent, Finish, StreamEvent
 
 __all__ = ["EncodableStream", "Encoder", "aencode", "encode", "new_id", "openai_counts"]
 
 _json = msgspec.json.Encoder()
+
+T = TypeVar("T")
 
 
 class EncodableStream(Protocol):
@@ -143,6 +146,23 @@ class Encoder:
         self._event(event, out)
         return b"".join(out)
 
+    calls_tools: bool = False
+    """Whether the edges call the tools of the stream's tool calls (:meth:`due`) and feed
+    what each returned (:meth:`tool_output`) or raised (:meth:`tool_error`)."""
+
+    def due(self) -> list[tuple[str, AssembledToolCall]]:
+        """The tool calls to call now (each once, taken from the encoder), with the id the
+        output names each by."""
+        return []
+
+    def tool_output(self, call_id: str, output: Any) -> bytes:
+        """The bytes of what the tool of call ``call_id`` returned."""
+        return b""
+
+    def tool_error(self, call_id: str, error: BaseException) -> bytes:
+        """The bytes of what the tool of call ``call_id`` raised."""
+        return b""
+
     def _start(self, out: list[bytes]) -> None:
         """What opens the output."""
 
@@ -155,12 +175,66 @@ def encode(stream: EncodableStream, encoder: Encoder) -> Iterator[bytes]:
 
     As ``stream.events()``: on an error the error's bytes come last and the error is raised
     after them. Closing the iterator early (a client gone) closes the stream's events, which
-    cancels the stream and closes the provider's connection at once.
+    cancels the stream and closes the provider's connection at once. With an encoder that
+    calls tools, each finished tool call's tool is called (``tool.call()``) after the call's
+    bytes, and its output's bytes follow (an async tool is an error here: use :func:`aencode`).
     """
+    if encoder.calls_tools:
+        return (o for e in stream.events() for o in _outputs(stream, encoder, e, _refused))
     return (out for event in stream.events() if (out := encoder.take(event, stream)))
 
 
 def aencode(stream: EncodableStream, encoder: Encoder) -> AsyncIterator[bytes]:
     """:func:`encode` for an async stream (closed early, the stream's events are closed by
-    the event loop's finalizer; ``await stream.acancel()`` closes the connection at once)."""
+    the event loop's finalizer; ``await stream.acancel()`` closes the connection at once).
+    A tool's ``call()`` that returns an awaitable is awaited."""
+    if encoder.calls_tools:
+        return _aencode_calling(stream, encoder)
     return (out async for event in stream.aevents() if (out := encoder.take(event, stream)))
+
+
+async def _aencode_calling(stream: EncodableStream, encoder: Encoder) -> AsyncIterator[bytes]:
+    async for event in stream.aevents():
+        for out in _outputs(stream, encoder, event, _settled):
+            yield out if isinstance(out, bytes) else await out
+
+
+def _outputs(
+    stream: EncodableStream,
+    encoder: Encoder,
+    event: StreamEvent,
+    settle: Callable[[Encoder, str, Awaitable[Any]], T],
+) -> Iterator[bytes | T]:
+    """The bytes of ``event``, then those of each tool call it finished: what its tool
+    returned or raised; what an async tool's ``call()`` returned goes to ``settle``."""
+    if out := encoder.take(event, stream):
+        yield out
+    for call_id, call in encoder.due():
+        inner: Any = getattr(stream, "stream", stream)  # a wrapper's: the stream it wraps
+        make = getattr(stream, "tool_for", None) or inner.tool_for
+        try:
+            result = make(call).call()
+        except Exception as exc:  # a call that is no tool of the stream's raises here too
+            yield encoder.tool_error(call_id, exc)
+            continue
+        if inspect.isawaitable(result):
+            yield settle(encoder, call_id, result)
+        else:
+            yield encoder.tool_output(call_id, result)
+
+
+def _refused(encoder: Encoder, call_id: str, result: Awaitable[Any]) -> bytes:
+    """An async tool in a sync stream: an error (its coroutine closed, never awaited)."""
+    if inspect.iscoroutine(result):
+        result.close()
+    error = TypeError("the tool's call() is async: encode the stream with the async edge")
+    return encoder.tool_error(call_id, error)
+
+
+async def _settled(encoder: Encoder, call_id: str, result: Awaitable[Any]) -> bytes:
+    """What an async tool returned or raised."""
+    try:
+        output = await result
+    except Exception as exc:
+        return encoder.tool_error(call_id, exc)
+    return encoder.tool_output(call_id, output)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import contextlib
-import inspect
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, Literal
 
@@ -30,13 +29,12 @@ ENCODERS: dict[str, Callable[[], Encoder]] = {
 
 
 def _is_async(stream: Any) -> bool:
-    """Whether the stream is iterated with ``async for`` (stopped with ``acancel()``)."""
-    from streamcall.core.base.stream import BaseStream
-
-    inner = stream if isinstance(stream, BaseStream) else getattr(stream, "stream", stream)
-    raw = getattr(inner, "_raw", None)
-    close = getattr(raw, "close", None)
-    return hasattr(raw, "__aiter__") or inspect.iscoroutinefunction(close)
+    """Whether the stream is iterated with ``async for`` (stopped with ``acancel()``): its
+    ``is_async``, or, for a wrapper of one's own without it, that of the ``stream`` it wraps."""
+    found = getattr(stream, "is_async", None)
+    if found is None:
+        found = getattr(getattr(stream, "stream", None), "is_async", False)
+    return bool(found)
 
 
 async def _in_threads(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
 
+from streamcall.core.base._accumulate import AssembledToolCall
 from streamcall.core.base.events import (
     ErrorEvent,
     Finish,
@@ -57,8 +58,18 @@ class VercelEncoder(Encoder):
     middle; ``finish-step``, ``finish`` (its ``finishReason``); an error as ``error``. Every
     stream ends with ``[DONE]``.
 
+    With ``call_tools=True`` the edges (:func:`~streamcall.encoders.encode`,
+    :func:`~streamcall.encoders.aencode`, ``streaming_response``) also call the tool of each
+    call that became ``tool-input-available`` (``tool.call()``, awaited by the async edge) and
+    send what it returned as ``tool-output-available`` (its ``output``: the value as JSON), or
+    what it raised as ``tool-output-error`` (its message; the stream goes on). An output that
+    is not JSON (a ``str``, number, bool, ``None``, list, dict, dataclass...) is a
+    ``tool-output-error`` too.
+
     Args:
         id: The message id (default: the stream's, else generated); ``model`` is unused.
+        call_tools: Call the tools and send their outputs (default: only the calls are sent,
+            for the client to run, as ``useChat``'s ``onToolCall`` does).
     """
 
     headers: ClassVar[dict[str, str]] = {
@@ -66,8 +77,12 @@ class VercelEncoder(Encoder):
     }
     id_prefix: ClassVar[str] = "msg-"
 
-    def __init__(self, *, id: str | None = None, model: str | None = None) -> None:
+    def __init__(
+        self, *, id: str | None = None, model: str | None = None, call_tools: bool = False
+    ) -> None:
         super().__init__(id=id, model=model)
+        self.calls_tools = call_tools
+        self._due: list[tuple[str, AssembledToolCall]] = []
         self.tools = ToolSlots()
         self._parts = 0  # text and reasoning parts opened so far
         self._open: tuple[str, str] | None = None  # the open text/reasoning part: kind, id
@@ -133,16 +148,38 @@ class VercelEncoder(Encoder):
         tool = {"toolCallId": self.tools.calls[slot], "toolName": call.name}
         if call.error is None:
             out.append(_part({"type": "tool-input-available", **tool, "input": call.arguments}))
+            if self.calls_tools:
+                self._due.append((tool["toolCallId"], call))
         else:  # as the ai package marks a call it cannot use: the raw input kept
             error = {"input": call.arguments_json, "errorText": call.error}
             out.append(_part({"type": "tool-input-error", **tool, **error}))
 
+    def due(self) -> list[tuple[str, AssembledToolCall]]:
+        """The calls whose tools are to be called now (with ``call_tools``), taken."""
+        due, self._due = self._due, []
+        return due
 
-def encode_vercel(stream: EncodableStream) -> Iterator[bytes]:
-    """A sync stream as a Vercel AI SDK UI message stream (see :class:`VercelEncoder`)."""
-    return encode(stream, VercelEncoder())
+    def tool_output(self, call_id: str, output: Any) -> bytes:
+        """``tool-output-available`` with ``output`` (``tool-output-error`` if it is not
+        JSON)."""
+        try:
+            return _part({"type": "tool-output-available", "toolCallId": call_id, "output": output})
+        except TypeError as exc:  # msgspec: a type it cannot encode
+            return self.tool_error(call_id, TypeError(f"the tool's output is not JSON: {exc}"))
+
+    def tool_error(self, call_id: str, error: BaseException) -> bytes:
+        """``tool-output-error`` with the error's message."""
+        return _part(
+            {"type": "tool-output-error", "toolCallId": call_id, "errorText": error_text(error)}
+        )
 
 
-def aencode_vercel(stream: EncodableStream) -> AsyncIterator[bytes]:
-    """An async stream as a Vercel AI SDK UI message stream."""
-    return aencode(stream, VercelEncoder())
+def encode_vercel(stream: EncodableStream, *, call_tools: bool = False) -> Iterator[bytes]:
+    """A sync stream as a Vercel AI SDK UI message stream (see :class:`VercelEncoder`;
+    ``call_tools``: call the tools and send their outputs)."""
+    return encode(stream, VercelEncoder(call_tools=call_tools))
+
+
+def aencode_vercel(stream: EncodableStream, *, call_tools: bool = False) -> AsyncIterator[bytes]:
+    """An async stream as a Vercel AI SDK UI message stream (async tools are awaited)."""
+    return aencode(stream, VercelEncoder(call_tools=call_tools))
