@@ -150,6 +150,7 @@ def test_the_local_model_sees_its_calls_as_text() -> None:
         raw({"messages": [{"role": "assistant", "tool_calls": 5}]}),
         raw({"messages": [{"role": "user", "content": "hi"}], "tools": 5}),
         raw({"messages": [{"role": "user", "content": "hi"}], "stop": [1]}),
+        raw({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 0}),
         raw({"messages": [{"role": "user", "content": "hi"}], "max_tokens": "many"}),
         raw({"messages": [{"role": "user", "content": "hi"}], "temperature": True}),
         raw({"messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "web"}]}),
@@ -201,6 +202,7 @@ def test_anthropic_needs_max_tokens() -> None:
     "body",
     [
         {"max_tokens": 5, "messages": [{"role": "user", "content": "hi"}], "tool_choice": "any"},
+        {"max_tokens": -1, "messages": [{"role": "user", "content": "hi"}]},
         {"max_tokens": 5, "messages": [{"role": "user", "content": "hi"}], "tools": {"a": 1}},
         {"max_tokens": 5, "messages": [{"role": "user", "content": [{"type": "image"}]}]},
         {
@@ -302,3 +304,52 @@ def test_any_json_is_a_request_or_a_bad_request(body: Any) -> None:
                     call.upstream_messages(wire)
             except BadRequest:
                 pass
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a JSON value, the value itself first."""
+    found = [path]
+    if isinstance(value, dict | list):
+        for key, inner in value.items() if isinstance(value, dict) else enumerate(value):
+            found += _paths(inner, (*path, key))
+    return found
+
+
+def _replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    copy = json.loads(json.dumps(value))
+    target = copy
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = new
+    return copy
+
+
+def _valid_requests() -> list[tuple[Any, dict[str, Any]]]:
+    from tests.test_serve_upstreams import ANTHROPIC_HISTORY as FULL_ANTHROPIC
+    from tests.test_serve_upstreams import OPENAI_HISTORY, image_request
+
+    return [
+        (openai_request, OPENAI_HISTORY),
+        (openai_request, image_request("openai", with_url=True)),
+        (anthropic_request, FULL_ANTHROPIC),
+        (anthropic_request, ANTHROPIC_HISTORY),
+        (anthropic_request, image_request("anthropic", with_url=True)),
+    ]
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=st.data())
+def test_any_change_to_a_valid_request_is_a_request_or_a_bad_request(data: st.DataObject) -> None:
+    """A valid request (tool history, images) with any one value replaced by any JSON value:
+    parsed and written for every upstream, or a BadRequest (a 400), never another error."""
+    parse, body = data.draw(st.sampled_from(_valid_requests()))
+    path = data.draw(st.sampled_from(_paths(body)))
+    changed = _replaced(body, path, data.draw(JSON))
+    try:
+        call = parse(raw(changed))
+        for wire in WIRES:
+            call.upstream_messages(wire)
+    except BadRequest:
+        pass

@@ -340,6 +340,27 @@ def test_images_reach_each_upstream_in_its_own_form(
     assert text == "What is in these?"
     expected = [("data", "image/png", PNG)] + ([("url", URL)] if with_url else [])
     assert images == expected
+    if api == "openai" and wire in DETAIL:  # the URL image asked for detail "low"
+        assert DETAIL[wire](sent) == ["auto" if wire == "openai-responses" else None, "low"]
+
+
+def _chat_details(sent: dict[str, Any]) -> list[Any]:
+    (message,) = sent["messages"]
+    parts = message["content"]
+    return [p["image_url"].get("detail") for p in parts if p["type"] == "image_url"]
+
+
+def _responses_details(sent: dict[str, Any]) -> list[Any]:
+    (item,) = sent["input"]
+    return [p["detail"] for p in item["content"] if p["type"] == "input_image"]
+
+
+DETAIL = {
+    "openai-chat": _chat_details,
+    "azure": _chat_details,
+    "cohere": _chat_details,
+    "openai-responses": _responses_details,
+}
 
 
 ERROR_TYPE = {
@@ -375,3 +396,24 @@ def test_the_local_model_refuses_images_and_loads_nothing(api: str) -> None:
     assert answer.status_code == 400
     assert ERROR_TYPE[api](answer.json()) == BAD_REQUEST[api]
     assert "images are not supported upstream (local takes text only)" in answer.text
+
+
+@pytest.mark.parametrize("api", ["openai", "anthropic"])
+def test_a_value_the_call_layer_refuses_is_a_400(
+    server: ReplayServer, monkeypatch: pytest.MonkeyPatch, api: str
+) -> None:
+    """Gemini's call layer refuses a request with no contents (only a system message): the
+    client hears a 400 in its API's shape, not a 500."""
+    upstream = upstream_route(server)
+    body: dict[str, Any] = {"model": "m", "max_tokens": 5, "messages": []}
+    if api == "openai":
+        body["messages"] = [{"role": "system", "content": "Be brief."}]
+    else:
+        body["system"] = "Be brief."
+        body["messages"] = [{"role": "user", "content": []}]
+    with serving(monkeypatch, "gemini", upstream) as address:
+        answer = post(address, api, body)
+    assert answer.status_code == 400, answer.text
+    assert ("contents" if api == "openai" else "must not be empty") in answer.text
+    assert ERROR_TYPE[api](answer.json()) == BAD_REQUEST[api]
+    assert not server.requests(upstream)

@@ -17,7 +17,7 @@ from streamcall import llm, registry
 from streamcall.core.base.events import ErrorEvent, StreamEvent
 from streamcall.encoders import AnthropicEncoder, Encoder, OpenAIChatEncoder
 from streamcall.encoders.starlette import streaming_response
-from streamcall.errors import StreamcallError
+from streamcall.errors import StreamcallError, known_secrets, redact
 from streamcall.serve._requests import (
     BadRequest,
     CallRequest,
@@ -164,6 +164,8 @@ class _Server:
             return error(str(exc), 400)
         except StreamcallError as exc:
             return error(str(exc), _status(exc))
+        except ValueError as exc:  # a parameter value the provider's call layer refuses
+            return error(redact(str(exc), known_secrets()), 400)
         events = stream.aevents()
         if call.stream:
             first = await anext(events, None)

@@ -57,6 +57,13 @@ def _need(value: Any, kind: type | tuple[type, ...], what: str) -> Any:
     return value
 
 
+def _positive(value: Any, what: str) -> int:
+    number: int = _need(value, int, what)
+    if number < 1:
+        raise BadRequest(f"'{what}' must be at least 1")
+    return number
+
+
 def _strings(value: Any, what: str) -> list[str]:
     return [_need(v, str, what) for v in _need(value, list, what)]
 
@@ -89,16 +96,19 @@ def _parts(content: Any, what: str, *, images: bool) -> list[str | Image]:
 
 def _image_url(part: Mapping[str, Any]) -> Image:
     """An OpenAI ``image_url`` part: an http(s) URL or a base64 ``data:`` URL."""
-    url = part.get("image_url")
+    url: Any = part.get("image_url")
+    detail = None
     if isinstance(url, Mapping):
-        url = url.get("url")
+        url, detail = url.get("url"), url.get("detail")
+        if detail not in (None, "auto", "low", "high"):
+            raise BadRequest("'image_url.detail' must be 'auto', 'low' or 'high'")
     url = _need(url, str, "image_url.url")
     if url.startswith(("http://", "https://")):
-        return Image(url=url)
+        return Image(url=url, detail=detail)
     match = _DATA_URL.match(url)
     if match is None:
         raise BadRequest("'image_url.url' must be an http(s) URL or a base64 data: URL of an image")
-    return Image(media_type=match[1], data=match[2])
+    return Image(media_type=match[1], data=match[2], detail=detail)
 
 
 def _image_block(block: Mapping[str, Any]) -> Image:
@@ -192,7 +202,7 @@ def openai_request(raw: bytes) -> CallRequest:
     _common(body, params)
     limit = body.get("max_completion_tokens", body.get("max_tokens"))
     if limit is not None:
-        params["max_tokens"] = _need(limit, int, "max_tokens")
+        params["max_tokens"] = _positive(limit, "max_tokens")
     stop = body.get("stop")
     if stop is not None:
         params["stop"] = _strings([stop] if isinstance(stop, str) else stop, "stop")
@@ -258,7 +268,7 @@ def anthropic_request(raw: bytes) -> CallRequest:
             messages.append(current)
     if not any(m.role != "system" for m in messages):
         raise BadRequest("'messages' must not be empty")
-    params: dict[str, Any] = {"max_tokens": _need(body.get("max_tokens"), int, "max_tokens")}
+    params: dict[str, Any] = {"max_tokens": _positive(body.get("max_tokens"), "max_tokens")}
     _common(body, params)
     if body.get("stop_sequences") is not None:
         params["stop"] = _strings(body["stop_sequences"], "stop_sequences")

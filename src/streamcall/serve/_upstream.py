@@ -26,11 +26,13 @@ class BadRequest(ValueError):
 
 @dataclass(frozen=True)
 class Image:
-    """An image part: an http(s) ``url``, or base64 ``data`` with its ``media_type``."""
+    """An image part: an http(s) ``url``, or base64 ``data`` with its ``media_type``; the
+    ``detail`` an OpenAI request asked for (``auto``, ``low``, ``high``)."""
 
     url: str | None = None
     media_type: str = ""
     data: str = ""
+    detail: str | None = None
 
     @property
     def data_url(self) -> str:
@@ -84,7 +86,10 @@ class _Form:
         self.wire = wire
 
     def image(self, image: Image) -> Any:
-        return {"type": "image_url", "image_url": {"url": image.data_url}}
+        url = {"url": image.data_url}
+        if image.detail:
+            url["detail"] = image.detail
+        return {"type": "image_url", "image_url": url}
 
     def text_part(self, text: str, role: str) -> Any:
         return {"type": "text", "text": text}
@@ -188,7 +193,11 @@ class _Responses(_Form):
     ``function_call_output`` input items paired by ``call_id``."""
 
     def image(self, image: Image) -> Any:
-        return {"type": "input_image", "image_url": image.data_url, "detail": "auto"}
+        return {
+            "type": "input_image",
+            "image_url": image.data_url,
+            "detail": image.detail or "auto",
+        }
 
     def text_part(self, text: str, role: str) -> Any:
         return {"type": "output_text" if role == "assistant" else "input_text", "text": text}
