@@ -19,7 +19,7 @@ from streamcall.core.base._sdk_clients import adopt_client
 from streamcall.core.base.call_response import BaseCallResponse, CallContext
 from streamcall.core.base.messages import BaseMessageParam, as_messages, render_template
 from streamcall.core.base.params import COMMON_PARAMS, ParamMap, to_provider_params
-from streamcall.core.base.stream import BaseStream
+from streamcall.core.base.stream import BaseStream, _aclose, _close
 from streamcall.core.base.types import Metadata
 
 if TYPE_CHECKING:
@@ -330,6 +330,7 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
                     context.user_message_param = spec.user_message_param(context.user_message_param)
                 given = adopt_client(config_client or client, spec.client_provider or spec.provider)
                 the_client = given or spec.default_client()
+                owned = None if given else the_client  # made here: closed when the call ends
                 context.provider = spec.provider
                 context.call_params = to_provider_params(
                     context.call_params, spec.common_params, spec.provider
@@ -340,7 +341,7 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
                 context.call_kwargs = spec.call_kwargs(context, json_mode)
                 if forced is not None:
                     spec.force_tool(context.call_kwargs, forced)
-                return context, the_client
+                return context, the_client, owned
 
             def finish(response: BaseCallResponse[Any]) -> Any:
                 if response_model is not None:
@@ -361,30 +362,42 @@ def make_call_decorator(spec: ProviderSpec) -> Callable[..., Any]:
 
                 @functools.wraps(fn)
                 async def inner_async(*args: Any, **kwargs: Any) -> Any:
-                    context, the_client = setup(args, kwargs, await fn(*args, **kwargs))
+                    context, the_client, owned = setup(args, kwargs, await fn(*args, **kwargs))
                     observer = _observe(spec, context, stream, the_client)
-                    if stream:
-                        with _sending(observer):
-                            raw = await spec.stream_async(the_client, context.call_kwargs)
-                        return streamed(_watched(spec, raw, context, replay, observer))
                     start = _now_ms()
-                    with _sending(observer):
-                        raw_response = await spec.complete_async(the_client, context.call_kwargs)
+                    try:
+                        with _sending(observer):
+                            if stream:
+                                raw = await spec.stream_async(the_client, context.call_kwargs)
+                                return streamed(
+                                    _watched(spec, raw, context, replay, observer, owned)
+                                )
+                            raw_response = await spec.complete_async(
+                                the_client, context.call_kwargs
+                            )
+                    except BaseException:
+                        await _aclose(owned)
+                        raise
+                    await _aclose(owned)
                     return finish(_response(spec, raw_response, context, start, observer))
 
                 return inner_async
 
             @functools.wraps(fn)
             def inner(*args: Any, **kwargs: Any) -> Any:
-                context, the_client = setup(args, kwargs, fn(*args, **kwargs))
+                context, the_client, owned = setup(args, kwargs, fn(*args, **kwargs))
                 observer = _observe(spec, context, stream, the_client)
-                if stream:
-                    with _sending(observer):
-                        raw = spec.stream(the_client, context.call_kwargs)
-                    return streamed(_watched(spec, raw, context, replay, observer))
                 start = _now_ms()
-                with _sending(observer):
-                    raw_response = spec.complete(the_client, context.call_kwargs)
+                try:
+                    with _sending(observer):
+                        if stream:
+                            raw = spec.stream(the_client, context.call_kwargs)
+                            return streamed(_watched(spec, raw, context, replay, observer, owned))
+                        raw_response = spec.complete(the_client, context.call_kwargs)
+                except BaseException:
+                    _close(owned)
+                    raise
+                _close(owned)
                 return finish(_response(spec, raw_response, context, start, observer))
 
             return inner
@@ -453,10 +466,12 @@ def _sending(observer: Any) -> contextlib.AbstractContextManager[None]:
 
 
 def _watched(
-    spec: ProviderSpec, raw: Any, context: CallContext, replay: bool, observer: Any
+    spec: ProviderSpec, raw: Any, context: CallContext, replay: bool, observer: Any, owned: Any
 ) -> BaseStream[Any, Any, Any]:
-    """The provider's stream over ``raw``, watched by the observer, if any."""
+    """The provider's stream over ``raw``, watched by the observer, if any; closing ``owned``
+    (the client made for the call, if any) when it ends."""
     stream = spec.stream_type(raw, context, replay=replay)
+    stream._owned = owned
     if observer is not None:
         stream._observer = observer
         observer.opened(raw)

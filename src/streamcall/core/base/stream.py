@@ -252,6 +252,7 @@ class BaseStream(
                 raise
         finally:
             _close(self._raw)
+            _close(self._owned)
 
     async def _arun(self) -> AsyncIterator[Pair]:
         wrap, handle = self._begin()
@@ -269,7 +270,7 @@ class BaseStream(
             if self._stop(exc):
                 raise
         finally:
-            await _aclose(self._raw)
+            await _aclose_in_turn(self._raw, self._owned)
 
     def _begin(self) -> tuple[Callable[[Any], Any], Callable[[Any], list[Pair] | None]]:
         """The stream starts; the steps of each raw event (:meth:`_wrap`, :meth:`_handle`)."""
@@ -415,6 +416,10 @@ class BaseStream(
     _observer: Any = None
     """The call's telemetry (:mod:`streamcall.telemetry`), when something watches calls."""
 
+    _owned: Any = None
+    """The client the call layer made for this call alone (no ``client=`` given): closed
+    with the stream, after its connection (its pool must not be left to the collector)."""
+
     def _ended(self) -> None:
         """The stream has ended (complete, cancelled or failed): tell its telemetry, if any."""
         if self._observer is not None:
@@ -475,7 +480,8 @@ class BaseStream(
 
     def _closing(self, sync: bool) -> list[Any]:
         """Stopping the stream: cancelled unless it has ended; what to close, in order (the
-        generator iterating the provider, if it still runs, then the provider's stream)."""
+        generator iterating the provider, if it still runs, then the provider's stream, then
+        the client made for the call alone, if any)."""
         live = self._running or (self._live() if self._live is not None else None)
         close_raw = getattr(self._raw, "close", None)
         if sync and (inspect.isasyncgen(live) or inspect.iscoroutinefunction(close_raw)):
@@ -484,7 +490,7 @@ class BaseStream(
             self._state = "cancelled"
             self.end_time = _now_ms()
             self._ended()
-        return [live, self._raw] if live is not None else [self._raw]
+        return [live, self._raw, self._owned] if live is not None else [self._raw, self._owned]
 
     def close(self) -> None:
         """Stop the stream and release the connection; safe at any time and twice. Before
