@@ -4,8 +4,10 @@ Each format has a pure encoder (neutral events in, bytes out: :class:`OpenAIChat
 :class:`AnthropicEncoder`, :class:`VercelEncoder`) and two thin edges driving it from a
 stream's ``events()`` / ``aevents()``: ``encode_<format>(stream) -> Iterator[bytes]`` and
 ``aencode_<format>(stream) -> AsyncIterator[bytes]``. Closing an edge's iterator early
-cancels the stream. :func:`streaming_response` (``streamcall.encoders.starlette``, needs
-Starlette) serves one from Starlette or FastAPI.
+cancels the stream. ``VercelEncoder(call_tools=True)`` (``encode_vercel(stream,
+call_tools=True)``) also calls each tool call's tool and sends its output.
+:func:`streaming_response` (``streamcall.encoders.starlette``, needs Starlette) serves one
+from Starlette or FastAPI.
 
     from streamcall.encoders import streaming_response
 

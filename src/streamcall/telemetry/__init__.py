@@ -2,10 +2,14 @@
 
 - :func:`instrument` turns spans on (``opentelemetry-api`` needed; opt in: with nothing
   instrumented, OpenTelemetry is never imported). Each call becomes a ``chat {model}`` CLIENT
-  span after the GenAI semantic conventions; a stream's span ends with the stream.
+  span after the GenAI semantic conventions; a stream's span ends with the stream, or, for a
+  stream dropped before it ended (never iterated to its end nor closed), when it is
+  garbage-collected: ``streamcall.call.state`` ``abandoned``, ``error.type``
+  ``StreamAbandoned``.
 - :mod:`streamcall.telemetry.hooks`: your functions, called on each chunk, retry, error and end.
 - Logging: ``streamcall`` loggers (``streamcall.telemetry`` for calls, ``streamcall`` for the
-  transport) at DEBUG say each call, request line, retry and stream end; keys never appear.
+  transport) at DEBUG say each call and its host, a stream's request line, a refused call's,
+  each retry, and each end (model, usage, duration); keys never appear.
 """
 
 from __future__ import annotations
