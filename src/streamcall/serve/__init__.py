@@ -2,6 +2,9 @@
 OpenAI-compatible ``/v1/chat/completions``, an Anthropic-compatible ``/v1/messages`` and a
 minimal chat page at ``/``. Needs the ``serve`` extra (Starlette, uvicorn).
 
+Tool calls and their results in the history, and images, reach each provider in its own
+form (``_upstream.py``); what a provider cannot take is a 400 that names it.
+
     from streamcall.serve import create_app
     app = create_app("mistral", "mistral-small-latest")   # any ASGI server runs it
 """

@@ -72,7 +72,6 @@ def json_object(arguments: str) -> dict[str, Any]:
     return value
 
 
-Call = tuple[str, str, str]
 Result = tuple[str, str, str]  # (call id, function name, output text)
 
 
