@@ -125,13 +125,6 @@ class Observer:
         if self.hooks.chunk:
             call_each(self.hooks.chunk, self.call, chunk)
 
-    def opened(self, raw: Any) -> None:
-        """The stream's response has started (its request line, at DEBUG)."""
-        response = getattr(raw, "response", None)
-        if response is not None and log.isEnabledFor(logging.DEBUG):
-            request = response.request
-            log.debug("%s %s -> %d", request.method, _url(request.url), response.status_code)
-
     def retry(self, retry: RetryInfo) -> None:
         """An attempt of this call is retried."""
         if self.span is not None and self.tracing is not None:

@@ -313,6 +313,17 @@ class Exchange:
         if exc is None:
             self.deadline.body_started()
             self.opened = True
+            if logger.isEnabledFor(logging.DEBUG):  # whole calls and streams alike
+                url = self.request.url
+                logger.debug(
+                    "%s %s://%s%s%s -> %d",
+                    self.request.method,
+                    url.scheme,
+                    url.host,
+                    f":{url.port}" if url.port else "",
+                    url.path,  # no query or credentials in a log line
+                    response.status_code,
+                )
         elif isinstance(exc, httpx2.TimeoutException):  # no first body byte in time
             self.delay = self.transport_failed(exc)
             return True

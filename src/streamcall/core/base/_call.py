@@ -474,7 +474,6 @@ def _watched(
     stream._owned = owned
     if observer is not None:
         stream._observer = observer
-        observer.opened(raw)
     return stream
 
 
