@@ -55,6 +55,7 @@ async def test_whole_calls_log_model_usage_duration_and_refusals_without_the_key
     assert not any(KEY in line for line in lines)
     port = url.split(":")[-1].split("/")[0]
     assert f"chat call: {provider}, model my-model, whole response, to 127.0.0.1:{port}" in lines
+    assert any(line.startswith(f"POST {url}") and line.endswith("-> 200") for line in lines), lines
     tokens_in, tokens_out = USAGE[provider]
     model = re.escape(WHOLE[provider]["model"])
     done = rf"chat {provider}: complete, model {model}, {tokens_in} in, {tokens_out} out tokens, "
