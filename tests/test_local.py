@@ -270,6 +270,41 @@ def test_a_forced_tool_call_streams_as_a_tool() -> None:
     assert stream.finish_reasons == ["tool_calls"]
 
 
+def test_a_tool_round_trip_goes_back_to_the_model() -> None:
+    """The call's message param (content ``None`` beside its tool calls, as OpenAI's) and the
+    tool's result are a history the chat template takes: the calls become ``<tool_call>`` text."""
+    from streamcall.clients.local.client import template_messages
+
+    def get_weather(city: str) -> str:
+        """Current weather for a city."""
+        return f"sunny in {city}"
+
+    prompt = {"role": "user", "content": "What is the weather in Paris?"}
+    forced = {"type": "function", "function": {"name": "get_weather"}}
+
+    @local_call(
+        tools=[get_weather], call_params={**GREEDY, "max_tokens": 40, "tool_choice": forced}
+    )
+    def ask() -> list[Any]:
+        return [prompt]
+
+    @local_call(tools=[get_weather], call_params={**GREEDY, "max_tokens": 20})
+    def answer(history: list[Any]) -> list[Any]:
+        return [prompt, *history]
+
+    response = ask()
+    assert response.tool is not None
+    history = [
+        response.message_param,
+        *response.tool_message_params([(response.tool, response.tool.call())]),
+    ]
+    assert history[0]["content"] is None
+    sent = template_messages(history)
+    assert sent[0]["content"].startswith('<tool_call>\n{"name":"get_weather","arguments":{"city":')
+    assert sent[1] == history[1]
+    assert answer(history).finish_reasons  # the chat template failed on it before
+
+
 def test_model_is_a_gguf_path(tmp_path: Path) -> None:
     copy = tmp_path / "model.gguf"
     shutil.copyfile(MODEL_PATH, copy)

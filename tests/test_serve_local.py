@@ -47,8 +47,9 @@ class Recording(LocalModel):
         self.chat = SimpleNamespace(completions=SimpleNamespace(create_async=create_async))  # type: ignore[assignment]
 
     def _prepare(self, model: str | None, messages: Any, params: Any) -> Any:
-        self.messages.append(list(messages))
-        return super()._prepare(model, messages, params)
+        name, prepared, kwargs = super()._prepare(model, messages, params)
+        self.messages.append(prepared)  # as the chat template gets them
+        return name, prepared, kwargs
 
 
 @pytest.fixture(scope="module")

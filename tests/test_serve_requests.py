@@ -123,7 +123,10 @@ def test_mistral_gets_nine_character_call_ids_paired() -> None:
 
 
 def test_the_local_model_sees_its_calls_as_text() -> None:
-    messages = anthropic_request(raw(ANTHROPIC_HISTORY)).upstream_messages("local")
+    from streamcall.clients.local.client import template_messages
+
+    forwarded = anthropic_request(raw(ANTHROPIC_HISTORY)).upstream_messages("local")
+    messages = template_messages(forwarded)  # what the local client gives the chat template
     assert all(isinstance(m, BaseMessageParam) or isinstance(m["content"], str) for m in messages)
     assert messages[2]["content"] == (
         'Checking.\n<tool_call>\n{"name":"w","arguments":{"city":"P"}}\n</tool_call>'

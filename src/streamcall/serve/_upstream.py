@@ -146,20 +146,10 @@ class _Mistral(_Form):
 
 
 class _Local(_Form):
-    """The local model: content is always text (a chat template joins strings); its calls are
-    written into the assistant's text as ``<tool_call>`` lines, which any template shows."""
+    """The local model: OpenAI's form (the local client writes tool calls into the text for
+    the chat template), no images."""
 
     images = ""
-
-    def assistant(self, m: Message) -> list[Any]:
-        lines = [m.text] if m.text else []
-        for _, name, arguments in m.tool_calls:
-            call = msgspec.json.encode({"name": name, "arguments": json_object(arguments)})
-            lines.append(f"<tool_call>\n{call.decode()}\n</tool_call>")
-        return [{"role": "assistant", "content": "\n".join(lines)}]
-
-    def results(self, results: list[Result]) -> list[Any]:
-        return [{"role": "tool", "tool_call_id": i, "content": out} for i, _, out in results]
 
 
 class _Anthropic(_Form):

@@ -19,6 +19,7 @@ where waiting would never end).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import os
@@ -236,6 +237,39 @@ def _accepted_params() -> frozenset[str]:
     return frozenset(names) - {"self", "messages", "stream", "model"}
 
 
+def template_messages(messages: Sequence[Any]) -> list[Any]:
+    """``messages`` as a chat template can join them: every content a string. OpenAI's shape
+    gives an assistant's tool calls a ``None`` content (SmolLM2's template fails on it) and may
+    give text as parts; the calls are written into the text as ``<tool_call>`` lines (the form
+    Hermes-style templates use), text parts are joined."""
+    return [_template_message(m) for m in messages]
+
+
+def _template_message(message: Any) -> Any:
+    if not isinstance(message, Mapping):
+        return message
+    content = message.get("content")
+    calls = message.get("tool_calls") or []
+    if isinstance(content, str) and not calls:
+        return message
+    if isinstance(content, list):
+        content = "".join(
+            p.get("text", "") for p in content if isinstance(p, Mapping) and p.get("type") == "text"
+        )
+    lines = [content] if content else []
+    for call in calls:
+        function = call.get("function") or {}
+        arguments = function.get("arguments") or "{}"
+        if isinstance(arguments, str):
+            with contextlib.suppress(msgspec.DecodeError):  # else kept as the text it was
+                arguments = msgspec.json.decode(arguments)
+        body = msgspec.json.encode({"name": function.get("name"), "arguments": arguments})
+        lines.append(f"<tool_call>\n{body.decode()}\n</tool_call>")
+    text = {k: v for k, v in message.items() if k != "tool_calls"}
+    text["content"] = "\n".join(lines)
+    return text
+
+
 def generation_kwargs(params: Mapping[str, Any]) -> dict[str, Any]:
     """OpenAI-style parameters as ``Llama.create_chat_completion`` takes them.
 
@@ -434,7 +468,7 @@ class LocalModel:
         self, model: str | None, messages: Sequence[Any], params: Mapping[str, Any]
     ) -> tuple[str, list[Any], dict[str, Any]]:
         kwargs = generation_kwargs(params)
-        return model or DEFAULT_MODEL, list(messages), kwargs
+        return model or DEFAULT_MODEL, template_messages(messages), kwargs
 
     def _complete(self, loaded: LoadedModel, name: str, messages: list[Any], kwargs: Any) -> Any:
         create = functools.partial(
