@@ -410,3 +410,38 @@ def test_session_ends_on_a_configuration_error() -> None:
     errors = [line for line in result.stderr.splitlines() if "error" in line]
     assert len(errors) == 1
     assert "no GGUF model file at '/nonexistent/model.gguf'" in errors[0]
+
+
+def test_the_price_database_loads_while_the_answer_is_awaited(
+    server: ReplayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The summary's cost needs the price database (~0.1-0.2 s to load): it loads on a thread
+    started before the answer's first byte, not after its last."""
+    import threading
+
+    from streamcall.core.base import _prices_db
+
+    loading = threading.Event()
+    real = _prices_db.database_version
+
+    def database_version() -> str | None:
+        loading.set()
+        return real()
+
+    monkeypatch.setattr(_prices_db, "database_version", database_version)
+    url = server.route(Reply(body=TEXT.body, headers_delay=0.5))
+    for name, value in mistral_env(url).items():
+        monkeypatch.setenv(name, value)
+    seen_before_the_answer: list[bool] = []
+    err = TTY()
+
+    class Out(io.StringIO):
+        def write(self, text: str) -> int:
+            if not seen_before_the_answer:
+                seen_before_the_answer.append(loading.is_set())
+            return super().write(text)
+
+    status = main(["chat", "hi"], stdin=io.StringIO(), stdout=Out(), stderr=err)
+    assert status == 0
+    assert seen_before_the_answer == [True]
+    assert "cost: $" in err.getvalue()

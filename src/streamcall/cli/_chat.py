@@ -114,6 +114,8 @@ def answer(asker: Asker, messages: list[Any], term: Terminal, summary: bool = Tr
     if term.verbose:
         spinner.say(f"streamcall: {asker.describe(messages)}")
     spinner.start(f"{'loading' if local else 'waiting for'} {asker.model}")
+    if summary and not local:  # the summary's cost: its price database loads while we wait
+        _load_prices()
     shown = _Shown(term, asker.model)
     stream = None
     interrupted = False
@@ -239,6 +241,16 @@ class _Shown:
         if text:
             self.term.err.write(text)
             self.term.err.flush()
+
+
+def _load_prices() -> None:
+    """Load the price database (~0.1-0.2 s) on a thread, while the answer is awaited and
+    streamed, rather than after it, before the summary."""
+    import threading
+
+    from streamcall.core.base import _prices_db
+
+    threading.Thread(target=_prices_db.database_version, daemon=True).start()
 
 
 def _silence(out: TextIO) -> None:
