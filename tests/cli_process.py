@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import shutil
 import subprocess
@@ -39,3 +40,17 @@ def run_cli(
         text=True,
         timeout=timeout,
     )
+
+
+def mistral_words(*parts: str) -> bytes:
+    """A Mistral stream of ``parts``, one event each, then a stop and usage."""
+    from tests.replay import sse_body
+
+    base = {"id": "c1", "object": "chat.completion.chunk", "model": "mistral-small-latest"}
+    events = [
+        json.dumps({**base, "choices": [{"index": 0, "delta": {"content": p}}]}) for p in parts
+    ]
+    usage = {"prompt_tokens": 5, "completion_tokens": len(parts), "total_tokens": 9}
+    stop = {"index": 0, "delta": {}, "finish_reason": "stop"}
+    events.append(json.dumps({**base, "choices": [stop], "usage": usage}))
+    return sse_body(events)

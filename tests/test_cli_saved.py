@@ -15,22 +15,10 @@ import pytest
 
 from streamcall.cli import main
 from streamcall.cli._store import Record, Store, StoreError, data_dir
-from tests.cli_process import CLEAN_ENV, HOME, run_cli
-from tests.replay import ReplayServer, Reply, sse_body
+from tests.cli_process import CLEAN_ENV, HOME, mistral_words, run_cli
+from tests.replay import ReplayServer, Reply
 
 KEY = "sk-saved-secret-0123456789"
-
-
-def words(*parts: str) -> bytes:
-    """A Mistral stream of ``parts``, then a stop and usage."""
-    base = {"id": "c1", "object": "chat.completion.chunk", "model": "mistral-small-latest"}
-    events = [
-        json.dumps({**base, "choices": [{"index": 0, "delta": {"content": p}}]}) for p in parts
-    ]
-    usage = {"prompt_tokens": 5, "completion_tokens": len(parts), "total_tokens": 9}
-    stop = {"index": 0, "delta": {}, "finish_reason": "stop"}
-    events.append(json.dumps({**base, "choices": [stop], "usage": usage}))
-    return sse_body(events)
 
 
 @pytest.fixture
@@ -74,7 +62,9 @@ def test_an_answer_is_saved_privately_without_the_key_and_continued(
     server: ReplayServer, home: Path, mistral: Any
 ) -> None:
     url = mistral(
-        Reply(body=words("Hello", "!")), Reply(body=words("Again")), Reply(body=words("3"))
+        Reply(body=mistral_words("Hello", "!")),
+        Reply(body=mistral_words("Again")),
+        Reply(body=mistral_words("3")),
     )
     assert chat("chat", "hi", "-s", "Be kind.", "--temperature", "0.5")[0] == 0
     [path] = files(home / "conversations")
@@ -111,7 +101,7 @@ def test_an_answer_is_saved_privately_without_the_key_and_continued(
 def test_a_session_goes_on_with_the_latest_conversation(
     server: ReplayServer, home: Path, mistral: Any
 ) -> None:
-    url = mistral(Reply(body=words("One")), Reply(body=words("Two")))
+    url = mistral(Reply(body=mistral_words("One")), Reply(body=mistral_words("Two")))
     assert chat("chat", "first")[0] == 0
     [path] = files(home / "conversations")
     status, _, err = chat("chat", "-c", "-i", typed="second\n")
@@ -125,7 +115,7 @@ def test_a_session_goes_on_with_the_latest_conversation(
 def test_no_save_and_its_variable_save_nothing(
     home: Path, mistral: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    mistral(Reply(body=words("x")))
+    mistral(Reply(body=mistral_words("x")))
     assert chat("chat", "hi", "--no-save")[0] == 0
     monkeypatch.setenv("STREAMCALL_NO_SAVE", "1")
     assert chat("chat", "hi")[0] == 0
@@ -137,7 +127,7 @@ def test_no_save_and_its_variable_save_nothing(
 
 
 def test_chats_lists_the_latest_first(home: Path, mistral: Any) -> None:
-    mistral(Reply(body=words("a")))
+    mistral(Reply(body=mistral_words("a")))
     assert chat("chats") == (0, "", f"no saved conversations in {home}\n")
     assert chat("chat", "the first question")[0] == 0
     assert chat("chat", "a second\nquestion, on two lines")[0] == 0
@@ -158,7 +148,11 @@ def test_chats_lists_the_latest_first(home: Path, mistral: Any) -> None:
 
 
 def test_save_and_load_in_the_session(server: ReplayServer, home: Path, mistral: Any) -> None:
-    url = mistral(Reply(body=words("Hello")), Reply(body=words("Sure")), Reply(body=words("ok")))
+    url = mistral(
+        Reply(body=mistral_words("Hello")),
+        Reply(body=mistral_words("Sure")),
+        Reply(body=mistral_words("ok")),
+    )
     typed = "hi\n/save my-chat\n/clear\n/load my-chat\nmore\n/load nope\n/save ../x\nexit\n"
     status, _, err = chat("chat", "-i", typed=typed)
     assert status == 0, err
@@ -182,7 +176,7 @@ def test_save_and_load_in_the_session(server: ReplayServer, home: Path, mistral:
 def test_continuing_keeps_the_provider_and_model_of_the_conversation(
     server: ReplayServer, home: Path, mistral: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = mistral(Reply(body=words("a")))
+    url = mistral(Reply(body=mistral_words("a")))
     store = Store(home)
     store.save(Record("mistral", "open-mistral-nemo", id="older", messages=[]))
     monkeypatch.setenv("OPENAI_API_KEY", "sk-would-be-chosen")  # a key that would pick openai
@@ -262,7 +256,7 @@ def test_a_write_is_whole_or_not_at_all(tmp_path: Path, monkeypatch: pytest.Monk
 def test_a_save_that_fails_is_a_warning_and_the_answer_stands(
     tmp_path: Path, mistral: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    mistral(Reply(body=words("fine")))
+    mistral(Reply(body=mistral_words("fine")))
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     monkeypatch.setenv("STREAMCALL_HOME", str(blocker))  # a file: no folder can be made in it

@@ -11,20 +11,11 @@ from typing import Any
 import pytest
 
 from streamcall.cli import main
-from tests.replay import ReplayServer, Reply, sse_body
+from tests.cli_process import mistral_words
+from tests.replay import ReplayServer, Reply
 from tests.wire_fixtures import fixtures
 
 TOOLS = next(f for f in fixtures("mistral.") if f.name == "mistral.tools.sse")
-
-
-def words(*parts: str) -> bytes:
-    base = {"id": "c1", "object": "chat.completion.chunk", "model": "mistral-small-latest"}
-    events = [
-        json.dumps({**base, "choices": [{"index": 0, "delta": {"content": p}}]}) for p in parts
-    ]
-    stop = {"index": 0, "delta": {}, "finish_reason": "stop"}
-    events.append(json.dumps({**base, "choices": [stop]}))
-    return sse_body(events)
 
 
 @pytest.fixture
@@ -51,7 +42,7 @@ def contents(server: ReplayServer, url: str, index: int) -> list[Any]:
 def test_multi_line_input_as_llm_chat_takes_it(
     server: ReplayServer, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = server.route(Reply(body=words("ok")))
+    url = server.route(Reply(body=mistral_words("ok")))
     typed = (
         "!multi\nline one\n\nline three\n!end\n"
         "!multi END-X\nhas !end in it\n!end\n!end END-X\n"
@@ -66,7 +57,7 @@ def test_multi_line_input_as_llm_chat_takes_it(
 def test_an_answer_without_text_is_not_kept(
     server: ReplayServer, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = server.route(Reply(body=TOOLS.body), Reply(body=words("Hello")))
+    url = server.route(Reply(body=TOOLS.body), Reply(body=mistral_words("Hello")))
     err = session(url, "weather?\nhi\n", monkeypatch)
     assert "(no text in the answer: this turn is not kept)" in err
     assert "tool call: " in err

@@ -4,29 +4,18 @@ system prompt, per-answer stats; a bad value is a message and the session goes o
 from __future__ import annotations
 
 import io
-import json
 from typing import Any
 
 import pytest
 
 from streamcall.cli import main
-from tests.replay import ReplayServer, Reply, sse_body
-
-
-def words(*parts: str) -> bytes:
-    base = {"id": "c1", "object": "chat.completion.chunk", "model": "mistral-small-latest"}
-    events = [
-        json.dumps({**base, "choices": [{"index": 0, "delta": {"content": p}}]}) for p in parts
-    ]
-    usage = {"prompt_tokens": 5, "completion_tokens": len(parts), "total_tokens": 9}
-    stop = {"index": 0, "delta": {}, "finish_reason": "stop"}
-    events.append(json.dumps({**base, "choices": [stop], "usage": usage}))
-    return sse_body(events)
+from tests.cli_process import mistral_words
+from tests.replay import ReplayServer, Reply
 
 
 @pytest.fixture
 def url(server: ReplayServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> str:
-    route = server.route(Reply(body=words("Hi", " there")))
+    route = server.route(Reply(body=mistral_words("Hi", " there")))
     monkeypatch.setenv("MISTRAL_API_KEY", "test-key")
     monkeypatch.setenv("MISTRAL_BASE_URL", route)
     monkeypatch.setenv("STREAMCALL_HOME", str(tmp_path / "home"))

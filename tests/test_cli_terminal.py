@@ -20,32 +20,14 @@ import pytest
 from streamcall.cli import main
 from streamcall.cli._output import summary_line, token_counts
 from streamcall.core.base._accumulate import Usage
-from tests.cli_process import CLEAN_ENV, CLI
-from tests.replay import Chunking, ReplayServer, Reply, sse_body
+from tests.cli_process import CLEAN_ENV, CLI, mistral_words
+from tests.replay import Chunking, ReplayServer, Reply
 from tests.wire_fixtures import fixtures
 
 TEXT = next(f for f in fixtures("mistral.") if f.name == "mistral.text.sse")
 ANTHROPIC = next(f for f in fixtures("anthropic.") if f.name == "anthropic.text.sse")
 TOOLS = next(f for f in fixtures("mistral.") if f.name == "mistral.tools.sse")
 KEY = "sk-cli-secret-0123456789"
-
-
-def mistral_words(words: list[str]) -> bytes:
-    """A Mistral stream of ``words``, one event each, then a stop and usage."""
-    base = {"id": "c1", "object": "chat.completion.chunk", "model": "mistral-small-latest"}
-    events = [
-        json.dumps({**base, "choices": [{"index": 0, "delta": {"content": w}}]}) for w in words
-    ]
-    events.append(
-        json.dumps(
-            {
-                **base,
-                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 5, "completion_tokens": len(words), "total_tokens": 9},
-            }
-        )
-    )
-    return sse_body(events)
 
 
 def run(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -85,7 +67,7 @@ class TTY(io.StringIO):
 
 def test_a_closed_stdout_ends_quietly_and_cancels_the_stream(server: ReplayServer) -> None:
     words = [f"word{i} " for i in range(400)]
-    url = server.route(Reply(body=mistral_words(words), chunking=Chunking.events(), delay=0.01))
+    url = server.route(Reply(body=mistral_words(*words), chunking=Chunking.events(), delay=0.01))
     command = " ".join([*CLI, "chat", "hi"]) + " | head -c 20"
     result = subprocess.run(
         ["bash", "-o", "pipefail", "-c", command],
@@ -307,10 +289,10 @@ def test_session_keeps_the_conversation_and_resets(
     server: ReplayServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = server.route(
-        Reply(body=mistral_words(["Hello", " there"])),
-        Reply(body=mistral_words(["Fine"])),
-        Reply(body=mistral_words(["Two", " lines"])),
-        Reply(body=mistral_words(["New"])),
+        Reply(body=mistral_words("Hello", " there")),
+        Reply(body=mistral_words("Fine")),
+        Reply(body=mistral_words("Two", " lines")),
+        Reply(body=mistral_words("New")),
     )
     for name, value in mistral_env(url).items():
         monkeypatch.setenv(name, value)
@@ -359,10 +341,10 @@ def test_session_on_a_terminal_ctrl_c_stops_the_answer_not_the_session(
 ) -> None:
     """A pseudo-terminal: no -i needed; Ctrl-C (SIGINT) during an answer cancels that stream
     and keeps what arrived; the next turn carries it; Ctrl-D leaves."""
-    partial = mistral_words(["Once", " upon", " a", " time"])
+    partial = mistral_words("Once", " upon", " a", " time")
     url = server.route(
         Reply(body=partial, stall_after=partial.index(b" upon")),
-        Reply(body=mistral_words(["The", " end"])),
+        Reply(body=mistral_words("The", " end")),
     )
     leader, follower = pty.openpty()
     proc = subprocess.Popen(

@@ -10,7 +10,6 @@ import gc
 import os
 import time
 import weakref
-from collections.abc import Iterator
 
 import pytest
 
@@ -28,16 +27,6 @@ WIRE_FIXTURE = {
     "ollama": "ollama_chat.text",
     "openai-responses": "openai_responses.text",
 }
-
-
-@pytest.fixture
-def no_cyclic_gc() -> Iterator[None]:
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def open_fds() -> int:

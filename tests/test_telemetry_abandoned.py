@@ -5,7 +5,6 @@ reference counting alone."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import weakref
 from collections.abc import Iterator
 from typing import Any
@@ -37,17 +36,6 @@ def heard() -> Iterator[tuple[list[BaseException], list[CallEnd]]]:
     hooks.on_finish(on_finish)
     yield errors, ends
     hooks.clear()
-
-
-@pytest.fixture
-def no_cyclic_gc() -> Iterator[None]:
-    """Only reference counting frees objects: a stream kept alive by a cycle stays alive."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def check_abandoned(

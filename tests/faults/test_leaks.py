@@ -188,16 +188,6 @@ def test_timed_out_streams_leak_nothing(hostile: HostileServer, kind: Kind) -> N
     counts.check()
 
 
-@pytest.fixture
-def no_cyclic_gc() -> Iterator[None]:
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 @pytest.mark.parametrize("ending", sorted(SYNC_ENDINGS))
 def test_a_dropped_sync_client_frees_its_streams_without_the_cyclic_gc(
     replay: ReplayServer, ending: str, no_cyclic_gc: None
