@@ -108,3 +108,16 @@ def test_show_says_what_the_next_answer_is_asked_with(url: str) -> None:
     assert "parameters: temperature=0.2\n" in second
     assert f"conversation: {conversation} (1 turn, saved in " in second
     assert "Hi there" in out
+
+
+def test_model_switches_the_model_and_the_conversation_goes_on(
+    server: ReplayServer, url: str
+) -> None:
+    _, err = session("first\n/model\n/model mistral-large-latest\nsecond\n/show\n")
+    first, second = bodies(server, url)
+    assert first["model"] == "mistral-small-latest"
+    assert second["model"] == "mistral-large-latest"
+    assert [m["content"] for m in second["messages"]] == ["first", "Hi there", "second"]
+    assert "model: mistral-small-latest (mistral)" in err
+    assert "(model mistral-large-latest; the conversation goes on)" in err
+    assert "model: mistral-large-latest\n" in err  # /show

@@ -20,6 +20,8 @@ HELP = """\
 /system TEXT                   set the system prompt (and start a new conversation)
 /set                           change a parameter or the display (/set alone lists them)
 /show                          provider, model, parameters, system prompt, conversation id
+/model NAME                    answer with another model of the provider (the conversation
+                               goes on); /model alone names the current one
 /save NAME                     save a copy of the conversation as NAME
 /load NAME                     go on with a saved conversation (a NAME or an id)
 /help                          this list
@@ -184,6 +186,14 @@ class Session:
             ]
         )
 
+    def model(self, name: str) -> str:
+        """``/model NAME``: the next answers come from another model of the same provider; the
+        conversation goes on (``ollama run``'s ``/load MODEL``)."""
+        if not name:
+            return f"model: {self.asker.model} ({self.asker.provider})"
+        self.asker.model = name
+        return f"(model {name}; the conversation goes on)"
+
     def save(self, name: str) -> str:
         """``/save NAME``: a copy of the conversation, to ``/load`` or ``--cid`` later."""
         if not name:
@@ -219,6 +229,7 @@ _COMMANDS: dict[str, Callable[[Session, str], str]] = {
     "/system": Session.system,
     "/set": Session.set,
     "/show": Session.show,
+    "/model": Session.model,
     "/save": Session.save,
     "/load": Session.load,
     "/help": Session.help,
