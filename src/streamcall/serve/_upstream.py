@@ -203,6 +203,9 @@ class _Responses(_Form):
         return [{"type": "function_call_output", "call_id": i, "output": o} for i, _, o in results]
 
 
+FOREIGN_THOUGHT_SIGNATURE = "skip_thought_signature_validator"
+
+
 class _Gemini(_Form):
     """Gemini: ``user`` / ``model`` contents of parts; ``functionCall`` (``args`` an object)
     and ``functionResponse`` parts paired by ``id`` and name; images as ``inlineData``."""
@@ -222,11 +225,16 @@ class _Gemini(_Form):
 
     def assistant(self, m: Message) -> list[Any]:
         parts: list[Any] = [{"text": m.text}] if m.text else []
-        parts += [
+        calls: list[dict[str, Any]] = [
             {"functionCall": {"id": i, "name": n, "args": json_object(a)}}
             for i, n, a in m.tool_calls
         ]
-        return [{"role": "model", "parts": parts}]
+        if calls:
+            # Gemini 3 refuses a function call in the history without the thought signature
+            # of the turn that made it (on its first call); a client of another API has none,
+            # and this value is the one Google documents for such a history.
+            calls[0]["thoughtSignature"] = FOREIGN_THOUGHT_SIGNATURE
+        return [{"role": "model", "parts": parts + calls}]
 
     def results(self, results: list[Result]) -> list[Any]:
         parts = [
