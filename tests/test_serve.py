@@ -357,3 +357,41 @@ def test_command_line_defaults() -> None:
     assert (args.provider, args.model, args.port) == ("openai", "m", 9)
     with pytest.raises(SystemExit):
         main(["--provider", "no-such-provider"])
+
+
+def test_a_request_body_over_the_limit_is_413_before_it_is_read_whole(
+    server: ReplayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upstream = server.route(Reply(body=body_of("openai_chat.usage.sse")))
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", upstream)
+    big = "x" * 5000
+    app = create_app("openai", "m", max_request_bytes=4096)
+    with uvicorn_server(app, lifespan="on") as (host, port):
+        base = f"http://{host}:{port}"
+        with openai.OpenAI(base_url=f"{base}/v1", api_key="x", max_retries=0) as sdk:
+            with pytest.raises(openai.APIStatusError) as raised:
+                sdk.chat.completions.create(model="m", messages=[{"role": "user", "content": big}])
+            assert raised.value.status_code == 413
+            assert "over 4096 bytes" in raised.value.message
+            small = sdk.chat.completions.create(
+                model="m", messages=[{"role": "user", "content": "hi"}]
+            )
+            assert small.choices[0].message.content
+        with anthropic.Anthropic(base_url=base, api_key="x", max_retries=0) as asdk:
+            with pytest.raises(anthropic.APIStatusError) as araised:
+                asdk.messages.create(
+                    model="m", max_tokens=5, messages=[{"role": "user", "content": big}]
+                )
+            assert araised.value.status_code == 413
+        # No Content-Length: a chunked body is refused once it passes the limit, and the
+        # server answers without waiting for the rest.
+        with socket.create_connection((host, port), timeout=5) as conn:
+            conn.sendall(
+                f"POST /v1/chat/completions HTTP/1.1\r\nHost: {host}\r\n"
+                "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
+                + b"%x\r\n%s\r\n" % (5000, b"x" * 5000)
+            )
+            head = conn.recv(65536)
+            assert head.startswith(b"HTTP/1.1 413"), head
+    assert len(server.requests(upstream)) == 1  # the small one alone went upstream

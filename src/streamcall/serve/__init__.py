@@ -65,6 +65,12 @@ def parser() -> argparse.ArgumentParser:
         default=os.environ.get("STREAMCALL_MODEL"),
         help="default model (default: $STREAMCALL_MODEL, else the provider's)",
     )
+    p.add_argument(
+        "--max-request-mb",
+        type=float,
+        default=32.0,
+        help="refuse a larger request body with 413 (32; images come base64 in the body)",
+    )
     p.add_argument("--log-level", default="info", help="uvicorn's log level (info)")
     return p
 
@@ -82,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    app = create_app(args.provider or default_provider(), args.model)
+    app = create_app(
+        args.provider or default_provider(),
+        args.model,
+        max_request_bytes=int(args.max_request_mb * 1024 * 1024),
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0

@@ -36,13 +36,13 @@ def _status(error: BaseException) -> int:
 
 
 def _openai_error(message: str, status: int) -> JSONResponse:
-    kind = "invalid_request_error" if status == 400 else "api_error"
+    kind = "invalid_request_error" if status in (400, 413) else "api_error"
     body = {"error": {"message": message, "type": kind, "param": None, "code": None}}
     return JSONResponse(body, status_code=status)
 
 
 def _anthropic_error(message: str, status: int) -> JSONResponse:
-    kind = "invalid_request_error" if status == 400 else "api_error"
+    kind = {400: "invalid_request_error", 413: "request_too_large"}.get(status, "api_error")
     return JSONResponse(
         {"type": "error", "error": {"type": kind, "message": message}}, status_code=status
     )
@@ -190,11 +190,29 @@ class _Server:
         return JSONResponse(whole(collected, stream))
 
 
+MAX_REQUEST_BYTES = 32 * 1024 * 1024
+"""The largest request body served by default (images come base64 in the body)."""
+
+
+async def _body(request: Request, limit: int) -> bytes | None:
+    """The request's body, or ``None`` when it is over ``limit`` bytes (read no further)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for piece in request.stream():
+        body += piece
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
 def create_app(
     provider: str = "local",
     model: str | None = None,
     *,
     client: Any = None,
+    max_request_bytes: int = MAX_REQUEST_BYTES,
 ) -> Starlette:
     """The app: ``POST /v1/chat/completions`` (OpenAI), ``POST /v1/messages`` (Anthropic),
     ``GET /`` (a chat page).
@@ -206,12 +224,17 @@ def create_app(
             the provider's default model).
         client: The provider client to send with (default: one made from the provider's
             environment variables, closed with the app).
+        max_request_bytes: A larger request body is refused (413, in the API's error shape)
+            before it is read whole.
     """
     server = _Server(provider, model, client)
+    too_large = f"the request body is over {max_request_bytes} bytes"
 
     async def chat_completions(request: Request) -> Response:
+        if (raw := await _body(request, max_request_bytes)) is None:
+            return _openai_error(too_large, 413)
         return await server.answer(
-            await request.body(),
+            raw,
             openai_request,
             _openai_error,
             lambda call: OpenAIChatEncoder(include_usage=call.include_usage),
@@ -219,8 +242,10 @@ def create_app(
         )
 
     async def messages(request: Request) -> Response:
+        if (raw := await _body(request, max_request_bytes)) is None:
+            return _anthropic_error(too_large, 413)
         return await server.answer(
-            await request.body(),
+            raw,
             anthropic_request,
             _anthropic_error,
             lambda call: AnthropicEncoder(),
