@@ -186,6 +186,22 @@ def test_continuing_keeps_the_provider_and_model_of_the_conversation(
     assert body["model"] == "open-mistral-nemo"
 
 
+def test_continuing_keeps_the_parameters_of_the_conversation_unless_given_again(
+    server: ReplayServer, home: Path, mistral: Any
+) -> None:
+    url = mistral(Reply(body=mistral_words("a")))
+    params = {"temperature": 0.2, "max_tokens": 50, "seed": 3, "top_k": 9}  # top_k: not ours
+    Store(home).save(Record("mistral", "m", id="older", params=params, messages=[]))
+    assert chat("chat", "--cid", "older", "hi")[0] == 0
+    assert chat("chat", "--cid", "older", "--temperature", "0.9", "again")[0] == 0
+    first, second = (r.json() for r in server.requests(url))
+    assert isinstance(first, dict)
+    assert isinstance(second, dict)
+    assert (first["temperature"], first["max_tokens"], first["random_seed"]) == (0.2, 50, 3)
+    assert "top_k" not in first
+    assert (second["temperature"], second["max_tokens"]) == (0.9, 50)
+
+
 @pytest.mark.parametrize(
     ("content", "says"),
     [

@@ -63,6 +63,9 @@ def default_provider(environ: Mapping[str, str] = os.environ) -> str:
     return "local"
 
 
+_SAVED_PARAMS = frozenset({"max_tokens", "temperature", "seed"})
+
+
 def call_params(
     max_tokens: int | None, temperature: float | None, seed: int | None = None
 ) -> dict[str, Any]:
@@ -359,6 +362,9 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> i
         term.error(str(exc))
         return 2
     params = call_params(args.max_tokens, args.temperature, args.seed)
+    if same and record is not None:  # going on: the conversation's own, unless given again
+        kept = {k: v for k, v in record.params.items() if k in _SAVED_PARAMS}
+        params = {**kept, **params}
     asker = Asker(provider, model, params, client, chosen_for_no_key=args.provider is None)
     conversation = (
         Conversation(system=args.system)
