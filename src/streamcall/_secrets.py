@@ -22,6 +22,11 @@ from streamcall.errors import redact
 
 __all__ = ["LOGGERS", "RedactingFilter", "install", "register"]
 
+CREDENTIAL_HEADERS: Final = frozenset(
+    {"authorization", "proxy-authorization", "x-api-key", "x-goog-api-key", "api-key", "cookie"}
+)
+"""Request headers that carry a credential: never shown in a repr, log or error."""
+
 LOGGERS: Final = (
     "streamcall",
     "httpx2",

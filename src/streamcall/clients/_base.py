@@ -388,8 +388,8 @@ class BaseClient(Closeable, AsyncCloseable):
         (the key, and the credential in a ``default_headers`` credential header) are known while
         this client lives, so that errors and log lines never show them
         (:mod:`streamcall._secrets`)."""
-        from streamcall._secrets import register
-        from streamcall.transport.http import CREDENTIAL_HEADERS, TransportConfig
+        from streamcall._secrets import CREDENTIAL_HEADERS, register
+        from streamcall.transport.http import TransportConfig
 
         found = [self._api_key or os.environ.get(self.env_api_key) or ""]
         for name, value in self.default_headers.items():

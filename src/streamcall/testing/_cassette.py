@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from streamcall import _secrets
+
 __all__ = ["FORMAT", "VERSION", "Cassette", "Interaction", "Piece", "Rechunk", "plan"]
 
 FORMAT = "streamcall-cassette"
@@ -34,18 +36,9 @@ HOP_BY_HOP = frozenset(
         "content-encoding",
     }
 )
-CREDENTIAL_HEADERS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "x-api-key",
-        "api-key",
-        "x-goog-api-key",
-        "cookie",
-        "set-cookie",
-        "ocp-apim-subscription-key",
-    }
-)
+# The transport's credential headers, and what a recording must not keep either: a response's
+# cookies and an API gateway's subscription key.
+CREDENTIAL_HEADERS = _secrets.CREDENTIAL_HEADERS | {"set-cookie", "ocp-apim-subscription-key"}
 CREDENTIAL_PARAMS = frozenset({"key", "api_key", "api-key", "apikey", "access_token", "token"})
 _MASK = b"*"
 

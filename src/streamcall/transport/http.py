@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
 
+from streamcall._secrets import CREDENTIAL_HEADERS
 from streamcall.errors import (
     APIConnectionError,
     APIError,
@@ -156,9 +157,6 @@ class Streamable(Sendable, Protocol[E]):
 
 
 MAX_REDIRECTS = 20
-CREDENTIAL_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "x-api-key", "x-goog-api-key", "api-key", "cookie"}
-)
 
 
 def masked(request: httpx2.Request) -> httpx2.Request:
