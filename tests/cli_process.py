@@ -28,14 +28,16 @@ CLI = [sys.executable, "-m", "streamcall.cli"]
 
 
 def run_cli(
-    args: list[str], env: dict[str, str], timeout: float = 60
+    args: list[str], env: dict[str, str], timeout: float = 60, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """``streamcall ARGS`` with ``env`` over the clean environment; output captured as text;
-    no standard input (the CLI reads piped input, and a runner's own stdin may be a pipe)."""
+    ``stdin`` piped in, else no standard input (the CLI reads piped input, and a runner's own
+    stdin may be a pipe)."""
     return subprocess.run(
         [*CLI, *args],
         env={**CLEAN_ENV, **env},
-        stdin=subprocess.DEVNULL,
+        input=stdin,
+        stdin=subprocess.DEVNULL if stdin is None else None,
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -13,22 +13,9 @@ import pytest
 
 from streamcall.cli import call_params, default_provider
 from streamcall.registry import PROVIDERS, ProviderEntry
-from tests.cli_process import CLEAN_ENV, CLI
+from tests.cli_process import CLEAN_ENV, CLI, run_cli
 from tests.replay import Chunking, ReplayServer, Reply
 from tests.wire_fixtures import fixtures
-
-
-def run_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """``streamcall ARGS`` with nothing on stdin (text piped in would join the prompt)."""
-    return subprocess.run(
-        [*CLI, *args],
-        env={**CLEAN_ENV, **env},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
 
 TEXT = next(f for f in fixtures("mistral.") if f.name == "mistral.text.sse")
 ANTHROPIC = next(f for f in fixtures("anthropic.") if f.name == "anthropic.text.sse")

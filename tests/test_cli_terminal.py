@@ -20,7 +20,7 @@ import pytest
 from streamcall.cli import main
 from streamcall.cli._output import summary_line, token_counts
 from streamcall.core.base._accumulate import Usage
-from tests.cli_process import CLEAN_ENV, CLI, mistral_words
+from tests.cli_process import CLEAN_ENV, CLI, mistral_words, run_cli
 from tests.replay import Chunking, ReplayServer, Reply
 from tests.wire_fixtures import fixtures
 
@@ -28,13 +28,6 @@ TEXT = next(f for f in fixtures("mistral.") if f.name == "mistral.text.sse")
 ANTHROPIC = next(f for f in fixtures("anthropic.") if f.name == "anthropic.text.sse")
 TOOLS = next(f for f in fixtures("mistral.") if f.name == "mistral.tools.sse")
 KEY = "sk-cli-secret-0123456789"
-
-
-def run(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*CLI, *args], env={**CLEAN_ENV, **env}, input=stdin, capture_output=True, text=True,
-        timeout=60,
-    )  # fmt: skip
 
 
 def mistral_env(url: str) -> dict[str, str]:
@@ -86,7 +79,9 @@ def test_a_closed_stdout_ends_quietly_and_cancels_the_stream(server: ReplayServe
 
 def test_piped_text_comes_before_the_prompt(server: ReplayServer) -> None:
     url = server.route(Reply(body=TEXT.body))
-    result = run(["chat", "Summarize", "--system", "Be brief."], mistral_env(url), "my notes\n")
+    result = run_cli(
+        ["chat", "Summarize", "--system", "Be brief."], mistral_env(url), stdin="my notes\n"
+    )
     assert result.returncode == 0, result.stderr
     assert sent_messages(server, url) == [
         {"role": "system", "content": "Be brief."},
@@ -96,11 +91,13 @@ def test_piped_text_comes_before_the_prompt(server: ReplayServer) -> None:
 
 def test_dash_reads_the_prompt_from_stdin(server: ReplayServer) -> None:
     url = server.route(Reply(body=TEXT.body))
-    result = run(["chat", "-"], mistral_env(url), "the question\n")
+    result = run_cli(["chat", "-"], mistral_env(url), stdin="the question\n")
     assert result.returncode == 0, result.stderr
     assert sent_messages(server, url) == [{"role": "user", "content": "the question\n"}]
     url = server.route(Reply(body=TEXT.body))
-    result = run(["chat"], mistral_env(url), "no prompt argument")  # stdin alone, not a TTY
+    result = run_cli(
+        ["chat"], mistral_env(url), stdin="no prompt argument"
+    )  # stdin alone, not a TTY
     assert result.returncode == 0, result.stderr
     assert sent_messages(server, url) == [{"role": "user", "content": "no prompt argument"}]
 
@@ -122,7 +119,9 @@ def test_dash_reads_the_prompt_from_stdin(server: ReplayServer) -> None:
     ],
 )
 def test_usage_errors_are_one_line_and_exit_2(args: list[str], stdin: str, says: str) -> None:
-    result = run(args, {"MISTRAL_API_KEY": KEY, "MISTRAL_BASE_URL": "http://127.0.0.1:9"}, stdin)
+    result = run_cli(
+        args, {"MISTRAL_API_KEY": KEY, "MISTRAL_BASE_URL": "http://127.0.0.1:9"}, stdin=stdin
+    )
     assert result.returncode == 2
     assert result.stdout == ""
     lines = result.stderr.splitlines()
@@ -140,7 +139,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_seed_goes_out_as_the_providers_own_name(server: ReplayServer) -> None:
     url = server.route(Reply(body=TEXT.body))
-    result = run(["chat", "hi", "--seed", "7"], mistral_env(url))
+    result = run_cli(["chat", "hi", "--seed", "7"], mistral_env(url))
     assert result.returncode == 0, result.stderr
     body = server.requests(url)[0].json()
     assert isinstance(body, dict)
@@ -150,7 +149,7 @@ def test_seed_goes_out_as_the_providers_own_name(server: ReplayServer) -> None:
 def test_a_parameter_the_provider_cannot_take_is_a_one_line_warning(server: ReplayServer) -> None:
     url = server.route(Reply(body=ANTHROPIC.body))
     env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": url}
-    result = run(["chat", "hi", "--provider", "anthropic", "--seed", "3"], env)
+    result = run_cli(["chat", "hi", "--provider", "anthropic", "--seed", "3"], env)
     assert result.returncode == 0, result.stderr
     warning, summary = result.stderr.splitlines()
     assert warning.startswith("streamcall: warning: ")
@@ -162,7 +161,7 @@ def test_retries_are_announced_and_verbose_logs_never_show_the_key(server: Repla
     error = {"status": 503, "body": b'{"message":"busy"}', "content_type": "application/json"}
     busy = Reply(**error)  # type: ignore[arg-type]
     url = server.route(Reply(**error, headers={"Retry-After": "0.1"}), Reply(body=TEXT.body))  # type: ignore[arg-type]
-    result = run(["chat", "hi", "-vv", "--max-tokens", "5"], mistral_env(url))
+    result = run_cli(["chat", "hi", "-vv", "--max-tokens", "5"], mistral_env(url))
     assert result.returncode == 0, result.stderr
     assert "streamcall: retrying in 0.1 s (attempt 2 of 3): HTTP 503: busy" in result.stderr
     assert "asking mistral mistral-small-latest at http://127.0.0.1:" in result.stderr
@@ -171,7 +170,7 @@ def test_retries_are_announced_and_verbose_logs_never_show_the_key(server: Repla
     assert len(server.requests(url)) == 2
 
     url = server.route(busy)
-    result = run(["chat", "hi", "--retries", "0"], mistral_env(url))
+    result = run_cli(["chat", "hi", "--retries", "0"], mistral_env(url))
     assert result.returncode == 1
     assert result.stderr == "streamcall: error: HTTP 503: busy\n"  # no TTY, no -v: no notice
     assert len(server.requests(url)) == 1
@@ -252,10 +251,10 @@ def test_anthropic_summary_shows_the_billed_input_and_the_cached_part(
 ) -> None:
     url = server.route(Reply(body=ANTHROPIC.body))
     env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": url}
-    result = run(["chat", "hi", "--provider", "anthropic"], env)
+    result = run_cli(["chat", "hi", "--provider", "anthropic"], env)
     assert result.returncode == 0, result.stderr
     assert "tokens in/out: 1,844/78 (in: 1,830 cached) |" in result.stderr
-    result = run(["chat", "hi", "--provider", "anthropic", "--json"], env)
+    result = run_cli(["chat", "hi", "--provider", "anthropic", "--json"], env)
     summary = json.loads(result.stdout.splitlines()[-1])
     assert summary["id"] == ANTHROPIC.expected["response_id"]
     assert summary["model"] == ANTHROPIC.expected["model"]
@@ -270,14 +269,14 @@ def test_anthropic_summary_shows_the_billed_input_and_the_cached_part(
 
 def test_json_summary_lists_tool_calls(server: ReplayServer) -> None:
     url = server.route(Reply(body=TOOLS.body))
-    result = run(["chat", "weather?", "--json"], mistral_env(url))
+    result = run_cli(["chat", "weather?", "--json"], mistral_env(url))
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout.splitlines()[-1])
     assert summary["finish_reasons"] == ["tool_calls"]
     expected = TOOLS.expected["tool_calls"]
     assert [c["name"] for c in summary["tool_calls"]] == [c["name"] for c in expected]
     assert all(json.loads(c["arguments"]) for c in summary["tool_calls"])
-    result = run(["chat", "weather?"], mistral_env(url))
+    result = run_cli(["chat", "weather?"], mistral_env(url))
     assert result.returncode == 0, result.stderr
     assert f"tool call: {expected[0]['name']}(" in result.stderr
 
@@ -387,7 +386,9 @@ def test_session_on_a_terminal_ctrl_c_stops_the_answer_not_the_session(
 def test_session_ends_on_a_configuration_error() -> None:
     """A turn that cannot work (no such model file) ends the session rather than repeating."""
     missing = "/nonexistent/model.gguf"
-    result = run(["chat", "-i", "--provider", "local", "--model", missing], {}, "hi\nagain\n")
+    result = run_cli(
+        ["chat", "-i", "--provider", "local", "--model", missing], {}, stdin="hi\nagain\n"
+    )
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if "error" in line]
     assert len(errors) == 1
